@@ -1,0 +1,151 @@
+"""Inbound webhook payloads: the generic CMS contract, validated into one `ArticleIn`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:~-]{0,127}$"
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+class InvalidPayload(Exception):
+    """The payload is not what the contract says; `errors` name each bad field."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("invalid payload")
+        self.errors = errors
+
+
+def _http_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    if any(c.isspace() for c in value):
+        raise ValueError("must not contain white space")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("date out of range (1970 to 2199)")
+    return value.astimezone(UTC)
+
+
+HttpUrl = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_http_url)]
+Timestamp = Annotated[AwareDatetime, AfterValidator(_in_range)]
+ShortText = Annotated[str, Field(max_length=300)]
+
+
+class AuthorIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    url: HttpUrl | None = None
+    handles: dict[ShortText, ShortText] = Field(default_factory=dict, max_length=20)
+
+
+class ImageIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    url: HttpUrl
+    alt: str = Field(default="", max_length=1000)
+
+
+class ArticleIn(BaseModel):
+    """A published article as the generic contract describes it."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    id: str = Field(pattern=ARTICLE_ID_PATTERN)
+    url: HttpUrl
+    title: str = Field(min_length=1, max_length=1000)
+    summary: str = Field(default="", max_length=20_000)
+    content_html: str = ""
+    authors: list[AuthorIn] = Field(default_factory=list, max_length=50)
+    tags: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
+    section: str | None = Field(default=None, max_length=200)
+    image: ImageIn | None = None
+    language: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+    published_at: Timestamp
+    updated_at: Timestamp | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _dedupe_tags(cls, tags: list[str]) -> list[str]:
+        seen: set[str] = set()
+        unique = []
+        for tag in (t.strip() for t in tags):
+            if tag and tag.casefold() not in seen:
+                seen.add(tag.casefold())
+                unique.append(tag)
+        return unique
+
+    def content_hash(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ArticleRef(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(pattern=ARTICLE_ID_PATTERN)
+
+
+Event = Literal["article.published", "article.updated", "article.unpublished"]
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    delivery_id: str = Field(min_length=1, max_length=200)
+    event: Event
+    article: dict[str, Any]
+
+
+class ArticleEvent(BaseModel):
+    delivery_id: str
+    event: Event
+    article: ArticleIn | ArticleRef
+
+
+def _errors(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[dict[str, str]]:
+    found = []
+    for item in exc.errors():
+        location = ".".join(str(p) for p in (*prefix, *item["loc"]))
+        found.append({"field": location or "body", "message": item["msg"]})
+    return found
+
+
+def parse_generic(data: Any) -> ArticleEvent:
+    """Validate a decoded generic-contract body, or raise `InvalidPayload`."""
+    if not isinstance(data, dict):
+        raise InvalidPayload([{"field": "body", "message": "must be a JSON object"}])
+    try:
+        envelope = Envelope.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPayload(_errors(exc)) from exc
+    schema: type[ArticleIn | ArticleRef]
+    schema = ArticleRef if envelope.event == "article.unpublished" else ArticleIn
+    try:
+        article = schema.model_validate(envelope.article)
+    except ValidationError as exc:
+        raise InvalidPayload(_errors(exc, ("article",))) from exc
+    return ArticleEvent(delivery_id=envelope.delivery_id, event=envelope.event, article=article)

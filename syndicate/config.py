@@ -1,0 +1,114 @@
+"""The site and channel file (TOML): schema, loading, and errors that name file, key and value."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class ConfigError(Exception):
+    """The configuration file is missing or wrong; the message says where."""
+
+
+class SiteConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1)
+    description: str = ""
+    language: str = "en"
+    link: str = ""
+
+
+class ChannelConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    platform: str
+    url: str = ""
+    secret_env: str = ""
+    auto_approve: bool = False
+    enabled: bool = True
+    template: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_slug(cls, value: str) -> str:
+        if not CHANNEL_NAME.match(value):
+            raise ValueError("must be lower-case letters, digits and hyphens (at most 63)")
+        return value
+
+    @field_validator("platform")
+    @classmethod
+    def _platform_is_known(cls, value: str) -> str:
+        from syndicate.platforms import PLATFORMS
+
+        if value not in PLATFORMS:
+            raise ValueError(f"unknown platform; known: {', '.join(sorted(PLATFORMS))}")
+        return value
+
+    def secret(self) -> str:
+        """The channel's secret, read from the environment variable the file names."""
+        return os.environ.get(self.secret_env, "") if self.secret_env else ""
+
+
+class SyndicateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site: SiteConfig
+    channels: list[ChannelConfig] = []
+
+    @field_validator("channels")
+    @classmethod
+    def _names_are_unique(cls, channels: list[ChannelConfig]) -> list[ChannelConfig]:
+        seen: set[str] = set()
+        for channel in channels:
+            if channel.name in seen:
+                raise ValueError(f"channel name {channel.name!r} is used twice")
+            seen.add(channel.name)
+        return channels
+
+    def channel(self, name: str) -> ChannelConfig | None:
+        return next((c for c in self.channels if c.name == name), None)
+
+    @property
+    def active_channels(self) -> list[ChannelConfig]:
+        return [c for c in self.channels if c.enabled]
+
+
+def _describe(path: Path, data: dict[str, Any], error: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for item in error.errors():
+        key = ""
+        value: Any = data
+        for part in item["loc"]:
+            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+            value = value[part] if isinstance(value, dict | list) and _has(value, part) else None
+        shown = "" if value is None else f" = {value!r}"
+        lines.append(f"  {key}{shown}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def _has(container: dict[str, Any] | list[Any], part: str | int) -> bool:
+    if isinstance(container, dict):
+        return part in container
+    return isinstance(part, int) and 0 <= part < len(container)
+
+
+def load_config(path: Path) -> SyndicateConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: configuration file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return SyndicateConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, data, exc)) from exc

@@ -1,0 +1,179 @@
+"""Send one due post exactly once: claim, record the attempt, call the platform, record."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from syndicate.config import SyndicateConfig
+from syndicate.http import make_session
+from syndicate.models import Delivery, DeliveryOutcome, Post, PostStatus, utcnow
+from syndicate.platforms.base import DeliveryError, Draft, Receipt
+from syndicate.posts import adapter
+
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    max_attempts: int = 8
+    lease_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one delivery call: `retry_in` is set when it should be tried again."""
+
+    status: str
+    retry_in: float | None = None
+
+
+def backoff(attempt: int) -> float:
+    """Exponential backoff with full jitter."""
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
+
+
+def idempotency_key(post_id: int) -> str:
+    return f"syndicate-post-{post_id}"
+
+
+def _due(now: datetime) -> list[object]:
+    return [
+        Post.status == PostStatus.APPROVED,
+        or_(Post.scheduled_at.is_(None), Post.scheduled_at <= now),
+        or_(Post.next_attempt_at.is_(None), Post.next_attempt_at <= now),
+    ]
+
+
+def _claim(session: Session, post_id: int, now: datetime) -> Delivery | None:
+    claimed = session.execute(
+        update(Post)
+        .where(Post.id == post_id, *_due(now))  # type: ignore[arg-type]
+        .values(status=PostStatus.SENDING, updated_at=now)
+    )
+    if not getattr(claimed, "rowcount", 0):
+        return None
+    attempts = session.scalar(select(func.count()).where(Delivery.post_id == post_id)) or 0
+    delivery = Delivery(post_id=post_id, attempt=attempts + 1, started_at=now)
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+def deliver(
+    factory: sessionmaker[Session],
+    post_id: int,
+    config: SyndicateConfig,
+    policy: DeliveryPolicy,
+    now: datetime,
+    http: Callable[[], requests.Session] = make_session,
+) -> Outcome:
+    """Deliver the post if it is approved and due; safe to call twice, concurrently or not."""
+    with factory.begin() as session:
+        delivery = _claim(session, post_id, now)
+        if delivery is None:
+            return Outcome("skipped")
+        post = session.get_one(Post, post_id)
+        draft = Draft(text=post.text, link=post.link, extras=dict(post.extras))
+        channel = config.channel(post.channel)
+        delivery_id, attempt = delivery.id, delivery.attempt
+    started = time.monotonic()
+    try:
+        if channel is None or not channel.enabled:
+            raise DeliveryError(f"channel {post.channel!r} is not configured", permanent=True)
+        receipt = adapter(channel, http()).send(draft, idempotency_key(post_id))
+    except DeliveryError as error:
+        latency = int((time.monotonic() - started) * 1000)
+        return _record_failure(factory, post_id, delivery_id, attempt, error, latency, policy)
+    latency = int((time.monotonic() - started) * 1000)
+    _record_success(factory, post_id, delivery_id, receipt, latency)
+    return Outcome("sent")
+
+
+def _record_success(
+    factory: sessionmaker[Session], post_id: int, delivery_id: int, receipt: Receipt, latency: int
+) -> None:
+    with factory.begin() as session:
+        post = session.get_one(Post, post_id)
+        delivery = session.get_one(Delivery, delivery_id)
+        delivery.outcome = DeliveryOutcome.SENT
+        delivery.status_code = receipt.status_code
+        delivery.remote_id, delivery.remote_url = receipt.remote_id, receipt.url
+        delivery.latency_ms = latency
+        delivery.finished_at = utcnow()
+        post.status = PostStatus.SENT
+        post.remote_id, post.remote_url = receipt.remote_id, receipt.url
+        post.problem = ""
+        post.next_attempt_at = None
+
+
+def _record_failure(
+    factory: sessionmaker[Session],
+    post_id: int,
+    delivery_id: int,
+    attempt: int,
+    error: DeliveryError,
+    latency: int,
+    policy: DeliveryPolicy,
+) -> Outcome:
+    finished = utcnow()
+    with factory.begin() as session:
+        post = session.get_one(Post, post_id)
+        delivery = session.get_one(Delivery, delivery_id)
+        delivery.status_code = error.status_code
+        delivery.error = error.message
+        delivery.latency_ms = latency
+        delivery.finished_at = finished
+        post.problem = error.message
+        if error.ambiguous:
+            delivery.outcome = post.status = DeliveryOutcome.UNKNOWN
+            return Outcome(PostStatus.UNKNOWN)
+        if error.permanent or attempt >= policy.max_attempts:
+            delivery.outcome = DeliveryOutcome.FAILED
+            post.status = PostStatus.FAILED
+            return Outcome(PostStatus.FAILED)
+        wait = error.retry_after if error.retry_after is not None else backoff(attempt)
+        delivery.outcome = DeliveryOutcome.RETRY
+        post.status = PostStatus.APPROVED
+        post.next_attempt_at = finished + timedelta(seconds=wait)
+        return Outcome("retry", retry_in=wait)
+
+
+def due_posts(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Approved posts whose time has come: what a lost broker message would have sent."""
+    return list(
+        session.scalars(
+            select(Post.id).where(*_due(now)).order_by(Post.id).limit(limit)  # type: ignore[arg-type]
+        )
+    )
+
+
+def reconcile_stuck(session: Session, now: datetime, lease_seconds: int) -> list[int]:
+    """Posts left `sending` past their lease (a worker died mid-call) become `unknown`.
+
+    Nobody knows whether the platform got them, so they wait for a person rather than risk
+    a second post.
+    """
+    cutoff = now - timedelta(seconds=lease_seconds)
+    stuck = list(
+        session.scalars(
+            select(Post).where(Post.status == PostStatus.SENDING, Post.updated_at < cutoff)
+        )
+    )
+    for post in stuck:
+        post.status = PostStatus.UNKNOWN
+        post.problem = "delivery was interrupted; check the platform before retrying"
+        session.execute(
+            update(Delivery)
+            .where(Delivery.post_id == post.id, Delivery.outcome == DeliveryOutcome.SENDING)
+            .values(outcome=DeliveryOutcome.UNKNOWN, finished_at=now)
+        )
+    return [p.id for p in stuck]

@@ -1,0 +1,211 @@
+"""Tables: articles, revisions, inbound deliveries, posts, delivery attempts, rendered output."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from syndicate.db import Base
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC on every database, always returned timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ArticleStatus(StrEnum):
+    PUBLISHED = "published"
+    UNPUBLISHED = "unpublished"
+
+
+class PostStatus(StrEnum):
+    PENDING_REVIEW = "pending_review"
+    APPROVED = "approved"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    INVALID = "invalid"
+
+
+# Posts whose text may still change and which can still be stopped.
+UNSENT_STATUSES = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
+
+
+class DeliveryOutcome(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.PUBLISHED)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    content_html: Mapped[str] = mapped_column(Text, default="")
+    authors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    section: Mapped[str | None] = mapped_column(Text, nullable=True)
+    image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    image_alt: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # `version` counts every change (publish, edit, unpublish); each pipeline step records
+    # the version it last finished, so a sweeper can find work a lost message left undone.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    feeds_version: Mapped[int] = mapped_column(Integer, default=0)
+    card_version: Mapped[int] = mapped_column(Integer, default=0)
+    posts_version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="article")
+
+    __table_args__ = (Index("ix_articles_status_published", "status", "published_at"),)
+
+
+class ArticleRevision(Base):
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+
+class InboundDelivery(Base):
+    """One accepted webhook delivery, kept so a repeated delivery id gets the first answer."""
+
+    __tablename__ = "inbound_deliveries"
+
+    delivery_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event: Mapped[str] = mapped_column(String(40))
+    article_id: Mapped[str] = mapped_column(String(128))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(63))
+    platform: Mapped[str] = mapped_column(String(32))
+    revision: Mapped[int] = mapped_column(Integer)
+    template: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(Text, default="")
+    extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    problem: Mapped[str] = mapped_column(Text, default="")
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    remote_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remote_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="posts")
+    deliveries: Mapped[list[Delivery]] = relationship(
+        back_populates="post", order_by="Delivery.attempt"
+    )
+
+    __table_args__ = (UniqueConstraint("article_id", "channel"),)
+
+
+class Delivery(Base):
+    """One attempt to send a post: written before the call, completed after it."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16), default=DeliveryOutcome.SENDING)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    latency_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    remote_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remote_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    post: Mapped[Post] = relationship(back_populates="deliveries")
+
+    __table_args__ = (UniqueConstraint("post_id", "attempt"),)
+
+
+class FeedDocument(Base):
+    """A rendered feed, served byte for byte: requests never render."""
+
+    __tablename__ = "feed_documents"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(80), default="")
+    body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    etag: Mapped[str] = mapped_column(String(80), default="")
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Card(Base):
+    """An article's rendered Open Graph card: the standalone page and the head snippet."""
+
+    __tablename__ = "cards"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    page_html: Mapped[str] = mapped_column(Text)
+    meta_html: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,172 @@
+"""What every platform adapter is: its limits, how it measures and builds a post, how it sends."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from syndicate.config import ChannelConfig
+from syndicate.http import TIMEOUT
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_length: int
+    unit: str = "characters"
+
+
+@dataclass
+class Draft:
+    """A post as composed or edited: its text, the link it shares, and platform extras."""
+
+    text: str
+    link: str
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the platform answered to a successful send."""
+
+    status_code: int
+    remote_id: str | None = None
+    url: str | None = None
+
+
+class DeliveryError(Exception):
+    """A send that did not succeed.
+
+    `permanent`: trying again will not help. `ambiguous`: the request may have reached the
+    platform, so a blind retry could post twice. `retry_after`: the platform's own wait, seconds.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        ambiguous: bool = False,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.ambiguous = ambiguous
+        self.retry_after = retry_after
+        self.status_code = status_code
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Parse an HTTP Retry-After value: delta seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class Platform:
+    """Base adapter. Subclasses declare `name` and `limits` and implement `payload` and `send`."""
+
+    name: ClassVar[str]
+    limits: ClassVar[Limits]
+    can_edit: ClassVar[bool] = False
+    can_delete: ClassVar[bool] = False
+
+    def __init__(self, channel: ChannelConfig, session: requests.Session) -> None:
+        self.channel = channel
+        self.session = session
+
+    def measure(self, text: str) -> int:
+        """The length of `text` in the platform's own unit."""
+        return len(text)
+
+    def problems(self, draft: Draft) -> list[str]:
+        """What would make the platform reject or cut this post, in words a reviewer reads."""
+        found = []
+        if not draft.text.strip():
+            found.append("the post is empty")
+        length = self.measure(draft.text)
+        if length > self.limits.max_length:
+            found.append(
+                f"too long: {length} {self.limits.unit}, the limit is {self.limits.max_length}"
+            )
+        if draft.link and draft.link not in draft.text and not self.link_travels_separately:
+            found.append("the article link is missing from the text")
+        return found
+
+    # Platforms that carry the link outside the text (a card, a field) set this.
+    link_travels_separately: ClassVar[bool] = False
+
+    def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        raise NotImplementedError
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One HTTP call, with transport failures turned into `DeliveryError`s."""
+        started = time.monotonic()
+        try:
+            response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
+        except requests.ConnectTimeout as exc:
+            raise DeliveryError("timed out connecting to the platform") from exc
+        except requests.Timeout as exc:
+            raise DeliveryError(
+                "the platform did not answer in time; the post may have been received",
+                ambiguous=True,
+            ) from exc
+        except requests.ConnectionError as exc:
+            if _never_connected(exc):
+                raise DeliveryError("could not connect to the platform") from exc
+            raise DeliveryError(
+                "the connection dropped; the post may have been received", ambiguous=True
+            ) from exc
+        self.elapsed_ms = int((time.monotonic() - started) * 1000)
+        self.raise_for_response(response)
+        return response
+
+    def raise_for_response(self, response: requests.Response) -> None:
+        """Turn an HTTP error answer into a `DeliveryError`; platforms refine this."""
+        code = response.status_code
+        if code < 400:
+            return
+        detail = response.text[:300].strip() or response.reason
+        message = f"HTTP {code}: {detail}"
+        if code == 429 or code == 408 or code >= 500:
+            raise DeliveryError(
+                message,
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                status_code=code,
+            )
+        raise DeliveryError(message, permanent=True, status_code=code)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the failure happened before a byte of the request could reach the platform."""
+    pending: list[BaseException] = [exc]
+    for _ in range(12):
+        if not pending:
+            break
+        item = pending.pop()
+        if isinstance(item, NewConnectionError | ConnectTimeoutError):
+            return True
+        linked = (getattr(item, "reason", None), item.__cause__, item.__context__, *item.args)
+        pending.extend(x for x in linked if isinstance(x, BaseException))
+    return False

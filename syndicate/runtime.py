@@ -1,0 +1,45 @@
+"""The composition root: settings, the site and channel file, and the database, built once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from syndicate.config import SyndicateConfig, load_config
+from syndicate.db import make_engine, make_session_factory
+from syndicate.delivery import DeliveryPolicy
+from syndicate.feeds.build import FeedSettings
+from syndicate.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    config: SyndicateConfig
+    engine: Engine
+    factory: sessionmaker[Session]
+
+    @property
+    def feed_settings(self) -> FeedSettings:
+        return FeedSettings(base_url=self.settings.base_url, items=self.settings.feed_items)
+
+    @property
+    def delivery_policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy(
+            max_attempts=self.settings.delivery_max_attempts,
+            lease_seconds=self.settings.delivery_lease_seconds,
+        )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    config = load_config(settings.config)
+    engine = make_engine(settings.effective_database_url)
+    return Runtime(settings, config, engine, make_session_factory(engine))
+
+
+@lru_cache(maxsize=1)
+def get_runtime() -> Runtime:
+    return build_runtime(get_settings())

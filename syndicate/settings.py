@@ -1,0 +1,56 @@
+"""Typed settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SYNDICATE_", extra="ignore")
+
+    database_url: str = ""
+    redis_url: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    webhook_secrets: SecretStr = SecretStr("")
+    api_token: SecretStr = SecretStr("")
+    config: Path = PROJECT_ROOT / "config" / "syndicate.example.toml"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    data_dir: Path = DEFAULT_DATA_DIR
+    webhook_max_bytes: int = Field(default=1024 * 1024, gt=0)
+    webhook_tolerance_seconds: int = Field(default=300, gt=0)
+    feed_items: int = Field(default=50, gt=0, le=1000)
+    feed_max_age: int = Field(default=300, ge=0)
+    delivery_max_attempts: int = Field(default=8, gt=0)
+    delivery_lease_seconds: int = Field(default=300, gt=0)
+    dispatch_interval_seconds: float = Field(default=15.0, gt=0)
+    sweep_grace_seconds: float = Field(default=60.0, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, normalised to the drivers we ship (psycopg 3, SQLite file)."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'syndicate.db'}"
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    def webhook_secret_list(self) -> list[bytes]:
+        raw = self.webhook_secrets.get_secret_value()
+        return [part.strip().encode() for part in raw.split(",") if part.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

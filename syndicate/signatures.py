@@ -1,0 +1,64 @@
+"""The `Syndicate-Signature` scheme, used for inbound CMS webhooks and outbound webhook posts.
+
+    Syndicate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
+
+Several `v1` values may be present (a sender signing with old and new secret during rotation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Sequence
+
+HEADER = "Syndicate-Signature"
+
+
+class SignatureError(Exception):
+    """The signature is missing, malformed, wrong or too old; the message says which."""
+
+
+def sign(body: bytes, secret: bytes, timestamp: int | None = None) -> str:
+    """The header value for `body` signed with `secret`."""
+    t = int(time.time()) if timestamp is None else timestamp
+    return f"t={t},v1={_digest(body, secret, t)}"
+
+
+def _digest(body: bytes, secret: bytes, timestamp: int) -> str:
+    return hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def _parse(header: str) -> tuple[int, list[str]]:
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            timestamp = int(value)
+        elif key == "v1" and value:
+            signatures.append(value.strip().lower())
+    if timestamp is None or not signatures:
+        raise SignatureError("malformed signature header: expected t=<unix seconds>,v1=<hex>")
+    return timestamp, signatures
+
+
+def verify(
+    header: str | None,
+    body: bytes,
+    secrets: Sequence[bytes],
+    tolerance_seconds: int = 300,
+    now: float | None = None,
+) -> None:
+    """Raise `SignatureError` unless one of `secrets` signed `body` within the tolerance."""
+    if not secrets:
+        raise SignatureError("no webhook secret is configured on this server")
+    if not header:
+        raise SignatureError(f"missing {HEADER} header")
+    timestamp, signatures = _parse(header)
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance_seconds:
+        raise SignatureError("signature timestamp is too far from the current time")
+    expected = [_digest(body, secret, timestamp) for secret in secrets]
+    if not any(hmac.compare_digest(e, s) for e in expected for s in signatures):
+        raise SignatureError("signature does not match")

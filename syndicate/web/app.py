@@ -1,0 +1,50 @@
+"""create_app(runtime) -> FastAPI."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from syndicate import __version__
+from syndicate.runtime import Runtime
+from syndicate.web import api, cards, feeds, webhooks
+from syndicate.web.errors import install_handlers
+from workers.app import make_celery
+from workers.enqueue import Enqueuer
+
+
+def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
+    app = FastAPI(title="Syndicate", version=__version__)
+    app.state.runtime = runtime
+    app.state.enqueuer = enqueuer or Enqueuer(make_celery(runtime.settings))
+    install_handlers(app)
+    for module in (webhooks, feeds, cards, api):
+        app.include_router(module.router)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        title = runtime.config.site.title
+        return (
+            f"<!doctype html><title>Syndicate</title><h1>Syndicate for {_esc(title)}</h1>"
+            '<ul><li><a href="/feeds/rss.xml">Site RSS feed</a></li>'
+            '<li><a href="/docs">API documentation</a></li></ul>'
+        )
+
+    return app
+
+
+def _esc(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def app_from_environment() -> FastAPI:
+    """The ASGI entry point for uvicorn: `syndicate.web.app:app_from_environment --factory`."""
+    from syndicate.runtime import get_runtime
+
+    return create_app(get_runtime())

@@ -1,0 +1,77 @@
+"""POST /hooks/articles: verify, validate, store, answer, and only then enqueue."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from syndicate import articles, signatures
+from syndicate.cms import InvalidPayload, parse_generic
+from syndicate.models import utcnow
+from syndicate.web.deps import AppRuntime, TaskQueue
+from syndicate.web.errors import ApiError
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it is known to be over `limit` bytes."""
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"the body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"the body is larger than {limit} bytes")
+    return bytes(body)
+
+
+def decode_json(body: bytes, content_type: str) -> object:
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, "the body must be sent as Content-Type: application/json")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        detail = [{"field": "body", "message": str(exc)}]
+        raise ApiError(422, "the body is not valid UTF-8", detail) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ApiError(
+            422, "the body is not valid JSON", [{"field": "body", "message": str(exc)[:200]}]
+        ) from None
+
+
+@router.post("/hooks/articles", status_code=202)
+async def receive_article(request: Request, runtime: AppRuntime, queue: TaskQueue) -> JSONResponse:
+    settings = runtime.settings
+    body = await read_body(request, settings.webhook_max_bytes)
+    try:
+        signatures.verify(
+            request.headers.get(signatures.HEADER),
+            body,
+            settings.webhook_secret_list(),
+            settings.webhook_tolerance_seconds,
+        )
+    except signatures.SignatureError as exc:
+        raise ApiError(401, str(exc)) from None
+    data = decode_json(body, request.headers.get("Content-Type", ""))
+    try:
+        event = parse_generic(data)
+    except InvalidPayload as exc:
+        raise ApiError(422, "the payload does not match the webhook contract", exc.errors) from None
+    receipt = await run_in_threadpool(articles.receive, runtime.factory, event, utcnow())
+    if receipt.changed:
+        await run_in_threadpool(queue.article_changed, event.article.id)
+    log.info(
+        "webhook %s %s: article %s %s",
+        event.event,
+        event.delivery_id,
+        event.article.id,
+        receipt.body["status"],
+    )
+    return JSONResponse(receipt.body, status_code=receipt.status_code)

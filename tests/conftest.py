@@ -1,0 +1,157 @@
+"""Fixtures: a real PostgreSQL database, real Redis, the web app over HTTP, a real worker."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+from syndicate.migrate import upgrade
+from syndicate.runtime import Runtime, build_runtime
+from syndicate.settings import Settings
+from syndicate.web.app import create_app
+from tests.client import Client
+from tests.fakes.receiver import Receiver
+from tests.servers import WebServer, WorkerProcess
+
+PG_ADMIN_URL = os.environ.get(
+    "SYNDICATE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("SYNDICATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+WEBHOOK_SECRETS = "test-secret-current,test-secret-previous"
+API_TOKEN = "test-api-token"
+HOOK_SECRET = "test-hook-secret"
+TABLES = (
+    "deliveries",
+    "posts",
+    "cards",
+    "article_revisions",
+    "inbound_deliveries",
+    "feed_documents",
+    "articles",
+)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    name = f"syndicate_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Iterator[Receiver]:
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def config_file(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Path:
+    path = tmp_path_factory.mktemp("config") / "syndicate.toml"
+    path.write_text(
+        f"""
+[site]
+title = "Test Newsroom"
+description = "News for tests"
+language = "en"
+link = "https://news.example/"
+
+[[channels]]
+name = "newsroom-hook"
+platform = "webhook"
+url = "{receiver.url}/newsroom"
+secret_env = "TEST_NEWSROOM_HOOK_SECRET"
+auto_approve = false
+
+[[channels]]
+name = "wire"
+platform = "webhook"
+url = "{receiver.url}/wire"
+secret_env = "TEST_NEWSROOM_HOOK_SECRET"
+auto_approve = true
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def stack_env(
+    database_url: str, redis_url: str, config_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """The environment shared by the web app in this process and the worker processes."""
+    env = {
+        "SYNDICATE_DATABASE_URL": database_url,
+        "SYNDICATE_REDIS_URL": redis_url,
+        "SYNDICATE_BASE_URL": "https://syndicate.test",
+        "SYNDICATE_WEBHOOK_SECRETS": WEBHOOK_SECRETS,
+        "SYNDICATE_API_TOKEN": API_TOKEN,
+        "SYNDICATE_CONFIG": str(config_file),
+        "SYNDICATE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+        "SYNDICATE_SWEEP_GRACE_SECONDS": "2",
+        "SYNDICATE_DISPATCH_INTERVAL_SECONDS": "1",
+        "TEST_NEWSROOM_HOOK_SECRET": HOOK_SECRET,
+    }
+    os.environ.update(env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def settings(stack_env: dict[str, str]) -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def runtime(settings: Settings) -> Runtime:
+    return build_runtime(settings)
+
+
+@pytest.fixture(scope="session")
+def web(runtime: Runtime) -> Iterator[WebServer]:
+    server = WebServer(create_app(runtime)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def worker(
+    stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    process = WorkerProcess(stack_env, log).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def clean(runtime: Runtime, receiver: Receiver) -> None:
+    """Every test starts with empty tables and a receiver that has seen nothing."""
+    with runtime.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    receiver.reset()
+
+
+@pytest.fixture
+def client(web: WebServer, clean: None) -> Client:
+    return Client(web.url, secret=WEBHOOK_SECRETS.split(",")[0], token=API_TOKEN)

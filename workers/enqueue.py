@@ -1,0 +1,33 @@
+"""Named helpers the web layer calls after its transaction commits."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Celery
+
+log = logging.getLogger(__name__)
+
+ARTICLE_TASKS = ("syndicate.rebuild_feeds", "syndicate.build_card", "syndicate.compose_posts")
+
+
+class Enqueuer:
+    """Sends tasks by name, so the web process needs no task code, only a broker."""
+
+    def __init__(self, celery: Celery) -> None:
+        self.celery = celery
+
+    def _send(self, task: str, *args: object) -> bool:
+        try:
+            self.celery.send_task(task, args=list(args))
+        except Exception:  # The broker is down: the sweeper finds the work in the database.
+            log.warning("could not enqueue %s%r; the sweeper will pick it up", task, args)
+            return False
+        return True
+
+    def article_changed(self, article_id: str) -> None:
+        for task in ARTICLE_TASKS:
+            self._send(task, article_id)
+
+    def post_approved(self, post_id: int) -> None:
+        self._send("syndicate.deliver_post", post_id)

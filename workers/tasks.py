@@ -1,0 +1,73 @@
+"""Thin tasks: load ids, call one domain function, turn the outcome into Celery behaviour."""
+
+from __future__ import annotations
+
+import logging
+
+from syndicate import cards, delivery, posts, sweeper
+from syndicate.db import session_scope
+from syndicate.feeds.build import rebuild_feeds_for
+from syndicate.models import utcnow
+from syndicate.runtime import get_runtime
+from workers.app import celery_app
+from workers.enqueue import Enqueuer
+
+log = logging.getLogger(__name__)
+enqueue = Enqueuer(celery_app)
+
+
+@celery_app.task(name="syndicate.rebuild_feeds")
+def rebuild_feeds(article_id: str) -> None:
+    rt = get_runtime()
+    with session_scope(rt.factory) as session:
+        changed = rebuild_feeds_for(session, article_id, rt.config.site, rt.feed_settings, utcnow())
+    log.info("feeds rebuilt for article %s: %s changed", article_id, len(changed))
+
+
+@celery_app.task(name="syndicate.build_card")
+def build_card(article_id: str) -> None:
+    rt = get_runtime()
+    with session_scope(rt.factory) as session:
+        cards.build_card(
+            session,
+            article_id,
+            rt.config.site,
+            rt.settings.base_url,
+            rt.settings.templates_dir,
+            utcnow(),
+        )
+
+
+@celery_app.task(name="syndicate.compose_posts")
+def compose_posts(article_id: str) -> None:
+    rt = get_runtime()
+    with session_scope(rt.factory) as session:
+        due = posts.compose_posts(
+            session, article_id, rt.config, rt.settings.templates_dir, utcnow()
+        )
+    for post_id in due:
+        enqueue.post_approved(post_id)
+
+
+@celery_app.task(name="syndicate.deliver_post")
+def deliver_post(post_id: int) -> None:
+    rt = get_runtime()
+    outcome = delivery.deliver(rt.factory, post_id, rt.config, rt.delivery_policy, utcnow())
+    log.info("post %s: %s", post_id, outcome.status)
+    if outcome.retry_in is not None:
+        deliver_post.apply_async((post_id,), countdown=outcome.retry_in)
+
+
+@celery_app.task(name="syndicate.sweep")
+def sweep() -> None:
+    """Re-dispatch due posts and unfinished articles; settle posts a dead worker left behind."""
+    rt = get_runtime()
+    now = utcnow()
+    with session_scope(rt.factory) as session:
+        delivery.reconcile_stuck(session, now, rt.settings.delivery_lease_seconds)
+        due = delivery.due_posts(session, now)
+        stale = sweeper.stale_articles(session, now, rt.settings.sweep_grace_seconds)
+    for post_id in due:
+        enqueue.post_approved(post_id)
+    for article_id in stale:
+        enqueue.article_changed(article_id)
