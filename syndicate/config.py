@@ -18,7 +18,7 @@ class ConfigError(Exception):
 
 
 class SiteConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     title: str = Field(min_length=1)
     description: str = ""
@@ -27,7 +27,7 @@ class SiteConfig(BaseModel):
 
 
 class ChannelConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str
     platform: str
@@ -36,6 +36,7 @@ class ChannelConfig(BaseModel):
     auto_approve: bool = False
     enabled: bool = True
     template: str = ""
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("name")
     @classmethod
@@ -59,7 +60,7 @@ class ChannelConfig(BaseModel):
 
 
 class SyndicateConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     site: SiteConfig
     channels: list[ChannelConfig] = []

@@ -8,6 +8,7 @@ from syndicate import __version__
 
 USER_AGENT = f"Syndicate/{__version__} (+https://github.com/syndicate-news/syndicate)"
 # (connect, read) seconds: a platform that hangs must not hold a worker for long.
+# The read timeout can be set per channel.
 TIMEOUT = (5.0, 20.0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from syndicate.migrate import upgrade
 from syndicate.runtime import Runtime, build_runtime
@@ -147,8 +149,15 @@ def worker(
 @pytest.fixture
 def clean(runtime: Runtime, receiver: Receiver) -> None:
     """Every test starts with empty tables and a receiver that has seen nothing."""
-    with runtime.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    for attempt in range(10):
+        try:
+            with runtime.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            break
+        except OperationalError:  # a worker still finishing the last test's tasks: deadlock
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
     receiver.reset()
 
 

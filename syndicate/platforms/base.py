@@ -124,7 +124,8 @@ class Platform:
         """One HTTP call, with transport failures turned into `DeliveryError`s."""
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
+            timeout = (TIMEOUT[0], self.channel.timeout_seconds)
+            response = self.session.request(method, url, timeout=timeout, **kwargs)
         except requests.ConnectTimeout as exc:
             raise DeliveryError("timed out connecting to the platform") from exc
         except requests.Timeout as exc:

@@ -1,0 +1,164 @@
+"""Delivery sends each approved post once, records every attempt, and never guesses."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from syndicate import articles, delivery, posts
+from syndicate.cms import parse_generic
+from syndicate.config import ChannelConfig, SiteConfig, SyndicateConfig
+from syndicate.delivery import DeliveryPolicy
+from syndicate.models import Delivery, Post, PostStatus, utcnow
+from syndicate.runtime import Runtime
+from tests.client import article, envelope
+from tests.fakes.receiver import Fault, Receiver
+from tests.servers import free_port
+
+POLICY = DeliveryPolicy(max_attempts=3, lease_seconds=60)
+
+
+@pytest.fixture
+def config(receiver: Receiver) -> SyndicateConfig:
+    return SyndicateConfig(
+        site=SiteConfig(title="Test"),
+        channels=[
+            ChannelConfig(
+                name="hook",
+                platform="webhook",
+                url=f"{receiver.url}/hook",
+                auto_approve=True,
+                timeout_seconds=1,
+            )
+        ],
+    )
+
+
+@pytest.fixture
+def post_id(runtime: Runtime, config: SyndicateConfig, clean: None) -> int:
+    articles.receive(runtime.factory, parse_generic(envelope(article("a"))), utcnow())
+    with runtime.factory.begin() as session:
+        (due,) = posts.compose_posts(session, "a", config, runtime.settings.templates_dir, utcnow())
+    return due
+
+
+def deliver(runtime: Runtime, config: SyndicateConfig, post_id: int, later: float = 0):
+    now = utcnow() + timedelta(seconds=later)
+    return delivery.deliver(runtime.factory, post_id, config, POLICY, now)
+
+
+def state(runtime: Runtime, post_id: int) -> tuple[Post, list[Delivery]]:
+    with runtime.factory() as session:
+        post = session.get_one(Post, post_id)
+        attempts = list(session.scalars(select(Delivery).where(Delivery.post_id == post_id)))
+    return post, attempts
+
+
+def test_it_sends_an_approved_post_once_and_records_the_attempt(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    assert deliver(runtime, config, post_id).status == "sent"
+    assert deliver(runtime, config, post_id).status == "skipped"
+    assert len(receiver.received("/hook")) == 1
+    post, attempts = state(runtime, post_id)
+    assert post.status == PostStatus.SENT
+    assert [(a.attempt, a.outcome, a.status_code) for a in attempts] == [(1, "sent", 200)]
+    assert attempts[0].finished_at is not None and attempts[0].latency_ms is not None
+
+
+def test_concurrent_deliveries_of_one_post_send_it_once(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    outcomes: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: outcomes.append(deliver(runtime, config, post_id).status))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["sent"] + ["skipped"] * 7
+    assert len(receiver.received("/hook")) == 1
+
+
+def test_it_retries_after_a_server_error_then_succeeds(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    receiver.fail_next(Fault(status=500, body=b"upstream broke"))
+    first = deliver(runtime, config, post_id)
+    assert first.status == "retry" and first.retry_in is not None
+    post, _ = state(runtime, post_id)
+    assert post.status == PostStatus.APPROVED and "upstream broke" in post.problem
+    assert deliver(runtime, config, post_id).status == "skipped"  # not due yet
+    assert deliver(runtime, config, post_id, later=400).status == "sent"
+    _, attempts = state(runtime, post_id)
+    assert [(a.outcome, a.status_code) for a in attempts] == [("retry", 500), ("sent", 200)]
+
+
+def test_it_honours_retry_after_on_429(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    receiver.fail_next(Fault(status=429, headers={"Retry-After": "120"}))
+    outcome = deliver(runtime, config, post_id)
+    assert outcome.retry_in == 120
+    post, _ = state(runtime, post_id)
+    assert post.next_attempt_at is not None
+    assert 110 < (post.next_attempt_at - utcnow()).total_seconds() <= 120
+
+
+def test_a_client_error_fails_at_once_with_the_platform_message(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    receiver.fail_next(Fault(status=401, body=b'{"error": "bad token"}'))
+    assert deliver(runtime, config, post_id).status == PostStatus.FAILED
+    post, attempts = state(runtime, post_id)
+    assert post.status == PostStatus.FAILED and "bad token" in post.problem
+    assert attempts[0].status_code == 401
+
+
+def test_it_gives_up_after_the_last_attempt(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    receiver.fail_next(*[Fault(status=503)] * POLICY.max_attempts)
+    outcomes = [deliver(runtime, config, post_id, later=i * 400).status for i in range(3)]
+    assert outcomes == ["retry", "retry", PostStatus.FAILED]
+    assert len(receiver.received("/hook")) == POLICY.max_attempts
+
+
+@pytest.mark.parametrize("fault", [Fault(hang_seconds=2), Fault(drop=True)])
+def test_an_answer_that_never_comes_is_unknown_not_retried(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver, fault: Fault
+) -> None:
+    receiver.fail_next(fault)
+    assert deliver(runtime, config, post_id).status == PostStatus.UNKNOWN
+    assert deliver(runtime, config, post_id, later=400).status == "skipped"
+    post, attempts = state(runtime, post_id)
+    assert post.status == PostStatus.UNKNOWN and "may have been received" in post.problem
+    assert attempts[0].outcome == "unknown"
+    assert len(receiver.received("/hook")) == 1
+
+
+def test_a_refused_connection_is_retried_because_nothing_was_sent(
+    runtime: Runtime, config: SyndicateConfig, post_id: int
+) -> None:
+    config.channels[0].url = f"http://127.0.0.1:{free_port()}/nobody-listens"
+    outcome = deliver(runtime, config, post_id)
+    assert outcome.status == "retry"
+    post, _ = state(runtime, post_id)
+    assert post.status == PostStatus.APPROVED and "could not connect" in post.problem
+
+
+def test_a_post_left_sending_by_a_dead_worker_becomes_unknown(
+    runtime: Runtime, config: SyndicateConfig, post_id: int
+) -> None:
+    with runtime.factory.begin() as session:
+        assert delivery._claim(session, post_id, utcnow() - timedelta(minutes=5)) is not None
+    with runtime.factory.begin() as session:
+        assert delivery.reconcile_stuck(session, utcnow(), lease_seconds=60) == [post_id]
+    post, attempts = state(runtime, post_id)
+    assert post.status == PostStatus.UNKNOWN
+    assert [a.outcome for a in attempts] == ["unknown"]

@@ -1,0 +1,77 @@
+"""A wrong configuration file is refused at start-up with its file, key and value named."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from syndicate.config import ConfigError, load_config
+
+GOOD_SITE = '[site]\ntitle = "T"\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "syndicate.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_configuration_loads() -> None:
+    config = load_config(Path(__file__).parent.parent / "config/syndicate.example.toml")
+    assert config.site.title == "Example Newsroom"
+    assert [c.name for c in config.channels] == ["newsroom-hook"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            GOOD_SITE + '[[channels]]\nname = "a"\nplatform = "myspace"\n',
+            "channels[0].platform = 'myspace': Value error, unknown platform",
+        ),
+        (
+            GOOD_SITE + '[[channels]]\nname = "Bad Name"\nplatform = "webhook"\n',
+            "channels[0].name = 'Bad Name'",
+        ),
+        (
+            GOOD_SITE + '[[channels]]\nname = "a"\nplatform = "webhook"\nauto_approve = "yes"\n',
+            "channels[0].auto_approve = 'yes'",
+        ),
+        (
+            GOOD_SITE + '[[channels]]\nname = "a"\nplatform = "webhook"\nurll = "x"\n',
+            "channels[0].urll = 'x': Extra inputs are not permitted",
+        ),
+        ('[site]\ndescription = "no title"\n', "site.title: Field required"),
+        ("[site\n", "not valid TOML"),
+    ],
+)
+def test_errors_name_the_file_key_and_value(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(path) in str(error.value)
+    assert expected in str(error.value)
+
+
+def test_two_channels_with_one_name_are_refused(tmp_path: Path) -> None:
+    channel = '[[channels]]\nname = "a"\nplatform = "webhook"\n'
+    with pytest.raises(ConfigError, match="'a' is used twice"):
+        load_config(write(tmp_path, GOOD_SITE + channel + channel))
+
+
+def test_the_service_refuses_to_start_on_a_bad_file(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD_SITE + '[[channels]]\nname = "a"\nplatform = "myspace"\n')
+    env = {**os.environ, "SYNDICATE_CONFIG": str(path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "syndicate.cli", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert str(path) in result.stderr and "myspace" in result.stderr

@@ -1,0 +1,70 @@
+"""`syndicate up` runs the whole service on its embedded default: SQLite and an embedded Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from syndicate import signatures
+from tests.client import article, envelope
+from tests.servers import free_port, wait_until
+
+
+def test_up_serves_a_webhook_to_feed_on_sqlite_and_embedded_redis(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
+    env["SYNDICATE_DATA_DIR"] = str(tmp_path / "data")
+    port = free_port()
+    log = (tmp_path / "up.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "syndicate.cli", "up", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _get(f"{base}/healthz") == 200, timeout=60)
+        output = (tmp_path / "up.log").read_text()
+        assert f"{base}/feeds/rss.xml" in output and "embedded Redis" in output
+        secrets = dict(
+            line.split("=", 1) for line in (tmp_path / "data/secrets.env").read_text().split()
+        )
+        assert secrets["SYNDICATE_WEBHOOK_SECRETS"] not in output
+
+        body = json.dumps(envelope(article("embedded-1", title="Served from SQLite"))).encode()
+        secret = secrets["SYNDICATE_WEBHOOK_SECRETS"].encode()
+        response = httpx.post(
+            f"{base}/hooks/articles",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                signatures.HEADER: signatures.sign(body, secret),
+            },
+        )
+        assert response.status_code == 202, response.text
+        wait_until(
+            lambda: b"Served from SQLite" in httpx.get(f"{base}/feeds/rss.xml").content, timeout=60
+        )
+        token = secrets["SYNDICATE_API_TOKEN"]
+        posts = httpx.get(f"{base}/api/posts", headers={"Authorization": f"Bearer {token}"})
+        assert [p["status"] for p in posts.json()] == ["pending_review"]
+        assert (tmp_path / "data/syndicate.db").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+    assert code == 0, (tmp_path / "up.log").read_text()[-3000:]
+    assert _get(f"{base}/healthz") is None
+
+
+def _get(url: str) -> int | None:
+    try:
+        return httpx.get(url, timeout=2).status_code
+    except httpx.HTTPError:
+        return None
