@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.cms import ArticleEvent, ArticleIn
+from syndicate.db import insert_ignoring_conflicts
 from syndicate.models import (
     UNSENT_STATUSES,
     Article,
@@ -84,17 +84,8 @@ def _receive(session: Session, event: ArticleEvent, now: datetime) -> Receipt:
 
 
 def _insert_if_missing(session: Session, article_id: str, now: datetime) -> None:
-    values = {"id": article_id, "created_at": now, "changed_at": now, "published_at": now}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(Article).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(Article).values(**values).on_conflict_do_nothing()
-    else:
-        if session.get(Article, article_id) is not None:
-            return
-        stmt = insert(Article).values(**values)
-    session.execute(stmt)
+    row = {"id": article_id, "created_at": now, "changed_at": now, "published_at": now}
+    insert_ignoring_conflicts(session, Article, [row])
 
 
 def _publish(

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from syndicate.config import SiteConfig
+from syndicate.feeds.scopes import FORMATS, SITE, Scope, document_key, scopes_of
 from syndicate.models import Article, ArticleStatus, Card
 from syndicate.templating import html_environment
 
@@ -29,19 +30,32 @@ def trim_description(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+FORMAT_NAMES = {"rss.xml": "RSS", "atom.xml": "Atom", "feed.json": "JSON Feed"}
+
+
+def feed_links(article: Article, site: SiteConfig, base_url: str) -> list[dict[str, str]]:
+    """Autodiscovery: every feed the article is in, in every format."""
+    links = []
+    for scope in scopes_of(article, site.title) or [Scope(SITE, "site", site.title)]:
+        name = site.title if scope.key == SITE else f"{site.title}: {scope.name}"
+        for filename, content_type in FORMATS.items():
+            links.append(
+                {
+                    "title": f"{name} ({FORMAT_NAMES[filename]})",
+                    "type": content_type.split(";")[0],
+                    "url": f"{base_url}/feeds/{document_key(scope.key, filename)}",
+                }
+            )
+    return links
+
+
 def card_context(article: Article, site: SiteConfig, base_url: str) -> dict[str, Any]:
     return {
         "site": site,
         "article": article,
         "description": trim_description(article.summary or article.title),
         "card_url": f"{base_url}/cards/{article.id}",
-        "feeds": [
-            {
-                "title": f"{site.title} (RSS)",
-                "type": "application/rss+xml",
-                "url": f"{base_url}/feeds/rss.xml",
-            }
-        ],
+        "feeds": feed_links(article, site, base_url),
     }
 
 

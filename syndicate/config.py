@@ -24,6 +24,9 @@ class SiteConfig(BaseModel):
     description: str = ""
     language: str = "en"
     link: str = ""
+    icon: str = ""
+    logo: str = ""
+    websub_hubs: list[str] = []
 
 
 class ChannelConfig(BaseModel):

@@ -185,14 +185,58 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("post_id", "attempt"),)
 
 
+class Feed(Base):
+    """A feed scope: the whole site, or one tag, author or section."""
+
+    __tablename__ = "feeds"
+
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)  # "site", "tags/<slug>"
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    # A change bumps `generation`; a rebuild records the generation it rendered, so a burst
+    # of changes costs one rebuild rather than one each.
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    built_generation: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedArchive(Base):
+    """One month of a feed scope's history (RFC 5005 archived feed), rebuilt like a feed."""
+
+    __tablename__ = "feed_archives"
+
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    built_generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedMembership(Base):
+    """That an article is in a feed scope, with the date the scope is ordered by."""
+
+    __tablename__ = "feed_memberships"
+
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_feed_memberships_scope_published", "scope", "published_at"),
+        Index("ix_feed_memberships_article", "article_id"),
+    )
+
+
 class FeedDocument(Base):
-    """A rendered feed, served byte for byte: requests never render."""
+    """A rendered feed, served byte for byte (and pre-compressed): requests never render."""
 
     __tablename__ = "feed_documents"
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     content_type: Mapped[str] = mapped_column(String(80), default="")
     body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    body_gzip: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     etag: Mapped[str] = mapped_column(String(80), default="")
     last_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

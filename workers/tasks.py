@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from celery import Task
+
 from syndicate import cards, delivery, posts, sweeper
 from syndicate.db import session_scope
-from syndicate.feeds.build import rebuild_feeds_for
+from syndicate.feeds import websub
+from syndicate.feeds.build import rebuild_for_article
+from syndicate.http import make_session
 from syndicate.models import utcnow
 from syndicate.runtime import get_runtime
 from workers.app import celery_app
@@ -19,9 +23,22 @@ enqueue = Enqueuer(celery_app)
 @celery_app.task(name="syndicate.rebuild_feeds")
 def rebuild_feeds(article_id: str) -> None:
     rt = get_runtime()
-    with session_scope(rt.factory) as session:
-        changed = rebuild_feeds_for(session, article_id, rt.config.site, rt.feed_settings, utcnow())
-    log.info("feeds rebuilt for article %s: %s changed", article_id, len(changed))
+    rebuilt = rebuild_for_article(
+        rt.factory, article_id, rt.config.site, rt.feed_settings, utcnow()
+    )
+    log.info("feeds for article %s: %d changed", article_id, len(rebuilt.feed_urls))
+    for hub in rt.config.site.websub_hubs:
+        for url in rebuilt.feed_urls:
+            websub_ping.delay(hub, url)
+
+
+@celery_app.task(name="syndicate.websub_ping", bind=True, max_retries=10)
+def websub_ping(self: Task, hub: str, topic: str) -> None:
+    try:
+        websub.publish(make_session(), hub, topic)
+    except websub.PingFailed as exc:
+        log.warning("WebSub ping to %s for %s failed: %s", hub, topic, exc)
+        raise self.retry(countdown=delivery.backoff(self.request.retries), exc=exc) from exc
 
 
 @celery_app.task(name="syndicate.build_card")

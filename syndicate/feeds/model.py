@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from syndicate.feeds.content import plain_text, safe_html, xml_text
 from syndicate.models import Article
 
 
@@ -17,6 +19,12 @@ class FeedMeta:
     site_url: str
     self_url: str
     updated: datetime
+    hubs: tuple[str, ...] = ()
+    icon: str = ""
+    logo: str = ""
+    # RFC 5005 relations (`prev-archive`, `next-archive`, `current`, `next`) to URLs.
+    links: dict[str, str] = field(default_factory=dict)
+    archive: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,8 @@ class FeedItem:
     updated: datetime
     language: str | None
     image_url: str | None = None
-    image_alt: str = field(default="")
+    image_type: str = "image/jpeg"
+    image_alt: str = ""
 
 
 def article_guid(base_url: str, article_id: str) -> str:
@@ -40,18 +49,26 @@ def article_guid(base_url: str, article_id: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}/articles/{article_id}").urn
 
 
+def image_type(url: str) -> str:
+    guessed, _ = mimetypes.guess_type(url.split("?", 1)[0])
+    return guessed if guessed and guessed.startswith("image/") else "image/jpeg"
+
+
 def feed_item(base_url: str, article: Article) -> FeedItem:
+    content = safe_html(article.content_html, article.url) if article.content_html else ""
+    summary = xml_text(article.summary) or plain_text(content)[:300]
     return FeedItem(
         guid=article_guid(base_url, article.id),
-        title=article.title,
+        title=xml_text(article.title),
         url=article.url,
-        summary=article.summary,
-        content_html=article.content_html,
-        authors=[a["name"] for a in article.authors],
-        tags=list(article.tags),
+        summary=summary,
+        content_html=content,
+        authors=[xml_text(a["name"]) for a in article.authors],
+        tags=[xml_text(t) for t in article.tags],
         published=article.published_at,
         updated=article.updated_at or article.published_at,
         language=article.language,
         image_url=article.image_url,
-        image_alt=article.image_alt,
+        image_type=image_type(article.image_url or ""),
+        image_alt=xml_text(article.image_alt),
     )
