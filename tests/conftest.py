@@ -19,7 +19,8 @@ from syndicate.settings import Settings
 from syndicate.web.app import create_app
 from tests.client import Client
 from tests.fakes.receiver import Receiver
-from tests.servers import WebServer, WorkerProcess
+from tests.fakes.websub_hub import WebSubHub
+from tests.servers import WebServer, WorkerProcess, free_port
 
 PG_ADMIN_URL = os.environ.get(
     "SYNDICATE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -69,7 +70,21 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="session")
-def config_file(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Path:
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSubHub]:
+    server = WebSubHub(tmp_path_factory.mktemp("hub")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def web_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def config_file(
+    tmp_path_factory: pytest.TempPathFactory, receiver: Receiver, hub: WebSubHub
+) -> Path:
     path = tmp_path_factory.mktemp("config") / "syndicate.toml"
     path.write_text(
         f"""
@@ -78,6 +93,7 @@ title = "Test Newsroom"
 description = "News for tests"
 language = "en"
 link = "https://news.example/"
+websub_hubs = ["{hub.url}"]
 
 [[channels]]
 name = "newsroom-hook"
@@ -100,13 +116,17 @@ auto_approve = true
 
 @pytest.fixture(scope="session")
 def stack_env(
-    database_url: str, redis_url: str, config_file: Path, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    redis_url: str,
+    config_file: Path,
+    web_port: int,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, str]:
     """The environment shared by the web app in this process and the worker processes."""
     env = {
         "SYNDICATE_DATABASE_URL": database_url,
         "SYNDICATE_REDIS_URL": redis_url,
-        "SYNDICATE_BASE_URL": "https://syndicate.test",
+        "SYNDICATE_BASE_URL": f"http://127.0.0.1:{web_port}",
         "SYNDICATE_WEBHOOK_SECRETS": WEBHOOK_SECRETS,
         "SYNDICATE_API_TOKEN": API_TOKEN,
         "SYNDICATE_CONFIG": str(config_file),
@@ -130,8 +150,8 @@ def runtime(settings: Settings) -> Runtime:
 
 
 @pytest.fixture(scope="session")
-def web(runtime: Runtime) -> Iterator[WebServer]:
-    server = WebServer(create_app(runtime)).start()
+def web(runtime: Runtime, web_port: int) -> Iterator[WebServer]:
+    server = WebServer(create_app(runtime), web_port).start()
     yield server
     server.stop()
 

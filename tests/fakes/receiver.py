@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.faults: list[Fault] = []
+        self.verifications: list[dict[str, list[str]]] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -76,6 +78,17 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                # A WebSub subscriber confirms its intent by echoing the hub's challenge.
+                query = parse_qs(urlsplit(self.path).query)
+                challenge = query.get("hub.challenge", [""])[0].encode()
+                with receiver.lock:
+                    receiver.verifications.append(query)
+                self.send_response(200 if challenge else 404)
+                self.send_header("Content-Length", str(len(challenge)))
+                self.end_headers()
+                self.wfile.write(challenge)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
