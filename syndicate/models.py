@@ -209,6 +209,9 @@ class FeedArchive(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
     generation: Mapped[int] = mapped_column(Integer, default=0)
     built_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # The neighbouring months this archive's links pointed at when it was last rendered.
+    older: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    newer: Mapped[str | None] = mapped_column(String(7), nullable=True)
 
 
 class FeedMembership(Base):

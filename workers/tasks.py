@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import Task
+from sqlalchemy.exc import OperationalError
 
 from syndicate import cards, delivery, posts, sweeper
 from syndicate.db import session_scope
@@ -19,17 +20,28 @@ from workers.enqueue import Enqueuer
 log = logging.getLogger(__name__)
 enqueue = Enqueuer(celery_app)
 
+# A deadlock or a dropped database connection is worth another try; every task is idempotent.
+DATABASE_RETRY = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 8,
+}
 
-@celery_app.task(name="syndicate.rebuild_feeds")
+
+@celery_app.task(name="syndicate.rebuild_feeds", **DATABASE_RETRY)
 def rebuild_feeds(article_id: str) -> None:
     rt = get_runtime()
     rebuilt = rebuild_for_article(
         rt.factory, article_id, rt.config.site, rt.feed_settings, utcnow()
     )
     log.info("feeds for article %s: %d changed", article_id, len(rebuilt.feed_urls))
+    # Web processes may serve their copy of a feed for feed_cache_seconds: ping once every
+    # copy has expired, so the hub fetches the new feed and not the old one.
+    countdown = rt.settings.feed_cache_seconds + 0.5
     for hub in rt.config.site.websub_hubs:
         for url in rebuilt.feed_urls:
-            websub_ping.delay(hub, url)
+            websub_ping.apply_async((hub, url), countdown=countdown)
 
 
 @celery_app.task(name="syndicate.websub_ping", bind=True, max_retries=10)
@@ -41,7 +53,7 @@ def websub_ping(self: Task, hub: str, topic: str) -> None:
         raise self.retry(countdown=delivery.backoff(self.request.retries), exc=exc) from exc
 
 
-@celery_app.task(name="syndicate.build_card")
+@celery_app.task(name="syndicate.build_card", **DATABASE_RETRY)
 def build_card(article_id: str) -> None:
     rt = get_runtime()
     with session_scope(rt.factory) as session:
@@ -55,7 +67,7 @@ def build_card(article_id: str) -> None:
         )
 
 
-@celery_app.task(name="syndicate.compose_posts")
+@celery_app.task(name="syndicate.compose_posts", **DATABASE_RETRY)
 def compose_posts(article_id: str) -> None:
     rt = get_runtime()
     with session_scope(rt.factory) as session:
@@ -66,7 +78,7 @@ def compose_posts(article_id: str) -> None:
         enqueue.post_approved(post_id)
 
 
-@celery_app.task(name="syndicate.deliver_post")
+@celery_app.task(name="syndicate.deliver_post", **DATABASE_RETRY)
 def deliver_post(post_id: int) -> None:
     rt = get_runtime()
     outcome = delivery.deliver(rt.factory, post_id, rt.config, rt.delivery_policy, utcnow())
@@ -75,7 +87,7 @@ def deliver_post(post_id: int) -> None:
         deliver_post.apply_async((post_id,), countdown=outcome.retry_in)
 
 
-@celery_app.task(name="syndicate.sweep")
+@celery_app.task(name="syndicate.sweep", **DATABASE_RETRY)
 def sweep() -> None:
     """Re-dispatch due posts and unfinished articles; settle posts a dead worker left behind."""
     rt = get_runtime()

@@ -103,21 +103,18 @@ def update_memberships(
 def _bump(
     session: Session, scopes: list[str], archives: list[tuple[str, str]], now: datetime
 ) -> None:
-    if scopes:
+    # One row at a time in sorted order: concurrent rebuilds lock rows in the same order.
+    for scope in sorted(scopes):
         session.execute(
             update(Feed)
-            .where(Feed.scope.in_(scopes))
+            .where(Feed.scope == scope)
             .values(generation=Feed.generation + 1, updated_at=now)
         )
     insert_ignoring_conflicts(
         session, FeedArchive, [{"scope": s, "month": m, "generation": 0} for s, m in archives]
     )
-    for scope, month in archives:
-        session.execute(
-            update(FeedArchive)
-            .where(FeedArchive.scope == scope, FeedArchive.month == month)
-            .values(generation=FeedArchive.generation + 1)
-        )
+    for scope, month in sorted(archives):
+        _bump_archive(session, scope, month)
 
 
 def _items_query(scope: str) -> object:
@@ -219,14 +216,12 @@ class ScopeRenderer:
         }
         return self.write(feed, articles, links)
 
-    def archive(self, feed: Feed, month: str) -> list[str]:
+    def archive(self, feed: Feed, month: str, older: str | None, newer: str | None) -> None:
         start, end = month_bounds(month)
         query = _items_query(feed.scope).where(  # type: ignore[attr-defined]
             FeedMembership.published_at >= start, FeedMembership.published_at < end
         )
         articles = list(self.session.scalars(query))
-        older = _newest_before(self.session, feed.scope, start)
-        newer = _oldest_from(self.session, feed.scope, end)
         links = {}
         for f in FORMATS:
             links[f] = {"current": self.url(feed.scope, f)}
@@ -234,7 +229,7 @@ class ScopeRenderer:
                 links[f]["prev-archive"] = links[f]["next"] = self.url(feed.scope, f, older)
             if newer:
                 links[f]["next-archive"] = links[f]["previous"] = self.url(feed.scope, f, newer)
-        return self.write(feed, articles, links, month)
+        self.write(feed, articles, links, month)
 
 
 def rebuild_scope(
@@ -250,10 +245,16 @@ def rebuild_scope(
     return changed
 
 
+def neighbours(session: Session, scope: str, month: str) -> tuple[str | None, str | None]:
+    """The nearest older and newer months of the scope that hold any item."""
+    start, end = month_bounds(month)
+    return _newest_before(session, scope, start), _oldest_from(session, scope, end)
+
+
 def rebuild_archive(
     session: Session, scope: str, month: str, site: SiteConfig, settings: FeedSettings
 ) -> list[tuple[str, str]]:
-    """Render one month of a scope; return neighbouring months whose links must follow."""
+    """Render one month of a scope; return the months beside it whose links are now wrong."""
     archive = session.scalars(
         select(FeedArchive)
         .where(FeedArchive.scope == scope, FeedArchive.month == month)
@@ -262,31 +263,27 @@ def rebuild_archive(
     feed = session.get(Feed, scope)
     if archive is None or feed is None or archive.built_generation >= archive.generation:
         return []
-    first_build = archive.built_generation == 0
-    generation = archive.generation
-    renderer = ScopeRenderer(session, site, settings)
-    renderer.archive(feed, month)
-    archive.built_generation = generation
-    start, end = month_bounds(month)
-    now_empty = not session.scalar(
-        select(func.count()).where(
-            FeedMembership.scope == scope,
-            FeedMembership.published_at >= start,
-            FeedMembership.published_at < end,
-        )
+    older, newer = neighbours(session, scope, month)
+    ScopeRenderer(session, site, settings).archive(feed, month, older, newer)
+    archive.built_generation = archive.generation
+    archive.older, archive.newer = older, newer
+    # A month that gained its first item or lost its last changes what its neighbours link to.
+    wrong = []
+    for side in (older, newer):
+        if side is None:
+            continue
+        other = session.get(FeedArchive, (scope, side))
+        if other is not None and (other.older, other.newer) != neighbours(session, scope, side):
+            wrong.append((scope, side))
+    return wrong
+
+
+def _bump_archive(session: Session, scope: str, month: str) -> None:
+    session.execute(
+        update(FeedArchive)
+        .where(FeedArchive.scope == scope, FeedArchive.month == month)
+        .values(generation=FeedArchive.generation + 1)
     )
-    if not (first_build or now_empty):
-        return []
-    neighbours = [
-        m for m in (_newest_before(session, scope, start), _oldest_from(session, scope, end)) if m
-    ]
-    for neighbour in neighbours:
-        session.execute(
-            update(FeedArchive)
-            .where(FeedArchive.scope == scope, FeedArchive.month == neighbour)
-            .values(generation=FeedArchive.generation + 1)
-        )
-    return [(scope, m) for m in neighbours]
 
 
 def rebuild_for_article(
@@ -304,10 +301,17 @@ def rebuild_for_article(
         with factory.begin() as session:
             changed += rebuild_scope(session, scope, site, settings)
     pending = list(archives)
-    while pending:
+    for _ in range(len(archives) * 3):  # each month can set at most its two neighbours right
+        if not pending:
+            break
         scope, month = pending.pop(0)
         with factory.begin() as session:
-            pending += rebuild_archive(session, scope, month, site, settings)
+            wrong = rebuild_archive(session, scope, month, site, settings)
+        for neighbour in wrong:
+            # Bumped in a transaction of its own: never two archive locks held at once.
+            with factory.begin() as session:
+                _bump_archive(session, *neighbour)
+            pending.append(neighbour)
     with factory.begin() as session:
         session.execute(
             update(Article)

@@ -9,6 +9,7 @@ from syndicate import __version__
 from syndicate.runtime import Runtime
 from syndicate.web import api, cards, feeds, webhooks
 from syndicate.web.errors import install_handlers
+from syndicate.web.feedcache import FeedCache
 from workers.app import make_celery
 from workers.enqueue import Enqueuer
 
@@ -17,6 +18,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app = FastAPI(title="Syndicate", version=__version__)
     app.state.runtime = runtime
     app.state.enqueuer = enqueuer or Enqueuer(make_celery(runtime.settings))
+    app.state.feed_cache = FeedCache(runtime.factory, runtime.settings.feed_cache_seconds)
     install_handlers(app)
     for module in (webhooks, feeds, cards, api):
         app.include_router(module.router)

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from syndicate.feeds import store
 from syndicate.feeds.scopes import FORMATS, SITE, document_key
 from syndicate.models import Feed
 from syndicate.templating import html_environment
 from syndicate.web.conditional import cached_response
 from syndicate.web.deps import AppRuntime, DbSession
 from syndicate.web.errors import ApiError
+from syndicate.web.feedcache import FeedCache
 
 router = APIRouter()
 
@@ -47,8 +47,9 @@ def feeds_index(request: Request, runtime: AppRuntime, session: DbSession) -> HT
 
 
 @router.api_route("/feeds/{key:path}", methods=["GET", "HEAD"])
-def feed_document(key: str, request: Request, runtime: AppRuntime, session: DbSession) -> Response:
-    document = store.load(session, key)
+def feed_document(key: str, request: Request, runtime: AppRuntime) -> Response:
+    cache: FeedCache = request.app.state.feed_cache
+    document = cache.get(key)
     if document is None:
         raise ApiError(404, "no such feed")
     self_url = f"{runtime.settings.base_url}/feeds/{key}"

@@ -137,7 +137,11 @@ def test_older_articles_are_reachable_through_monthly_archives(client: Client) -
             url = links(path).get("prev-archive")
         return seen
 
-    wait_until(lambda: chain() == [["November story"], ["October story"], ["September story"]])
+    try:
+        wait_until(lambda: chain() == [["November story"], ["October story"], ["September story"]])
+    except AssertionError:
+        print("CHAIN", chain(), links("/feeds/atom.xml"))
+        raise
     october = wait_until(
         lambda: (o := links("/feeds/archive/2026-10/atom.xml")).get("next-archive") and o
     )

@@ -139,7 +139,8 @@ def test_an_edit_revises_the_feed_entry_in_place_and_recomposes_pending_posts(
 ) -> None:
     art = article("edit-me", title="First headline")
     assert client.send(envelope(art)).status_code == 202
-    first = wait_until(lambda: feed_entries(client))
+    wait_until(lambda: feed_titles(client) == ["First headline"])
+    first = feed_entries(client)
     wait_until(lambda: pending_post(client, "edit-me", "newsroom-hook"))
 
     edited = dict(art, title="Second headline", updated_at="2026-11-24T12:00:00Z")

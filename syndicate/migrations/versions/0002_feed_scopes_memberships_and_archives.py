@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("built_generation", sa.Integer(), nullable=False),
+        sa.Column("older", sa.String(length=7), nullable=True),
+        sa.Column("newer", sa.String(length=7), nullable=True),
         sa.PrimaryKeyConstraint("scope", "month", name=op.f("pk_feed_archives")),
     )
     op.create_table(
