@@ -197,21 +197,21 @@ class Feed(Base):
     # of changes costs one rebuild rather than one each.
     generation: Mapped[int] = mapped_column(Integer, default=0)
     built_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Every article entering the scope takes the next number; archive pages are fixed runs
+    # of these numbers, so a new article never changes an archive page.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FeedArchive(Base):
-    """One month of a feed scope's history (RFC 5005 archived feed), rebuilt like a feed."""
+    """One full page of a scope's history (an RFC 5005 archive document)."""
 
     __tablename__ = "feed_archives"
 
     scope: Mapped[str] = mapped_column(String(300), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
     built_generation: Mapped[int] = mapped_column(Integer, default=0)
-    # The neighbouring months this archive's links pointed at when it was last rendered.
-    older: Mapped[str | None] = mapped_column(String(7), nullable=True)
-    newer: Mapped[str | None] = mapped_column(String(7), nullable=True)
 
 
 class FeedMembership(Base):
@@ -224,9 +224,11 @@ class FeedMembership(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_feed_memberships_scope_published", "scope", "published_at"),
+        Index("ix_feed_memberships_scope_seq", "scope", "seq"),
         Index("ix_feed_memberships_article", "article_id"),
     )
 

@@ -24,7 +24,11 @@ class Runtime:
 
     @property
     def feed_settings(self) -> FeedSettings:
-        return FeedSettings(base_url=self.settings.base_url, items=self.settings.feed_items)
+        return FeedSettings(
+            base_url=self.settings.base_url,
+            items=self.settings.feed_items,
+            archive_page_size=self.settings.feed_archive_page_size,
+        )
 
     @property
     def delivery_policy(self) -> DeliveryPolicy:

@@ -36,6 +36,9 @@ TABLES = (
     "article_revisions",
     "inbound_deliveries",
     "feed_documents",
+    "feed_memberships",
+    "feed_archives",
+    "feeds",
     "articles",
 )
 
@@ -132,6 +135,7 @@ def stack_env(
         "SYNDICATE_CONFIG": str(config_file),
         "SYNDICATE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "SYNDICATE_SWEEP_GRACE_SECONDS": "2",
+        "SYNDICATE_FEED_ARCHIVE_PAGE_SIZE": "2",
         "SYNDICATE_DISPATCH_INTERVAL_SECONDS": "1",
         "TEST_NEWSROOM_HOOK_SECRET": HOOK_SECRET,
     }

@@ -1,19 +1,23 @@
 """Rebuild the feeds an article belongs to, from the database, and store the bytes.
 
-One change runs in short transactions: first the article's memberships are brought up to date
-and every affected scope's generation is bumped; then each scope is rendered once if no other
-rebuild has rendered that generation already. A burst of articles therefore costs a handful of
-rebuilds, and a rebuild reads only the newest items of a scope through an index, whatever the
+One change runs in short transactions. First the article's memberships are brought up to date
+and every affected scope's generation is bumped. Then each scope is rendered, unless another
+rebuild has already rendered that generation, so a burst of articles costs a handful of
+rebuilds. A rebuild reads only the newest items of a scope through an index, whatever the
 number of articles.
+
+History (RFC 5005): every article entering a scope takes the scope's next sequence number,
+and archive page k holds numbers (k-1)·P+1 … k·P. A page becomes an archive document once it
+is full, and afterwards changes only when one of its own articles does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.config import SiteConfig
@@ -35,6 +39,7 @@ KIND_LABEL = {"tag": "Tagged", "author": "By", "section": "In"}
 class FeedSettings:
     base_url: str
     items: int
+    archive_page_size: int = 100
 
 
 @dataclass(frozen=True)
@@ -44,103 +49,84 @@ class Rebuilt:
     feed_urls: list[str]
 
 
-def month_of(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m")
+def page_of(seq: int, size: int) -> int:
+    return (seq - 1) // size + 1
 
 
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    year, number = (int(part) for part in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=UTC)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
-    return start, end
+def full_pages(feed: Feed, size: int) -> int:
+    return feed.last_seq // size
+
+
+@dataclass
+class Change:
+    """What one article's change touches: scopes to re-render, archive pages to re-render."""
+
+    scopes: list[str]
+    pages: set[tuple[str, int]]
+    version: int
 
 
 def update_memberships(
-    session: Session, article_id: str, site: SiteConfig, now: datetime
-) -> tuple[list[str], list[tuple[str, str]], int]:
-    """Bring the article's scopes up to date; return affected scopes, archive months, version."""
+    session: Session, article_id: str, site: SiteConfig, page_size: int, now: datetime
+) -> Change:
+    """Bring the article's memberships up to date and mark what must be rendered again."""
     article = session.scalars(
         select(Article).where(Article.id == article_id).with_for_update()
     ).one_or_none()
     if article is None:
-        return [], [], 0
+        return Change([], set(), 0)
     old = {
-        m.scope: m.published_at
+        m.scope: m
         for m in session.scalars(
             select(FeedMembership).where(FeedMembership.article_id == article_id)
         )
     }
-    new = scopes_of(article, site.title)
-    wanted = {s.key: article.published_at for s in new}
-    stale = [scope for scope, when in old.items() if wanted.get(scope) != when]
-    if stale:
-        session.execute(
-            delete(FeedMembership).where(
-                FeedMembership.article_id == article_id, FeedMembership.scope.in_(stale)
-            )
-        )
-    missing = [s for s in new if old.get(s.key) != article.published_at]
-    insert_ignoring_conflicts(
-        session,
-        FeedMembership,
-        [
-            {"scope": s.key, "article_id": article_id, "published_at": article.published_at}
-            for s in missing
-        ],
-    )
+    wanted = {s.key: s for s in scopes_of(article, site.title)}
     insert_ignoring_conflicts(
         session,
         Feed,
-        [{"scope": s.key, "kind": s.kind, "name": s.name, "updated_at": now} for s in new],
+        [
+            {"scope": s.key, "kind": s.kind, "name": s.name, "updated_at": now}
+            for key, s in wanted.items()
+            if key not in old
+        ],
     )
-    affected = sorted(set(old) | set(wanted))
-    months = {month_of(when) for when in old.values()} | {month_of(w) for w in wanted.values()}
-    archives = sorted((scope, month) for scope in affected for month in months)
-    _bump(session, affected, archives, now)
-    return affected, archives, article.version
-
-
-def _bump(
-    session: Session, scopes: list[str], archives: list[tuple[str, str]], now: datetime
-) -> None:
-    # One row at a time in sorted order: concurrent rebuilds lock rows in the same order.
-    for scope in sorted(scopes):
+    scopes = sorted(set(old) | set(wanted))
+    pages: set[tuple[str, int]] = set()
+    for scope in scopes:  # sorted: concurrent rebuilds lock feed rows in the same order
+        feed = session.scalars(select(Feed).where(Feed.scope == scope).with_for_update()).one()
+        membership = old.get(scope)
+        if membership is not None:
+            page = page_of(membership.seq, page_size)
+            if page <= full_pages(feed, page_size):
+                pages.add((scope, page))
+            if scope in wanted:
+                membership.published_at = article.published_at
+            else:
+                session.delete(membership)
+        else:
+            feed.last_seq += 1
+            session.add(
+                FeedMembership(
+                    scope=scope,
+                    article_id=article_id,
+                    published_at=article.published_at,
+                    seq=feed.last_seq,
+                )
+            )
+            if feed.last_seq % page_size == 0:  # a page just filled up: it becomes an archive
+                page = feed.last_seq // page_size
+                pages.update({(scope, page), (scope, page - 1)} if page > 1 else {(scope, page)})
+        feed.generation += 1
+        feed.updated_at = now
+    for scope, page in sorted(pages):
+        insert_ignoring_conflicts(session, FeedArchive, [{"scope": scope, "page": page}])
         session.execute(
-            update(Feed)
-            .where(Feed.scope == scope)
-            .values(generation=Feed.generation + 1, updated_at=now)
+            update(FeedArchive)
+            .where(FeedArchive.scope == scope, FeedArchive.page == page)
+            .values(generation=FeedArchive.generation + 1)
         )
-    insert_ignoring_conflicts(
-        session, FeedArchive, [{"scope": s, "month": m, "generation": 0} for s, m in archives]
-    )
-    for scope, month in sorted(archives):
-        _bump_archive(session, scope, month)
-
-
-def _items_query(scope: str) -> object:
-    return (
-        select(Article)
-        .join(FeedMembership, FeedMembership.article_id == Article.id)
-        .where(FeedMembership.scope == scope)
-        .order_by(FeedMembership.published_at.desc(), Article.id)
-    )
-
-
-def _newest_before(session: Session, scope: str, before: datetime | None) -> str | None:
-    query = select(func.max(FeedMembership.published_at)).where(FeedMembership.scope == scope)
-    if before is not None:
-        query = query.where(FeedMembership.published_at < before)
-    newest = session.scalar(query)
-    return month_of(newest) if newest else None
-
-
-def _oldest_from(session: Session, scope: str, start: datetime) -> str | None:
-    oldest = session.scalar(
-        select(func.min(FeedMembership.published_at)).where(
-            FeedMembership.scope == scope, FeedMembership.published_at >= start
-        )
-    )
-    return month_of(oldest) if oldest else None
+    return Change(scopes, pages, article.version)
 
 
 class ScopeRenderer:
@@ -151,8 +137,8 @@ class ScopeRenderer:
         self.site = site
         self.settings = settings
 
-    def url(self, scope: str, filename: str, month: str | None = None) -> str:
-        return f"{self.settings.base_url}/feeds/{document_key(scope, filename, month)}"
+    def url(self, scope: str, filename: str, page: int | None = None) -> str:
+        return f"{self.settings.base_url}/feeds/{document_key(scope, filename, page)}"
 
     def meta(
         self,
@@ -160,7 +146,7 @@ class ScopeRenderer:
         filename: str,
         articles: list[Article],
         links: dict[str, str],
-        month: str | None = None,
+        page: int | None,
     ) -> FeedMeta:
         site = self.site
         if feed.scope == SITE:
@@ -168,68 +154,67 @@ class ScopeRenderer:
         else:
             title = f"{site.title}: {feed.name}"
             description = f"{KIND_LABEL[feed.kind]} {feed.name}, from {site.title}"
-        if month:
-            title = f"{title} ({month})"
+        if page is not None:
+            title = f"{title} (archive page {page})"
         return FeedMeta(
             title=title,
             description=description or title,
             language=site.language,
             site_url=site.link or self.settings.base_url + "/",
-            self_url=self.url(feed.scope, filename, month),
+            self_url=self.url(feed.scope, filename, page),
             updated=max((a.changed_at for a in articles), default=feed.updated_at),
             hubs=tuple(site.websub_hubs),
             icon=site.icon,
             logo=site.logo,
             links=links,
-            archive=month is not None,
+            archive=page is not None,
         )
 
     def write(
         self,
         feed: Feed,
         articles: list[Article],
-        links: dict[str, dict[str, str]],
-        month: str | None = None,
+        relations: dict[str, int | None],
+        page: int | None = None,
     ) -> list[str]:
+        """Write every format; `relations` maps link relations to pages (None: current)."""
         items = [feed_item(self.settings.base_url, a) for a in articles]
         changed = []
         for filename, writer in WRITERS.items():
-            meta = self.meta(feed, filename, articles, links[filename], month)
-            body = writer(meta, items)
-            key = document_key(feed.scope, filename, month)
-            if store.save(self.session, key, FORMATS[filename], body, meta.updated):
+            links = {rel: self.url(feed.scope, filename, p) for rel, p in relations.items()}
+            meta = self.meta(feed, filename, articles, links, page)
+            key = document_key(feed.scope, filename, page)
+            if store.save(self.session, key, FORMATS[filename], writer(meta, items), meta.updated):
                 changed.append(meta.self_url)
         return changed
 
-    def current(self, feed: Feed) -> list[str]:
-        query = _items_query(feed.scope).limit(self.settings.items)  # type: ignore[attr-defined]
-        articles = list(self.session.scalars(query))
-        newest_month = _newest_before(self.session, feed.scope, None)
-        links = {
-            f: {
-                "prev-archive": self.url(feed.scope, f, newest_month),
-                "next": self.url(feed.scope, f, newest_month),
-            }
-            if newest_month
-            else {}
-            for f in FORMATS
-        }
-        return self.write(feed, articles, links)
-
-    def archive(self, feed: Feed, month: str, older: str | None, newer: str | None) -> None:
-        start, end = month_bounds(month)
-        query = _items_query(feed.scope).where(  # type: ignore[attr-defined]
-            FeedMembership.published_at >= start, FeedMembership.published_at < end
+    def _articles(self, scope: str) -> object:
+        return (
+            select(Article)
+            .join(FeedMembership, FeedMembership.article_id == Article.id)
+            .where(FeedMembership.scope == scope)
+            .order_by(FeedMembership.published_at.desc(), Article.id)
         )
-        articles = list(self.session.scalars(query))
-        links = {}
-        for f in FORMATS:
-            links[f] = {"current": self.url(feed.scope, f)}
-            if older:
-                links[f]["prev-archive"] = links[f]["next"] = self.url(feed.scope, f, older)
-            if newer:
-                links[f]["next-archive"] = links[f]["previous"] = self.url(feed.scope, f, newer)
-        self.write(feed, articles, links, month)
+
+    def current(self, feed: Feed) -> list[str]:
+        query = self._articles(feed.scope).limit(self.settings.items)  # type: ignore[attr-defined]
+        newest = full_pages(feed, self.settings.archive_page_size)
+        relations: dict[str, int | None] = (
+            {"prev-archive": newest, "next": newest} if newest else {}
+        )
+        return self.write(feed, list(self.session.scalars(query)), relations)
+
+    def archive(self, feed: Feed, page: int) -> None:
+        size = self.settings.archive_page_size
+        query = self._articles(feed.scope).where(  # type: ignore[attr-defined]
+            FeedMembership.seq > (page - 1) * size, FeedMembership.seq <= page * size
+        )
+        relations: dict[str, int | None] = {"current": None}
+        if page > 1:
+            relations["prev-archive"] = relations["next"] = page - 1
+        if page < full_pages(feed, size):
+            relations["next-archive"] = relations["previous"] = page + 1
+        self.write(feed, list(self.session.scalars(query)), relations, page)
 
 
 def rebuild_scope(
@@ -245,45 +230,20 @@ def rebuild_scope(
     return changed
 
 
-def neighbours(session: Session, scope: str, month: str) -> tuple[str | None, str | None]:
-    """The nearest older and newer months of the scope that hold any item."""
-    start, end = month_bounds(month)
-    return _newest_before(session, scope, start), _oldest_from(session, scope, end)
-
-
 def rebuild_archive(
-    session: Session, scope: str, month: str, site: SiteConfig, settings: FeedSettings
-) -> list[tuple[str, str]]:
-    """Render one month of a scope; return the months beside it whose links are now wrong."""
+    session: Session, scope: str, page: int, site: SiteConfig, settings: FeedSettings
+) -> None:
     archive = session.scalars(
         select(FeedArchive)
-        .where(FeedArchive.scope == scope, FeedArchive.month == month)
+        .where(FeedArchive.scope == scope, FeedArchive.page == page)
         .with_for_update()
     ).one_or_none()
     feed = session.get(Feed, scope)
     if archive is None or feed is None or archive.built_generation >= archive.generation:
-        return []
-    older, newer = neighbours(session, scope, month)
-    ScopeRenderer(session, site, settings).archive(feed, month, older, newer)
-    archive.built_generation = archive.generation
-    archive.older, archive.newer = older, newer
-    # A month that gained its first item or lost its last changes what its neighbours link to.
-    wrong = []
-    for side in (older, newer):
-        if side is None:
-            continue
-        other = session.get(FeedArchive, (scope, side))
-        if other is not None and (other.older, other.newer) != neighbours(session, scope, side):
-            wrong.append((scope, side))
-    return wrong
-
-
-def _bump_archive(session: Session, scope: str, month: str) -> None:
-    session.execute(
-        update(FeedArchive)
-        .where(FeedArchive.scope == scope, FeedArchive.month == month)
-        .values(generation=FeedArchive.generation + 1)
-    )
+        return
+    generation = archive.generation
+    ScopeRenderer(session, site, settings).archive(feed, page)
+    archive.built_generation = generation
 
 
 def rebuild_for_article(
@@ -295,27 +255,18 @@ def rebuild_for_article(
 ) -> Rebuilt:
     """Everything one article's change needs in the feeds, in short transactions."""
     with factory.begin() as session:
-        scopes, archives, version = update_memberships(session, article_id, site, now)
+        change = update_memberships(session, article_id, site, settings.archive_page_size, now)
     changed: list[str] = []
-    for scope in scopes:
+    for scope in change.scopes:
         with factory.begin() as session:
             changed += rebuild_scope(session, scope, site, settings)
-    pending = list(archives)
-    for _ in range(len(archives) * 3):  # each month can set at most its two neighbours right
-        if not pending:
-            break
-        scope, month = pending.pop(0)
+    for scope, page in sorted(change.pages):
         with factory.begin() as session:
-            wrong = rebuild_archive(session, scope, month, site, settings)
-        for neighbour in wrong:
-            # Bumped in a transaction of its own: never two archive locks held at once.
-            with factory.begin() as session:
-                _bump_archive(session, *neighbour)
-            pending.append(neighbour)
+            rebuild_archive(session, scope, page, site, settings)
     with factory.begin() as session:
         session.execute(
             update(Article)
-            .where(Article.id == article_id, Article.feeds_version < version)
-            .values(feeds_version=version)
+            .where(Article.id == article_id, Article.feeds_version < change.version)
+            .values(feeds_version=change.version)
         )
     return Rebuilt(feed_urls=changed)

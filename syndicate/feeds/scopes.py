@@ -43,8 +43,8 @@ def scopes_of(article: Article, site_title: str) -> list[Scope]:
     return found
 
 
-def document_key(scope: str, filename: str, month: str | None = None) -> str:
-    """The path under /feeds/ that serves a scope's document."""
+def document_key(scope: str, filename: str, page: int | None = None) -> str:
+    """The path under /feeds/ that serves a scope's document (or one of its archive pages)."""
     prefix = "" if scope == SITE else f"{scope}/"
-    archive = f"archive/{month}/" if month else ""
+    archive = f"archive/{page}/" if page else ""
     return f"{prefix}{archive}{filename}"

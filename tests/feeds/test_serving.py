@@ -116,20 +116,25 @@ def test_unpublishing_removes_the_article_from_every_feed_it_was_in(client: Clie
     assert "Stays" in titles(client, "/feeds/tags/alpha/rss.xml")
 
 
-def test_older_articles_are_reachable_through_monthly_archives(client: Client) -> None:
-    publish(client, "oct", title="October story", published_at="2026-10-15T10:00:00Z")
-    publish(client, "sep", title="September story", published_at="2026-09-02T10:00:00Z")
-    publish(client, "nov", title="November story", published_at="2026-11-03T10:00:00Z")
-    wait_until(lambda: len(titles(client, "/feeds/atom.xml")) == 3)
+def test_the_whole_history_is_reachable_through_archive_pages(client: Client) -> None:
+    # Archive pages hold two articles each in the tests (SYNDICATE_FEED_ARCHIVE_PAGE_SIZE=2).
+    for number in range(1, 6):
+        publish(
+            client,
+            f"h{number}",
+            title=f"Story {number}",
+            published_at=f"2026-11-0{number}T10:00:00Z",
+        )
+        wait_until(lambda n=number: len(titles(client, "/feeds/atom.xml")) == n)
 
     def links(path: str) -> dict[str, str]:
         response = client.http.get(path)
-        if response.status_code != 200:  # an archive not rendered yet
+        if response.status_code != 200:  # an archive page not rendered yet
             return {}
         parsed = feedparser.parse(response.content)
         return {link.rel: link.href for link in parsed.feed.links}
 
-    def chain() -> list[list[str]]:
+    def history() -> list[list[str]]:
         seen, url = [], links("/feeds/atom.xml").get("prev-archive")
         while url:
             path = httpx.URL(url).path
@@ -137,19 +142,27 @@ def test_older_articles_are_reachable_through_monthly_archives(client: Client) -
             url = links(path).get("prev-archive")
         return seen
 
-    try:
-        wait_until(lambda: chain() == [["November story"], ["October story"], ["September story"]])
-    except AssertionError:
-        print("CHAIN", chain(), links("/feeds/atom.xml"))
-        raise
-    october = wait_until(
-        lambda: (o := links("/feeds/archive/2026-10/atom.xml")).get("next-archive") and o
+    wait_until(lambda: history() == [["Story 4", "Story 3"], ["Story 2", "Story 1"]])
+    first = wait_until(
+        lambda: (
+            links("/feeds/archive/1/atom.xml").get("next-archive")
+            and links("/feeds/archive/1/atom.xml")
+        )
     )
-    assert october["next-archive"].endswith("/feeds/archive/2026-11/atom.xml")
-    assert october["current"].endswith("/feeds/atom.xml")
-    assert b"<fh:archive" in client.http.get("/feeds/archive/2026-10/rss.xml").content
-    json_feed = client.http.get("/feeds/feed.json").json()
-    assert json_feed["next_url"].endswith("/feeds/archive/2026-11/feed.json")
+    assert first["next-archive"].endswith("/feeds/archive/2/atom.xml")
+    assert first["current"].endswith("/feeds/atom.xml")
+    assert b"<fh:archive" in client.http.get("/feeds/archive/1/rss.xml").content
+    assert (
+        client.http.get("/feeds/feed.json")
+        .json()["next_url"]
+        .endswith("/feeds/archive/2/feed.json")
+    )
+
+    edited = article("h1", title="Story 1, corrected", published_at="2026-11-01T10:00:00Z")
+    assert client.send(envelope(edited, event="article.updated")).status_code == 202
+    wait_until(
+        lambda: titles(client, "/feeds/archive/1/rss.xml") == ["Story 2", "Story 1, corrected"]
+    )
 
 
 def test_feeds_are_served_with_validators_and_answer_304(client: Client) -> None:

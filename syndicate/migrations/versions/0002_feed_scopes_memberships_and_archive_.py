@@ -1,8 +1,8 @@
-"""feed scopes, memberships and archives
+"""feed scopes, memberships and archive pages
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 01:18:55.267827
+Create Date: 2026-11-25 01:51:51.908805
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ def upgrade() -> None:
     op.create_table(
         "feed_archives",
         sa.Column("scope", sa.String(length=300), nullable=False),
-        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("page", sa.Integer(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("built_generation", sa.Integer(), nullable=False),
-        sa.Column("older", sa.String(length=7), nullable=True),
-        sa.Column("newer", sa.String(length=7), nullable=True),
-        sa.PrimaryKeyConstraint("scope", "month", name=op.f("pk_feed_archives")),
+        sa.PrimaryKeyConstraint("scope", "page", name=op.f("pk_feed_archives")),
     )
     op.create_table(
         "feeds",
@@ -37,6 +35,7 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("built_generation", sa.Integer(), nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
         sa.Column("updated_at", syndicate.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("scope", name=op.f("pk_feeds")),
     )
@@ -45,6 +44,7 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(length=300), nullable=False),
         sa.Column("article_id", sa.String(length=128), nullable=False),
         sa.Column("published_at", syndicate.models.UTCDateTime(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.id"],
@@ -58,6 +58,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_feed_memberships_scope_published", ["scope", "published_at"], unique=False
         )
+        batch_op.create_index("ix_feed_memberships_scope_seq", ["scope", "seq"], unique=False)
 
     with op.batch_alter_table("feed_documents", schema=None) as batch_op:
         batch_op.add_column(
@@ -73,6 +74,7 @@ def downgrade() -> None:
         batch_op.drop_column("body_gzip")
 
     with op.batch_alter_table("feed_memberships", schema=None) as batch_op:
+        batch_op.drop_index("ix_feed_memberships_scope_seq")
         batch_op.drop_index("ix_feed_memberships_scope_published")
         batch_op.drop_index("ix_feed_memberships_article")
 
