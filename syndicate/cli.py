@@ -45,7 +45,8 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=int, help="web processes")
+def serve(host: str, port: int, workers: int) -> None:
     """Run the web app (webhooks, feeds, cards, API)."""
     import uvicorn
 
@@ -55,6 +56,7 @@ def serve(host: str, port: int) -> None:
         factory=True,
         host=host,
         port=port,
+        workers=workers,
         proxy_headers=True,
         access_log=False,
     )

@@ -58,4 +58,4 @@ def jsonfeed(meta: FeedMeta, items: list[FeedItem]) -> bytes:
     if meta.archive:
         feed["expired"] = False
     feed["items"] = [_item(item) for item in items]
-    return json.dumps(feed, ensure_ascii=False, indent=1).encode()
+    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode()

@@ -55,6 +55,22 @@ def image_type(url: str) -> str:
 
 
 def feed_item(base_url: str, article: Article) -> FeedItem:
+    """The article as a feed entry; cached per article version, since most entries of a
+    rebuilt feed are unchanged and sanitising their HTML is the costly part."""
+    key = (base_url, article.id, article.version, article.changed_at)
+    item = _ITEMS.get(key)
+    if item is None:
+        if len(_ITEMS) >= _ITEMS_MAX:
+            _ITEMS.clear()
+        item = _ITEMS[key] = _feed_item(base_url, article)
+    return item
+
+
+_ITEMS: dict[tuple[str, str, int, datetime], FeedItem] = {}
+_ITEMS_MAX = 20_000
+
+
+def _feed_item(base_url: str, article: Article) -> FeedItem:
     content = safe_html(article.content_html, article.url) if article.content_html else ""
     summary = xml_text(article.summary) or plain_text(content)[:300]
     return FeedItem(

@@ -6,7 +6,7 @@ import gzip
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.models import FeedDocument
@@ -15,17 +15,20 @@ from syndicate.models import FeedDocument
 def save(session: Session, key: str, content_type: str, body: bytes, modified: datetime) -> bool:
     """Store new bytes; the validators move only when the bytes really changed."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    document = session.get(FeedDocument, key)
-    if document is not None and document.etag == etag:
+    current = session.scalar(select(FeedDocument.etag).where(FeedDocument.key == key))
+    if current == etag:
         return False
-    if document is None:
-        document = FeedDocument(key=key)
-        session.add(document)
-    document.content_type = content_type
-    document.body = body
-    document.body_gzip = gzip.compress(body, compresslevel=6, mtime=0)
-    document.etag = etag
-    document.last_modified = modified
+    values = {
+        "content_type": content_type,
+        "body": body,
+        "body_gzip": gzip.compress(body, compresslevel=6, mtime=0),
+        "etag": etag,
+        "last_modified": modified,
+    }
+    if current is None:
+        session.execute(insert(FeedDocument).values(key=key, **values))
+    else:
+        session.execute(update(FeedDocument).where(FeedDocument.key == key).values(**values))
     return True
 
 

@@ -10,6 +10,7 @@ from syndicate.runtime import Runtime
 from syndicate.web import api, cards, feeds, webhooks
 from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
+from syndicate.web.feedserver import FeedServer
 from workers.app import make_celery
 from workers.enqueue import Enqueuer
 
@@ -18,7 +19,15 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app = FastAPI(title="Syndicate", version=__version__)
     app.state.runtime = runtime
     app.state.enqueuer = enqueuer or Enqueuer(make_celery(runtime.settings))
-    app.state.feed_cache = FeedCache(runtime.factory, runtime.settings.feed_cache_seconds)
+    settings = runtime.settings
+    app.state.feed_cache = FeedCache(runtime.factory, settings.feed_cache_seconds)
+    app.add_middleware(
+        FeedServer,
+        cache=app.state.feed_cache,
+        base_url=settings.base_url,
+        hubs=runtime.config.site.websub_hubs,
+        max_age=settings.feed_max_age,
+    )
     install_handlers(app)
     for module in (webhooks, feeds, cards, api):
         app.include_router(module.router)

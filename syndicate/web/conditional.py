@@ -16,12 +16,10 @@ def _etag_matches(header: str, etag: str) -> bool:
     return any(candidate.strip().removeprefix("W/") == bare for candidate in header.split(","))
 
 
-def not_modified(
-    request: Request, etag: str, last_modified: datetime, also_matches: tuple[str, ...] = ()
-) -> bool:
+def not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
-        return any(_etag_matches(if_none_match, tag) for tag in (etag, *also_matches))
+        return _etag_matches(if_none_match, etag)
     since = request.headers.get("If-Modified-Since")
     if since:
         try:
@@ -39,19 +37,15 @@ def cached_response(
     last_modified: datetime,
     max_age: int,
     extra_headers: dict[str, str] | None = None,
-    also_matches: tuple[str, ...] = (),
 ) -> Response:
-    """A stored representation with its validators; 304 when the client's copy is current.
-
-    `also_matches`: validators of other encodings of the same bytes, which are just as current.
-    """
+    """A stored representation with its validators; 304 when the client's copy is current."""
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(last_modified, usegmt=True),
         "Cache-Control": f"public, max-age={max_age}",
         **(extra_headers or {}),
     }
-    if not_modified(request, etag, last_modified, also_matches):
+    if not_modified(request, etag, last_modified):
         return Response(status_code=304, headers=headers)
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(body))

@@ -30,6 +30,13 @@ class FeedCache:
         self.entries: dict[str, tuple[float, CachedFeed | None]] = {}
         self.lock = threading.Lock()
 
+    def peek(self, key: str) -> CachedFeed | None:
+        """The copy in memory if it is fresh; never touches the database."""
+        hit = self.entries.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
+
     def get(self, key: str) -> CachedFeed | None:
         now = time.monotonic()
         hit = self.entries.get(key)

@@ -9,23 +9,10 @@ from sqlalchemy import select
 from syndicate.feeds.scopes import FORMATS, SITE, document_key
 from syndicate.models import Feed
 from syndicate.templating import html_environment
-from syndicate.web.conditional import cached_response
 from syndicate.web.deps import AppRuntime, DbSession
 from syndicate.web.errors import ApiError
-from syndicate.web.feedcache import FeedCache
 
 router = APIRouter()
-
-
-def accepts_gzip(request: Request) -> bool:
-    for part in request.headers.get("Accept-Encoding", "").split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*") and params.replace(" ", "") not in (
-            "q=0",
-            "q=0.0",
-        ):
-            return True
-    return False
 
 
 @router.get("/feeds", response_class=HTMLResponse)
@@ -47,25 +34,9 @@ def feeds_index(request: Request, runtime: AppRuntime, session: DbSession) -> HT
 
 
 @router.api_route("/feeds/{key:path}", methods=["GET", "HEAD"])
-def feed_document(key: str, request: Request, runtime: AppRuntime) -> Response:
-    cache: FeedCache = request.app.state.feed_cache
-    document = cache.get(key)
-    if document is None:
-        raise ApiError(404, "no such feed")
-    self_url = f"{runtime.settings.base_url}/feeds/{key}"
-    links = [f'<{hub}>; rel="hub"' for hub in runtime.config.site.websub_hubs]
-    headers = {"Link": ", ".join([*links, f'<{self_url}>; rel="self"']), "Vary": "Accept-Encoding"}
-    body, etag = document.body, document.etag
-    if accepts_gzip(request) and document.body_gzip:
-        body, etag = document.body_gzip, document.etag[:-1] + '-gzip"'
-        headers["Content-Encoding"] = "gzip"
-    return cached_response(
-        request,
-        body,
-        document.content_type,
-        etag,
-        document.last_modified,
-        runtime.settings.feed_max_age,
-        headers,
-        also_matches=(document.etag,),
-    )
+def feed_document(key: str) -> Response:
+    """A stored feed: RSS (`rss.xml`), Atom (`atom.xml`) or JSON Feed (`feed.json`), for the
+    site, `tags/<slug>/`, `authors/<slug>/` or `sections/<slug>/`, and their `archive/<n>/`
+    pages. Stored feeds are answered by the feed server in front of this app, with ETag,
+    Last-Modified, 304, HEAD and gzip; a request that reaches this route found none."""
+    raise ApiError(404, "no such feed")

@@ -1,0 +1,272 @@
+"""Feed benchmarks.
+
+1. Rebuild: the time to rebuild every feed one newly published article is in, with 1,000 and
+   then 100,000 articles in PostgreSQL (target: under 100 ms, and independent of the count).
+2. Serving: requests per second and p99 for the site RSS feed with 64 concurrent clients, full
+   responses and 304s, against nginx serving the same bytes as a static file (target: half of
+   nginx's rate or better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert
+
+from bench.support import require, scratch_database, summary_ms, wrk
+from syndicate.articles import receive
+from syndicate.cms import parse_generic
+from syndicate.embedded import free_port
+from syndicate.feeds.build import rebuild_for_article
+from syndicate.feeds.scopes import scopes_of
+from syndicate.models import Article, Feed, FeedMembership, utcnow
+from syndicate.runtime import Runtime, build_runtime
+from syndicate.settings import Settings
+
+TAGS = [f"Topic {n}" for n in range(200)]
+AUTHORS = [f"Reporter {n}" for n in range(50)]
+SECTIONS = [f"Section {n}" for n in range(10)]
+BODY = "<p>" + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 20 + "</p>"
+
+
+def seed(runtime: Runtime, start: int, count: int, page_size: int) -> None:
+    """Insert articles with their feed memberships directly, as if published long ago."""
+    rng = random.Random(start)
+    base = datetime(2020, 1, 1, tzinfo=UTC)
+    with runtime.factory.begin() as session:
+        feeds = {f.scope: f for f in session.query(Feed)}
+        for offset in range(0, count, 2000):
+            articles, memberships = [], []
+            for n in range(start + offset, start + min(offset + 2000, count)):
+                published = base + timedelta(minutes=30 * n)
+                article = Article(
+                    id=f"seed-{n}",
+                    status="published",
+                    revision=1,
+                    content_hash=str(n),
+                    url=f"https://news.example/{n}",
+                    title=f"Seeded article number {n}",
+                    summary="A seeded summary.",
+                    content_html=BODY,
+                    authors=[{"name": rng.choice(AUTHORS)}],
+                    tags=rng.sample(TAGS, 3),
+                    section=rng.choice(SECTIONS),
+                    published_at=published,
+                    version=1,
+                    feeds_version=1,
+                    card_version=1,
+                    posts_version=1,
+                    changed_at=published,
+                    created_at=published,
+                    image_alt="",
+                )
+                articles.append(article)
+                for scope in scopes_of(article, "Bench"):
+                    feed = feeds.get(scope.key)
+                    if feed is None:
+                        feed = feeds[scope.key] = Feed(
+                            scope=scope.key,
+                            kind=scope.kind,
+                            name=scope.name,
+                            updated_at=published,
+                            last_seq=0,
+                            generation=0,
+                            built_generation=0,
+                        )
+                        session.add(feed)
+                    feed.last_seq += 1
+                    memberships.append(
+                        {
+                            "scope": scope.key,
+                            "article_id": article.id,
+                            "published_at": published,
+                            "seq": feed.last_seq,
+                        }
+                    )
+            session.execute(insert(Article), [_row(a) for a in articles])
+            session.execute(insert(FeedMembership), memberships)
+        for feed in feeds.values():
+            feed.generation = feed.built_generation = feed.generation + 1
+
+
+def _row(article: Article) -> dict[str, Any]:
+    return {c.key: getattr(article, c.key) for c in Article.__table__.columns}
+
+
+def time_rebuilds(runtime: Runtime, runs: int, label: str) -> list[float]:
+    timings = []
+    for n in range(runs):
+        payload = {
+            "delivery_id": f"{label}-{n}",
+            "event": "article.published",
+            "article": {
+                "id": f"{label}-{n}",
+                "url": f"https://news.example/{label}/{n}",
+                "title": f"Fresh article {n}",
+                "summary": "Just in.",
+                "content_html": BODY,
+                "authors": [{"name": AUTHORS[n % 50]}],
+                "tags": TAGS[n % 200 : n % 200 + 3],
+                "section": SECTIONS[n % 10],
+                "published_at": utcnow().isoformat(),
+            },
+        }
+        receive(runtime.factory, parse_generic(payload), utcnow())
+        started = time.perf_counter()
+        rebuild_for_article(
+            runtime.factory, f"{label}-{n}", runtime.config.site, runtime.feed_settings, utcnow()
+        )
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "syndicate.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("syndicate serve did not start")
+
+
+def nginx(root: Path, port: int) -> subprocess.Popen[bytes]:
+    conf = root / "nginx.conf"
+    conf.write_text(f"""
+worker_processes auto;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+user root;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  types {{ application/rss+xml xml; }}
+  server {{
+    listen 127.0.0.1:{port};
+    root {root}/static;
+    etag on;
+  }}
+}}
+""")
+    process = subprocess.Popen(["nginx", "-c", str(conf)], start_new_session=True)
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/feeds/rss.xml")
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError("nginx did not start")
+
+
+def measure_serving(runtime: Runtime, env: dict[str, str], args: argparse.Namespace) -> None:
+    port, nginx_port = int(env["BENCH_PORT"]), free_port()
+    web = serve(env, port, args.web_workers)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        ours = f"http://127.0.0.1:{port}/feeds/rss.xml"
+        body = httpx.get(ours, headers={"Accept-Encoding": "identity"}).content
+        (root / "static/feeds").mkdir(parents=True)
+        (root / "static/feeds/rss.xml").write_bytes(body)
+        static = nginx(root, nginx_port)
+        theirs = f"http://127.0.0.1:{nginx_port}/feeds/rss.xml"
+        try:
+            rows = []
+            for name, url in (("syndicate", ours), ("nginx", theirs)):
+                etag = httpx.get(url, headers={"Accept-Encoding": "identity"}).headers["etag"]
+                full = wrk(url, args.connections, args.seconds, {})
+                not_modified = wrk(url, args.connections, args.seconds, {"If-None-Match": etag})
+                rows.append((name, full, not_modified))
+        finally:
+            static.send_signal(signal.SIGQUIT)
+            static.wait()
+            os.killpg(web.pid, signal.SIGTERM)
+            web.wait()
+    print(
+        f"\nServing the site RSS feed ({len(body):,} bytes), {args.connections} connections, "
+        f"{args.seconds} s each, wrk on the same machine; syndicate with "
+        f"{args.web_workers} web processes"
+    )
+    print(
+        f"{'server':<10} {'full req/s':>11} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'304 req/s':>11} {'p50 ms':>8} {'p99 ms':>8}"
+    )
+    for name, full, nm in rows:
+        print(
+            f"{name:<10} {full['rps']:>11,.0f} {full['p50_ms']:>8.2f} {full['p99_ms']:>8.2f} "
+            f"{nm['rps']:>11,.0f} {nm['p50_ms']:>8.2f} {nm['p99_ms']:>8.2f}"
+        )
+        if full["errors"] or nm["errors"]:
+            print(f"  {name}: {full['errors']:.0f} + {nm['errors']:.0f} non-2xx/3xx answers")
+    (_, ours_full, ours_nm), (_, nginx_full, nginx_nm) = rows
+    print(
+        f"ratio to nginx: full {ours_full['rps'] / nginx_full['rps']:.2f}, "
+        f"304 {ours_nm['rps'] / nginx_nm['rps']:.2f} (target 0.50)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--web-workers", type=int, default=2)
+    args = parser.parse_args()
+    require("wrk", "nginx")
+    with scratch_database() as url:
+        port = free_port()
+        env = {
+            "SYNDICATE_DATABASE_URL": url,
+            "SYNDICATE_BASE_URL": f"http://127.0.0.1:{port}",
+            "BENCH_PORT": str(port),
+        }
+        settings = Settings(database_url=url, base_url=env["SYNDICATE_BASE_URL"])
+        runtime = build_runtime(settings)
+        page = settings.feed_archive_page_size
+        print(
+            f"Rebuild after one publish (3 tags, 1 author, 1 section: 6 feeds x 3 formats, "
+            f"{settings.feed_items} items each)"
+        )
+        seed(runtime, 0, 1_000, page)
+        print(f"  with {1_000:>7,} articles: {summary_ms(time_rebuilds(runtime, args.runs, 'a'))}")
+        started = time.perf_counter()
+        seed(runtime, 1_000, args.articles - 1_000, page)
+        print(f"  (seeded {args.articles:,} articles in {time.perf_counter() - started:.0f} s)")
+        print(
+            f"  with {args.articles:>7,} articles: "
+            f"{summary_ms(time_rebuilds(runtime, args.runs, 'b'))}"
+        )
+        measure_serving(runtime, env, args)
+        runtime.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

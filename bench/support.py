@@ -1,0 +1,84 @@
+"""Shared pieces for the benchmarks: a scratch PostgreSQL database, wrk, timing summaries."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+
+from syndicate.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "SYNDICATE_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    name = f"syndicate_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def require(*programs: str) -> None:
+    """Install Debian packages for missing programs (wrk, nginx) where apt-get is available."""
+    packages = {"wrk": "wrk", "nginx": "nginx-light"}
+    missing = [
+        packages[p]
+        for p in programs
+        if not shutil.which(p) and not os.path.exists(f"/usr/sbin/{p}")
+    ]
+    if missing:
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", *missing],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def summary_ms(values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return (
+        f"p50 {statistics.median(ms):7.1f} ms   p99 {percentile(ms, 99):7.1f} ms   "
+        f"max {max(ms):7.1f} ms   (n={len(ms)})"
+    )
+
+
+def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> dict[str, float]:
+    """Requests per second and latency percentiles from wrk."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    for key, value in headers.items():
+        command[1:1] = ["-H", f"{key}: {value}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    result = {"rps": rps}
+    for pct in ("50", "99"):
+        match = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", output)
+        if match:
+            scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+            result[f"p{pct}_ms"] = float(match.group(1)) * scale
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    result["errors"] = float(non2xx.group(1)) if non2xx else 0.0
+    return result
