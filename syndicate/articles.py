@@ -113,6 +113,13 @@ def _publish(
     return ("updated" if was_live else "published"), True
 
 
+def transient_article(data: ArticleIn) -> Article:
+    """An unsaved article, for previews of an article the CMS has not sent yet."""
+    article = Article(id=data.id, status=ArticleStatus.PUBLISHED, revision=0, version=0)
+    _copy_fields(article, data, data.content_hash())
+    return article
+
+
 def _copy_fields(article: Article, data: ArticleIn, content_hash: str) -> None:
     article.content_hash = content_hash
     article.url = data.url

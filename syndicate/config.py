@@ -40,6 +40,13 @@ class ChannelConfig(BaseModel):
     enabled: bool = True
     template: str = ""
     timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # Composition
+    tracking: dict[str, str] = {}
+    max_hashtags: int = Field(default=3, ge=0, le=30)
+    max_length: int | None = Field(default=None, gt=0)
+    content_warning: str = ""
+    visibility: str = "public"
+    photo: bool = False
 
     @field_validator("name")
     @classmethod

@@ -4,54 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from syndicate.compose import CompositionError, compose, template_name
 from syndicate.config import ChannelConfig, SyndicateConfig
 from syndicate.models import Article, ArticleStatus, Post, PostStatus
 from syndicate.platforms import get_platform
 from syndicate.platforms.base import Draft, Platform
-from syndicate.templating import text_environment
 
 REVISABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
 
 
-def template_name(channel: ChannelConfig) -> str:
-    return channel.template or f"posts/{channel.platform}/post.txt.j2"
-
-
-def article_context(article: Article, channel: ChannelConfig) -> dict[str, Any]:
-    """The one context every post template receives."""
-    return {
-        "article": {
-            "id": article.id,
-            "title": article.title,
-            "summary": article.summary,
-            "url": article.url,
-            "authors": article.authors,
-            "tags": article.tags,
-            "section": article.section,
-            "language": article.language,
-            "image": {"url": article.image_url, "alt": article.image_alt}
-            if article.image_url
-            else None,
-        },
-        "channel": {"name": channel.name, "platform": channel.platform},
-    }
-
-
 def adapter(channel: ChannelConfig, session: requests.Session | None = None) -> Platform:
     return get_platform(channel.platform)(channel, session or requests.Session())
-
-
-def compose(article: Article, channel: ChannelConfig, templates_dir: Path) -> Draft:
-    context = article_context(article, channel)
-    template = text_environment(templates_dir).get_template(template_name(channel))
-    text = template.render(context).strip()
-    return Draft(text=text, link=article.url, extras={"article": context["article"]})
 
 
 def compose_posts(
@@ -103,10 +71,14 @@ def _revise(post: Post, article: Article, channel: ChannelConfig, templates_dir:
 
 
 def _fill(post: Post, article: Article, channel: ChannelConfig, templates_dir: Path) -> None:
-    draft = compose(article, channel, templates_dir)
-    problems = adapter(channel).problems(draft)
+    try:
+        composed = compose(article, channel, adapter(channel), templates_dir)
+        draft, problems, template = composed.draft, composed.problems, composed.template
+    except CompositionError as exc:
+        draft = Draft(text="", link=article.url)
+        problems, template = [str(exc)], template_name(channel)
     post.revision = article.revision
-    post.template = template_name(channel)
+    post.template = template
     post.text = draft.text
     post.link = draft.link
     post.extras = draft.extras

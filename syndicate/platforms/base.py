@@ -82,20 +82,38 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 class Platform:
-    """Base adapter. Subclasses declare `name` and `limits` and implement `payload` and `send`."""
+    """Base adapter. Subclasses declare `name` and `limits`, say how they count, escape and
+    finish a post, and implement `payload` and `send`."""
 
     name: ClassVar[str]
     limits: ClassVar[Limits]
     can_edit: ClassVar[bool] = False
     can_delete: ClassVar[bool] = False
+    # Platforms that carry the link outside the text (a card, a field) set this.
+    link_travels_separately: ClassVar[bool] = False
 
     def __init__(self, channel: ChannelConfig, session: requests.Session) -> None:
         self.channel = channel
         self.session = session
 
+    @property
+    def max_length(self) -> int:
+        return self.channel.max_length or self.limits.max_length
+
     def measure(self, text: str) -> int:
         """The length of `text` in the platform's own unit."""
         return len(text)
+
+    def escape(self, text: str) -> str:
+        """Make plain text safe inside the platform's markup; plain-text platforms need none."""
+        return text
+
+    def hashtag(self, word: str) -> str:
+        return f"#{word}"
+
+    def finish(self, draft: Draft) -> Draft:
+        """Add what the platform needs besides text (facets, cards, embeds) to a rendered post."""
+        return draft
 
     def problems(self, draft: Draft) -> list[str]:
         """What would make the platform reject or cut this post, in words a reviewer reads."""
@@ -103,16 +121,11 @@ class Platform:
         if not draft.text.strip():
             found.append("the post is empty")
         length = self.measure(draft.text)
-        if length > self.limits.max_length:
-            found.append(
-                f"too long: {length} {self.limits.unit}, the limit is {self.limits.max_length}"
-            )
+        if length > self.max_length:
+            found.append(f"too long: {length} {self.limits.unit}, the limit is {self.max_length}")
         if draft.link and draft.link not in draft.text and not self.link_travels_separately:
             found.append("the article link is missing from the text")
         return found
-
-    # Platforms that carry the link outside the text (a card, a field) set this.
-    link_travels_separately: ClassVar[bool] = False
 
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         raise NotImplementedError

@@ -10,7 +10,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from syndicate import review
-from syndicate.models import Post, PostStatus, utcnow
+from syndicate.articles import transient_article
+from syndicate.cms import ArticleIn
+from syndicate.compose import CompositionError
+from syndicate.models import Article, Post, PostStatus, utcnow
+from syndicate.preview import preview
 from syndicate.web.deps import AppRuntime, DbSession, RequireToken, TaskQueue
 from syndicate.web.errors import ApiError
 
@@ -39,6 +43,50 @@ class PostOut(BaseModel):
 
 class RejectIn(BaseModel):
     reason: str = Field(default="", max_length=2000)
+
+
+class PreviewIn(BaseModel):
+    channel: str = Field(description="the name of a configured channel")
+    article_id: str | None = Field(default=None, description="a stored article")
+    article: ArticleIn | None = Field(default=None, description="or an article not stored yet")
+    text: str | None = Field(
+        default=None, max_length=100_000, description="an edited text to measure instead"
+    )
+
+
+class PreviewOut(BaseModel):
+    text: str
+    length: int
+    limit: int
+    unit: str
+    valid: bool
+    problems: list[str]
+    extras: dict[str, Any]
+
+
+@router.post("/preview", response_model=PreviewOut)
+def preview_post(payload: PreviewIn, runtime: AppRuntime, session: DbSession) -> PreviewOut:
+    channel = runtime.config.channel(payload.channel)
+    if channel is None:
+        raise ApiError(404, f"no channel {payload.channel!r}")
+    if payload.article is not None:
+        article = transient_article(payload.article)
+    elif payload.article_id is not None:
+        stored = session.get(Article, payload.article_id)
+        if stored is None:
+            raise ApiError(404, f"no article {payload.article_id!r}")
+        article = stored
+    else:
+        raise ApiError(
+            422,
+            "give an article_id or an article",
+            [{"field": "article_id", "message": "one of article_id, article"}],
+        )
+    try:
+        result = preview(article, channel, runtime.settings.templates_dir, payload.text)
+    except CompositionError as exc:
+        raise ApiError(422, str(exc)) from None
+    return PreviewOut.model_validate(result, from_attributes=True)
 
 
 @router.get("/posts", response_model=list[PostOut])

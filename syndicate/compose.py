@@ -1,0 +1,145 @@
+"""Compose one post for one channel: render its template, then fit it within the platform's
+limits by shortening the summary, then the title, never the link, hashtags or mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import regex
+
+from syndicate.config import ChannelConfig
+from syndicate.models import Article
+from syndicate.platforms.base import Draft, Platform
+from syndicate.templating import text_environment
+from syndicate.text import longest_fitting
+
+_NOT_TAG_CHARACTER = regex.compile(r"[^\p{L}\p{M}\p{N}_]+")
+
+
+class CompositionError(Exception):
+    """The template itself is broken (a syntax error or an undefined name)."""
+
+
+@dataclass(frozen=True)
+class Composed:
+    draft: Draft
+    problems: list[str]
+    template: str
+
+
+def template_name(channel: ChannelConfig) -> str:
+    return channel.template or f"posts/{channel.platform}/post.txt.j2"
+
+
+def with_tracking(url: str, parameters: dict[str, str]) -> str:
+    """`url` with the channel's tracking parameters merged into its query string."""
+    if not parameters:
+        return url
+    parts = urlsplit(url)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in parameters
+    ]
+    query += list(parameters.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def hashtag_word(tag: str) -> str | None:
+    """`clinical trials` → `ClinicalTrials`; None when nothing a platform would link is left."""
+    words = [w for w in _NOT_TAG_CHARACTER.split(tag) if w]
+    if len(words) > 1:
+        words = [w[:1].upper() + w[1:] for w in words]
+    word = "".join(words)[:64]
+    return word if regex.search(r"\p{L}", word) else None
+
+
+def hashtags(tags: list[str], limit: int) -> list[str]:
+    seen: set[str] = set()
+    words = []
+    for tag in tags:
+        word = hashtag_word(tag)
+        if word and word.casefold() not in seen:
+            seen.add(word.casefold())
+            words.append(word)
+    return words[:limit]
+
+
+def _context(
+    article: Article, channel: ChannelConfig, platform: Platform, title: str, summary: str
+) -> dict[str, Any]:
+    escape = platform.escape
+    link = with_tracking(article.url, channel.tracking)
+    authors = [
+        {"name": escape(a["name"]), "handle": (a.get("handles") or {}).get(channel.platform)}
+        for a in article.authors
+    ]
+    return {
+        "article": {
+            "id": article.id,
+            "title": escape(title),
+            "summary": escape(summary),
+            "url": link,
+            "canonical_url": article.url,
+            "authors": authors,
+            "tags": [escape(t) for t in article.tags],
+            "section": escape(article.section or ""),
+            "language": article.language,
+            "image": {"url": article.image_url, "alt": article.image_alt}
+            if article.image_url
+            else None,
+        },
+        "channel": {"name": channel.name, "platform": channel.platform},
+        "hashtags": [platform.hashtag(w) for w in hashtags(article.tags, channel.max_hashtags)],
+        "mentions": [escape(a["handle"]) for a in authors if a["handle"]],
+    }
+
+
+def _plain(article: Article, title: str, summary: str, link: str) -> dict[str, Any]:
+    """What structured extras (cards, embeds) show: unescaped, possibly shortened text."""
+    return {
+        "id": article.id,
+        "title": title,
+        "summary": summary,
+        "url": link,
+        "language": article.language,
+        "image": {"url": article.image_url, "alt": article.image_alt}
+        if article.image_url
+        else None,
+    }
+
+
+def compose(
+    article: Article, channel: ChannelConfig, platform: Platform, templates_dir: Path
+) -> Composed:
+    name = template_name(channel)
+    try:
+        template = text_environment(templates_dir).get_template(name)
+    except Exception as exc:
+        raise CompositionError(f"template {name}: {exc}") from exc
+
+    def render(title: str, summary: str) -> Draft:
+        context = _context(article, channel, platform, title, summary)
+        try:
+            text = template.render(context)
+        except Exception as exc:
+            raise CompositionError(f"template {name}: {exc}") from exc
+        text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        link = context["article"]["url"]
+        extras = {"article": _plain(article, title, summary, link)}
+        return platform.finish(Draft(text=text, link=link, extras=extras))
+
+    def fits(draft: Draft) -> bool:
+        return not platform.problems(draft)
+
+    title, summary = article.title, article.summary
+    draft = render(title, summary)
+    if not fits(draft):
+        summary = longest_fitting(summary, lambda s: fits(render(title, s))) or ""
+        draft = render(title, summary)
+    if not fits(draft):
+        title = longest_fitting(title, lambda t: fits(render(t, ""))) or title
+        draft = render(title, "")
+    return Composed(draft, platform.problems(draft), name)

@@ -1,0 +1,44 @@
+"""A Discord webhook: content of at most 2000 characters and one embed within embed limits."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from syndicate.platforms.base import Draft, Limits, Platform
+from syndicate.text import longest_fitting
+
+# https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+EMBED_TITLE, EMBED_DESCRIPTION, EMBED_TOTAL = 256, 4096, 6000
+
+
+def _fit(text: str, limit: int) -> str:
+    return longest_fitting(text, lambda t: len(t) <= limit) or text[: limit - 1] + "…"
+
+
+class Discord(Platform):
+    name = "discord"
+    limits: ClassVar[Limits] = Limits(max_length=2000, unit="characters")
+
+    def finish(self, draft: Draft) -> Draft:
+        article = draft.extras.get("article") or {}
+        title = _fit(article.get("title", ""), EMBED_TITLE)
+        description = _fit(
+            article.get("summary", ""), min(EMBED_DESCRIPTION, EMBED_TOTAL - len(title))
+        )
+        embed: dict[str, Any] = {"title": title, "url": draft.link, "description": description}
+        if article.get("image"):
+            embed["image"] = {"url": article["image"]["url"]}
+        draft.extras["embed"] = embed
+        return draft
+
+    def problems(self, draft: Draft) -> list[str]:
+        found = super().problems(draft)
+        embed = draft.extras.get("embed") or {}
+        total = len(embed.get("title", "")) + len(embed.get("description", ""))
+        if total > EMBED_TOTAL:
+            found.append(f"the embed holds {total} characters; Discord allows {EMBED_TOTAL}")
+        return found
+
+    def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
+        embeds = [draft.extras["embed"]] if draft.extras.get("embed") else []
+        return {"content": draft.text, "embeds": embeds, "allowed_mentions": {"parse": []}}

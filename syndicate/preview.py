@@ -1,0 +1,47 @@
+"""Previews: what a channel's post for an article would be, or how an edited text measures,
+through the same code that composes and checks real posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from syndicate.compose import compose
+from syndicate.config import ChannelConfig
+from syndicate.models import Article
+from syndicate.platforms.base import Draft
+from syndicate.posts import adapter
+
+
+@dataclass(frozen=True)
+class Preview:
+    text: str
+    length: int
+    limit: int
+    unit: str
+    valid: bool
+    problems: list[str]
+    extras: dict[str, Any]
+
+
+def preview(
+    article: Article, channel: ChannelConfig, templates_dir: Path, text: str | None = None
+) -> Preview:
+    platform = adapter(channel)
+    composed = compose(article, channel, platform, templates_dir)
+    draft = composed.draft
+    if text is not None:
+        draft = platform.finish(
+            Draft(text=text, link=draft.link, extras={"article": draft.extras["article"]})
+        )
+    problems = platform.problems(draft)
+    return Preview(
+        text=draft.text,
+        length=platform.measure(draft.text),
+        limit=platform.max_length,
+        unit=platform.limits.unit,
+        valid=not problems,
+        problems=problems,
+        extras=draft.extras,
+    )
