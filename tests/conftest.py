@@ -105,6 +105,17 @@ url = "{receiver.url}/newsroom"
 secret_env = "TEST_NEWSROOM_HOOK_SECRET"
 auto_approve = false
 
+# Configured but disabled: they compose nothing, yet previews can use them.
+[[channels]]
+name = "x-preview"
+platform = "x"
+enabled = false
+
+[[channels]]
+name = "bluesky-preview"
+platform = "bluesky"
+enabled = false
+
 [[channels]]
 name = "wire"
 platform = "webhook"

@@ -14,6 +14,7 @@ from syndicate.text import grapheme_count, urls, utf8_length
 # https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/feed/post.json
 MAX_BYTES = 3000
 MAX_TAG_GRAPHEMES = 64
+DISPLAY_URL_LENGTH = 32
 # The hashtag rule of Bluesky's own rich-text detection (packages/api/src/rich-text/util.ts).
 _TAG = regex.compile(
     r"(?:^|\s)([#\uff03]((?!\ufe0f)[^\s\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2]*"
@@ -21,39 +22,63 @@ _TAG = regex.compile(
     r"[^\s\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2]*))"
 )
 _TRAILING_PUNCTUATION = regex.compile(r"\p{P}+$")
+LINK = "app.bsky.richtext.facet#link"
+TAG = "app.bsky.richtext.facet#tag"
 
 
-def _byte_span(text: str, start: int, end: int) -> dict[str, int]:
-    return {"byteStart": utf8_length(text[:start]), "byteEnd": utf8_length(text[:end])}
+def display_url(url: str) -> str:
+    """How a link shows in the text: no scheme, and cut short; its facet keeps the full URI.
+    (https://docs.bsky.app/docs/advanced-guides/posts: the text of a link may be shortened.)"""
+    shown = url.split("://", 1)[-1].removeprefix("www.")
+    if len(shown) > DISPLAY_URL_LENGTH:
+        shown = shown[: DISPLAY_URL_LENGTH - 1] + "…"
+    return shown
 
 
-def facets(text: str) -> list[dict[str, Any]]:
-    """Link and tag facets, with UTF-8 byte offsets, for every URL and hashtag in `text`."""
-    found = [
-        {
-            "index": _byte_span(text, start, end),
-            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": text[start:end]}],
-        }
-        for start, end in urls(text)
+def _facet(text: str, start: int, end: int, feature: dict[str, str]) -> dict[str, Any]:
+    index = {"byteStart": utf8_length(text[:start]), "byteEnd": utf8_length(text[:end])}
+    return {"index": index, "features": [feature]}
+
+
+def shorten_links(text: str, link: str) -> tuple[str, list[dict[str, Any]]]:
+    """Show every URL in its display form; return that text and its link facets."""
+    pieces: list[str] = []
+    spans: list[tuple[int, int, str]] = []
+    position = 0
+    for start, end in urls(text):
+        pieces.append(text[position:start])
+        shown = display_url(text[start:end])
+        offset = sum(len(p) for p in pieces)
+        spans.append((offset, offset + len(shown), text[start:end]))
+        pieces.append(shown)
+        position = end
+    pieces.append(text[position:])
+    shown_text = "".join(pieces)
+    if link and link not in (uri for _, _, uri in spans) and display_url(link) in shown_text:
+        start = shown_text.index(display_url(link))  # an edited text kept the short form
+        spans.append((start, start + len(display_url(link)), link))
+    links = [
+        _facet(shown_text, start, end, {"$type": LINK, "uri": uri}) for start, end, uri in spans
     ]
+    return shown_text, links
+
+
+def tag_facets(text: str) -> list[dict[str, Any]]:
+    """Tag facets, with UTF-8 byte offsets, for every hashtag in `text`."""
+    found = []
     for match in _TAG.finditer(text):
         tag = _TRAILING_PUNCTUATION.sub("", match.group(2))
-        if not tag or grapheme_count(tag) > MAX_TAG_GRAPHEMES:
-            continue
-        start = match.start(1)
-        end = start + 1 + len(tag)
-        found.append(
-            {
-                "index": _byte_span(text, start, end),
-                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
-            }
-        )
-    return sorted(found, key=lambda f: f["index"]["byteStart"])
+        if tag and grapheme_count(tag) <= MAX_TAG_GRAPHEMES:
+            start = match.start(1)
+            found.append(_facet(text, start, start + 1 + len(tag), {"$type": TAG, "tag": tag}))
+    return found
 
 
 class Bluesky(Platform):
     name = "bluesky"
     limits: ClassVar[Limits] = Limits(max_length=300, unit="graphemes")
+    # The link travels in a facet (under its shortened text) and in the card.
+    link_travels_separately = True
 
     def measure(self, text: str) -> int:
         return grapheme_count(text)
@@ -63,12 +88,17 @@ class Bluesky(Platform):
         size = utf8_length(draft.text)
         if size > MAX_BYTES:
             found.append(f"too long: {size} bytes of UTF-8, the limit is {MAX_BYTES}")
+        uris = [f["features"][0].get("uri") for f in draft.extras.get("facets", [])]
+        if draft.link and draft.link not in uris:
+            found.append("the article link is missing from the text")
         return found
 
     def finish(self, draft: Draft) -> Draft:
         article = draft.extras.get("article") or {}
-        draft.extras["facets"] = facets(draft.text)
-        draft.extras["embed"] = {
+        text, links = shorten_links(draft.text, draft.link)
+        extras = dict(draft.extras)
+        extras["facets"] = sorted(links + tag_facets(text), key=lambda f: f["index"]["byteStart"])
+        extras["embed"] = {
             "$type": "app.bsky.embed.external",
             "external": {
                 "uri": draft.link,
@@ -77,8 +107,8 @@ class Bluesky(Platform):
             },
         }
         if article.get("language"):
-            draft.extras["langs"] = [article["language"]]
-        return draft
+            extras["langs"] = [article["language"]]
+        return Draft(text=text, link=draft.link, extras=extras)
 
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         record: dict[str, Any] = {
