@@ -3,16 +3,54 @@ counted too."""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
+from dataclasses import dataclass
 from typing import Any, ClassVar
+
+import requests
 
 from syndicate.platforms.base import Draft, Limits, Platform
 from syndicate.text import URL, grapheme_count
+
+log = logging.getLogger(__name__)
 
 # https://github.com/mastodon/mastodon/blob/main/app/validators/status_length_validator.rb:
 # a URL counts as 23 characters and a remote mention `@user@domain` as `@user`.
 URL_LENGTH = 23
 _REMOTE_MENTION = re.compile(r"(?<![\w@])(@\w+)@[\w.-]+\w")
+INSTANCE_TTL_SECONDS = 3600.0
+INSTANCE_TIMEOUT = (3.0, 5.0)
+
+
+@dataclass(frozen=True)
+class InstanceLimits:
+    max_characters: int = 500
+    characters_reserved_per_url: int = URL_LENGTH
+
+
+_instances: dict[str, tuple[float, InstanceLimits]] = {}
+
+
+def instance_limits(session: requests.Session, base_url: str) -> InstanceLimits:
+    """The instance's own limits from GET /api/v2/instance (Mastodon 4.0+), cached for an
+    hour; the defaults when the instance cannot say."""
+    cached = _instances.get(base_url)
+    if cached and time.monotonic() - cached[0] < INSTANCE_TTL_SECONDS:
+        return cached[1]
+    limits = InstanceLimits()
+    try:
+        response = session.get(f"{base_url.rstrip('/')}/api/v2/instance", timeout=INSTANCE_TIMEOUT)
+        statuses = response.json()["configuration"]["statuses"] if response.ok else {}
+        limits = InstanceLimits(
+            int(statuses.get("max_characters", limits.max_characters)),
+            int(statuses.get("characters_reserved_per_url", limits.characters_reserved_per_url)),
+        )
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        log.warning("could not read the limits of %s; using Mastodon's defaults", base_url)
+    _instances[base_url] = (time.monotonic(), limits)
+    return limits
 
 
 class Mastodon(Platform):
@@ -21,8 +59,18 @@ class Mastodon(Platform):
     # published as configuration.statuses.max_characters in GET /api/v2/instance.
     limits: ClassVar[Limits] = Limits(max_length=500, unit="characters")
 
+    @property
+    def instance(self) -> InstanceLimits:
+        if self.channel.url:
+            return instance_limits(self.session, self.channel.url)
+        return InstanceLimits()
+
+    @property
+    def max_length(self) -> int:
+        return self.channel.max_length or self.instance.max_characters
+
     def measure(self, text: str) -> int:
-        counted = URL.sub("x" * URL_LENGTH, text)
+        counted = URL.sub("x" * self.instance.characters_reserved_per_url, text)
         counted = _REMOTE_MENTION.sub(r"\1", counted)
         return grapheme_count(self.channel.content_warning) + grapheme_count(counted)
 

@@ -117,3 +117,30 @@ def test_linkedin_escapes_every_reserved_character() -> None:
     assert linkedin.escape(r"a\b|c{d}e@f[g]h(i)j<k>l#m*n_o~p") == (
         r"a\\b\|c\{d\}e\@f\[g\]h\(i\)j\<k\>l\#m\*n\_o\~p"
     )
+
+
+def test_mastodon_reads_the_instance_limits_once_and_caches_them() -> None:
+    from tests.fakes.mastodon import FakeMastodon
+
+    instance = FakeMastodon(max_characters=1000, url_length=30)
+    try:
+        mastodon = adapter_for(channel("mastodon", url=instance.url))
+        assert mastodon.max_length == 1000
+        assert mastodon.measure("see https://news.example.com/a") == 4 + 30
+        adapter_for(channel("mastodon", url=instance.url)).measure("again")
+        assert instance.requests == ["/api/v2/instance"]
+    finally:
+        instance.stop()
+
+
+def test_mastodon_falls_back_to_the_defaults_when_the_instance_cannot_say() -> None:
+    from tests.fakes.mastodon import FakeMastodon
+
+    instance = FakeMastodon()
+    instance.instance = {"version": "3.0.0"}  # before configuration.statuses existed
+    try:
+        mastodon = adapter_for(channel("mastodon", url=instance.url))
+        assert mastodon.max_length == 500
+        assert mastodon.measure("https://news.example.com/a") == 23
+    finally:
+        instance.stop()
