@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -14,7 +13,7 @@ import regex
 from syndicate.config import ChannelConfig
 from syndicate.models import Article
 from syndicate.platforms.base import Draft, Platform
-from syndicate.templating import text_environment
+from syndicate.templating import Templates, text_environment
 from syndicate.text import longest_fitting
 
 _NOT_TAG_CHARACTER = regex.compile(r"[^\p{L}\p{M}\p{N}_]+")
@@ -112,7 +111,7 @@ def _plain(article: Article, title: str, summary: str, link: str) -> dict[str, A
 
 
 def compose(
-    article: Article, channel: ChannelConfig, platform: Platform, templates_dir: Path
+    article: Article, channel: ChannelConfig, platform: Platform, templates_dir: Templates
 ) -> Composed:
     name = template_name(channel)
     try:

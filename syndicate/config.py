@@ -27,6 +27,15 @@ class SiteConfig(BaseModel):
     icon: str = ""
     logo: str = ""
     websub_hubs: list[str] = []
+    # A folder of templates searched before the built-in ones (cards/, posts/, feeds/).
+    templates: str = ""
+    # The site's X handle (twitter:site), and the share image's look.
+    x_handle: str = ""
+    brand_color: str = "#14213d"
+    accent_color: str = "#fca311"
+    text_color: str = "#ffffff"
+    font: str = ""
+    bold_font: str = ""
 
 
 class ChannelConfig(BaseModel):

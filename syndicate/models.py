@@ -257,4 +257,8 @@ class Card(Base):
     page_html: Mapped[str] = mapped_column(Text)
     meta_html: Mapped[str] = mapped_column(Text)
     etag: Mapped[str] = mapped_column(String(80))
+    # The share image, addressed by the hash of its bytes so its URL changes with it.
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    image_type: Mapped[str] = mapped_column(String(40), default="")
+    image_hash: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

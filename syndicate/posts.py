@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import requests
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from syndicate.config import ChannelConfig, SyndicateConfig
 from syndicate.models import Article, ArticleStatus, Post, PostStatus
 from syndicate.platforms import get_platform
 from syndicate.platforms.base import Draft, Platform
+from syndicate.templating import Templates
 
 REVISABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
 
@@ -23,7 +23,11 @@ def adapter(channel: ChannelConfig, session: requests.Session | None = None) -> 
 
 
 def compose_posts(
-    session: Session, article_id: str, config: SyndicateConfig, templates_dir: Path, now: datetime
+    session: Session,
+    article_id: str,
+    config: SyndicateConfig,
+    templates_dir: Templates,
+    now: datetime,
 ) -> list[int]:
     """Create or revise the article's posts; return the ids now approved and due to send."""
     article = session.scalars(
@@ -48,7 +52,9 @@ def compose_posts(
     ]
 
 
-def _new_post(article: Article, channel: ChannelConfig, templates_dir: Path, now: datetime) -> Post:
+def _new_post(
+    article: Article, channel: ChannelConfig, templates_dir: Templates, now: datetime
+) -> Post:
     post = Post(
         article=article,
         channel=channel.name,
@@ -60,7 +66,7 @@ def _new_post(article: Article, channel: ChannelConfig, templates_dir: Path, now
     return post
 
 
-def _revise(post: Post, article: Article, channel: ChannelConfig, templates_dir: Path) -> None:
+def _revise(post: Post, article: Article, channel: ChannelConfig, templates_dir: Templates) -> None:
     if post.edited:
         # A reviewer's words are kept; the article moved on under them, so they look again.
         post.revision = article.revision
@@ -70,7 +76,7 @@ def _revise(post: Post, article: Article, channel: ChannelConfig, templates_dir:
     _fill(post, article, channel, templates_dir)
 
 
-def _fill(post: Post, article: Article, channel: ChannelConfig, templates_dir: Path) -> None:
+def _fill(post: Post, article: Article, channel: ChannelConfig, templates_dir: Templates) -> None:
     try:
         composed = compose(article, channel, adapter(channel), templates_dir)
         draft, problems, template = composed.draft, composed.problems, composed.template

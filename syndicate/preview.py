@@ -4,7 +4,6 @@ through the same code that composes and checks real posts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from syndicate.compose import compose
@@ -12,6 +11,7 @@ from syndicate.config import ChannelConfig
 from syndicate.models import Article
 from syndicate.platforms.base import Draft
 from syndicate.posts import adapter
+from syndicate.templating import Templates
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Preview:
 
 
 def preview(
-    article: Article, channel: ChannelConfig, templates_dir: Path, text: str | None = None
+    article: Article, channel: ChannelConfig, templates_dir: Templates, text: str | None = None
 ) -> Preview:
     platform = adapter(channel)
     composed = compose(article, channel, platform, templates_dir)

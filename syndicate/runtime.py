@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,12 @@ class Runtime:
     config: SyndicateConfig
     engine: Engine
     factory: sessionmaker[Session]
+
+    @property
+    def templates(self) -> tuple[Path, ...]:
+        """The site's own template folder first, if it has one, then the built-in templates."""
+        own = (Path(self.config.site.templates),) if self.config.site.templates else ()
+        return (*own, self.settings.templates_dir)
 
     @property
     def feed_settings(self) -> FeedSettings:

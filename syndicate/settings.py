@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = Field(default=300, gt=0)
     dispatch_interval_seconds: float = Field(default=15.0, gt=0)
     sweep_grace_seconds: float = Field(default=60.0, ge=0)
+    # Article images are fetched from public addresses only, unless this allows private ones.
+    image_fetch_allow_private: bool = False
+    image_fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
     @field_validator("base_url")
     @classmethod

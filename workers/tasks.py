@@ -56,24 +56,26 @@ def websub_ping(self: Task, hub: str, topic: str) -> None:
 @celery_app.task(name="syndicate.build_card", **DATABASE_RETRY)
 def build_card(article_id: str) -> None:
     rt = get_runtime()
-    with session_scope(rt.factory) as session:
-        cards.build_card(
-            session,
-            article_id,
-            rt.config.site,
-            rt.settings.base_url,
-            rt.settings.templates_dir,
-            utcnow(),
-        )
+    policy = cards.ImagePolicy(
+        rt.settings.image_fetch_allow_private, rt.settings.image_fetch_max_bytes
+    )
+    cards.build_card(
+        rt.factory,
+        article_id,
+        rt.config.site,
+        rt.settings.base_url,
+        rt.templates,
+        policy,
+        make_session(),
+        utcnow(),
+    )
 
 
 @celery_app.task(name="syndicate.compose_posts", **DATABASE_RETRY)
 def compose_posts(article_id: str) -> None:
     rt = get_runtime()
     with session_scope(rt.factory) as session:
-        due = posts.compose_posts(
-            session, article_id, rt.config, rt.settings.templates_dir, utcnow()
-        )
+        due = posts.compose_posts(session, article_id, rt.config, rt.templates, utcnow())
     for post_id in due:
         enqueue.post_approved(post_id)
 

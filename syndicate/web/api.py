@@ -83,7 +83,7 @@ def preview_post(payload: PreviewIn, runtime: AppRuntime, session: DbSession) ->
             [{"field": "article_id", "message": "one of article_id, article"}],
         )
     try:
-        result = preview(article, channel, runtime.settings.templates_dir, payload.text)
+        result = preview(article, channel, runtime.templates, payload.text)
     except CompositionError as exc:
         raise ApiError(422, str(exc)) from None
     return PreviewOut.model_validate(result, from_attributes=True)

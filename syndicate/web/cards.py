@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Request, Response
+from markupsafe import escape
 
 from syndicate.models import Article, ArticleStatus, Card
 from syndicate.web.conditional import cached_response
@@ -25,10 +28,43 @@ def _card(session: DbSession, article_id: str) -> Card:
     return card
 
 
+# Link-preview crawlers read the card; people are sent on to the article itself.
+CRAWLERS = re.compile(
+    r"bot|crawler|spider|facebookexternalhit|facebookcatalog|embedly|slack|discord|telegram|"
+    r"whatsapp|mastodon|bluesky|cardyb|skype|vkshare|pinterest|redditbot|linkedin|preview",
+    re.IGNORECASE,
+)
+
+
+def is_crawler(user_agent: str) -> bool:
+    return not user_agent or bool(CRAWLERS.search(user_agent))
+
+
 @router.api_route("/cards/{article_id}", methods=["GET", "HEAD"])
 def card_page(request: Request, article_id: str, session: DbSession) -> Response:
     card = _card(session, article_id)
-    return cached_response(request, card.page_html.encode(), HTML, card.etag, card.updated_at, 300)
+    page, etag = card.page_html, card.etag
+    if not is_crawler(request.headers.get("User-Agent", "")):
+        article_url = session.get_one(Article, article_id).url
+        refresh = f'<meta http-equiv="refresh" content="0; url={escape(article_url)}">\n'
+        page, etag = page.replace("</head>", refresh + "</head>", 1), etag[:-1] + '-go"'
+    response = cached_response(request, page.encode(), HTML, etag, card.updated_at, 300)
+    response.headers["Vary"] = "User-Agent"
+    return response
+
+
+@router.api_route("/cards/{article_id}/image-{image_hash}.{extension}", methods=["GET", "HEAD"])
+def card_image(article_id: str, image_hash: str, extension: str, session: DbSession) -> Response:
+    """The share image, at a URL that changes whenever the image does: cache it for ever."""
+    card = _card(session, article_id)
+    expected = "png" if card.image_type == "image/png" else "jpg"
+    if not card.image or card.image_hash != image_hash or extension != expected:
+        raise ApiError(404, "no such image; the card names the current one")
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "ETag": f'"{card.image_hash}"',
+    }
+    return Response(card.image, media_type=card.image_type, headers=headers)
 
 
 @router.api_route("/cards/{article_id}/meta", methods=["GET", "HEAD"])

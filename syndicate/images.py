@@ -1,0 +1,190 @@
+"""The 1200 x 630 share image: the title set large and wrapped, shrinking until it fits; the site
+name and logo, the author and the date; the article's image under an overlay, or the brand
+colour."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, features
+
+WIDTH, HEIGHT = 1200, 630
+MARGIN = 64
+TITLE_BOX = (MARGIN, 150, WIDTH - MARGIN, HEIGHT - 120)  # left, top, right, bottom
+LARGEST, SMALLEST = 84, 30
+MAX_BYTES = 1_000_000  # Bluesky's limit for a card thumbnail
+# Decoding an image of more pixels than this is refused (a decompression bomb).
+MAX_PIXELS = 40_000_000
+FONTS = Path(__file__).parent / "assets" / "fonts"
+LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+
+
+@dataclass(frozen=True)
+class Style:
+    brand_color: str = "#14213d"
+    accent_color: str = "#fca311"
+    text_color: str = "#ffffff"
+    font: str = ""
+    bold_font: str = ""
+
+
+@dataclass(frozen=True)
+class Layout:
+    title_box: tuple[int, int, int, int]
+    title_bbox: tuple[int, int, int, int]
+    font_size: int
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    data: bytes
+    media_type: str
+    content_hash: str
+    layout: Layout
+
+    @property
+    def extension(self) -> str:
+        return "png" if self.media_type == "image/png" else "jpg"
+
+
+@lru_cache(maxsize=64)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, layout_engine=LAYOUT)
+
+
+def _paths(style: Style) -> tuple[str, str]:
+    regular = style.font or str(FONTS / "DejaVuSans.ttf")
+    return regular, style.bold_font or (style.font or str(FONTS / "DejaVuSans-Bold.ttf"))
+
+
+def decode(data: bytes) -> Image.Image:
+    """Open untrusted image bytes with Pillow's decompression-bomb guard made an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, MAX_PIXELS
+        try:
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous
+    return image.convert("RGB")
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and font.getlength(candidate) <= width:
+            lines[-1] = candidate
+            continue
+        while font.getlength(word) > width:  # a word wider than the box is broken
+            cut = len(word) - 1
+            while cut > 1 and font.getlength(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        lines.append(word)
+    return lines
+
+
+def fit_title(title: str, bold_path: str) -> tuple[int, list[str]]:
+    """The largest size at which the wrapped title fits the title box, and its lines."""
+    left, top, right, bottom = TITLE_BOX
+    for size in range(LARGEST, SMALLEST - 1, -4):
+        font = _font(bold_path, size)
+        lines = _wrap(title, font, right - left)
+        if len(lines) * int(size * 1.2) <= bottom - top:
+            return size, lines
+    font = _font(bold_path, SMALLEST)
+    lines = _wrap(title, font, right - left)
+    keep = (bottom - top) // int(SMALLEST * 1.2)
+    if len(lines) > keep:  # even the smallest size overflows: end on an ellipsis
+        last = lines[keep - 1]
+        while last and font.getlength(last + "…") > right - left:
+            last = last[:-1]
+        lines = [*lines[: keep - 1], last.rstrip() + "…"]
+    return SMALLEST, lines
+
+
+def _background(image: bytes | None, style: Style) -> Image.Image:
+    if image is None:
+        canvas = Image.new("RGB", (WIDTH, HEIGHT), style.brand_color)
+        ImageDraw.Draw(canvas).rectangle((0, HEIGHT - 16, WIDTH, HEIGHT), fill=style.accent_color)
+        return canvas
+    picture = decode(image)
+    scale = max(WIDTH / picture.width, HEIGHT / picture.height)
+    picture = picture.resize(
+        (max(WIDTH, round(picture.width * scale)), max(HEIGHT, round(picture.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
+    x, y = (picture.width - WIDTH) // 2, (picture.height - HEIGHT) // 2
+    picture = picture.crop((x, y, x + WIDTH, y + HEIGHT))
+    shade = Image.new("RGB", (WIDTH, HEIGHT), "#000000")
+    return Image.blend(picture, shade, 0.62)  # dark enough for white text on any photo
+
+
+def render_share_image(
+    title: str,
+    site_name: str,
+    byline: str,
+    date_text: str,
+    style: Style,
+    background: bytes | None = None,
+    logo: bytes | None = None,
+) -> ShareImage:
+    regular, bold = _paths(style)
+    canvas = _background(background, style)
+    draw = ImageDraw.Draw(canvas)
+    x = MARGIN
+    if logo is not None:
+        mark = decode(logo)
+        mark.thumbnail((200, 56))
+        canvas.paste(mark, (MARGIN, 56))
+        x += mark.width + 20
+    draw.text((x, 84), site_name, font=_font(bold, 30), fill=style.accent_color, anchor="lm")
+    size, lines = fit_title(title, bold)
+    font = _font(bold, size)
+    left, top, _, _ = TITLE_BOX
+    step = int(size * 1.2)
+    boxes = []
+    for number, line in enumerate(lines):
+        position = (left, top + number * step)
+        draw.text(position, line, font=font, fill=style.text_color)
+        boxes.append(draw.textbbox(position, line, font=font))
+    footer = " · ".join(part for part in (byline, date_text) if part)
+    draw.text(
+        (MARGIN, HEIGHT - 72), footer, font=_font(regular, 28), fill=style.text_color, anchor="lm"
+    )
+    bbox = (
+        (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        if boxes
+        else TITLE_BOX
+    )
+    data, media_type = _encode(canvas)
+    layout = Layout(TITLE_BOX, bbox, size, lines)
+    return ShareImage(data, media_type, hashlib.sha256(data).hexdigest()[:16], layout)
+
+
+def _encode(canvas: Image.Image) -> tuple[bytes, str]:
+    """PNG when it is small enough (flat colours), else JPEG (photographs)."""
+    out = io.BytesIO()
+    canvas.save(out, "PNG", optimize=True)
+    if out.tell() <= MAX_BYTES:
+        return out.getvalue(), "image/png"
+    for quality in (88, 80, 70, 60):
+        out = io.BytesIO()
+        canvas.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+        if out.tell() <= MAX_BYTES:
+            break
+    return out.getvalue(), "image/jpeg"

@@ -1,0 +1,119 @@
+"""The share image: 1200x630, under 1 MB, a title that never overflows, safe image fetching."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from PIL import Image
+
+from syndicate.cards import ImagePolicy, share_image
+from syndicate.config import SiteConfig
+from syndicate.fetch import FetchRefused, fetch_image
+from syndicate.images import HEIGHT, TITLE_BOX, WIDTH, Style, render_share_image
+from syndicate.models import Article
+from tests.fakes.images import ImageHost
+
+LONG_TITLE = (
+    "Council approves the new river crossing after three years of debate, ending the "
+    "longest planning fight in the city's history and " * 4
+)
+
+
+@pytest.fixture
+def host() -> Iterator[ImageHost]:
+    server = ImageHost()
+    yield server
+    server.stop()
+
+
+def article(image_url: str | None = None, title: str = "Bridge approved") -> Article:
+    return Article(
+        id="a",
+        title=title,
+        url="https://news.example.com/a",
+        summary="",
+        authors=[{"name": "Ada"}],
+        tags=[],
+        image_url=image_url,
+        image_alt="",
+        published_at=datetime(2026, 11, 24, tzinfo=UTC),
+        status="published",
+    )
+
+
+@pytest.mark.parametrize(
+    "title",
+    [LONG_TITLE, "Supercalifragilisticexpialidocious", "A", "Ελλάδα και Россия: «Κρίση» & <ένωση>"],
+)
+def test_the_title_always_fits_its_box(title: str) -> None:
+    image = render_share_image(title, "Example Newsroom", "Ada", "24 November 2026", Style())
+    left, top, right, bottom = image.layout.title_bbox
+    box = TITLE_BOX
+    assert box[0] <= left and top >= box[1] - 12 and right <= box[2] and bottom <= box[3]
+    decoded = Image.open(io.BytesIO(image.data))
+    assert decoded.size == (WIDTH, HEIGHT) and decoded.format == "PNG"
+    assert len(image.data) < 1_000_000
+
+
+def test_a_short_title_is_set_large_and_a_long_one_smaller() -> None:
+    short = render_share_image("Bridge", "S", "", "", Style()).layout
+    long = render_share_image(LONG_TITLE, "S", "", "", Style()).layout
+    assert short.font_size > long.font_size
+    huge = render_share_image(LONG_TITLE * 5, "S", "", "", Style()).layout
+    assert huge.lines[-1].endswith("…")  # too long even at the smallest size: it ends cleanly
+
+
+def test_the_article_photo_becomes_the_background_under_1_mb(host: ImageHost) -> None:
+    site = SiteConfig(title="Example Newsroom")
+    policy = ImagePolicy(allow_private=True)
+    with_photo = share_image(article(host.url("/photo.jpg")), site, policy, requests.Session())
+    plain = share_image(article(), site, policy, requests.Session())
+    assert with_photo.content_hash != plain.content_hash
+    assert len(with_photo.data) < 1_000_000
+    assert Image.open(io.BytesIO(with_photo.data)).size == (WIDTH, HEIGHT)
+    corner = Image.open(io.BytesIO(plain.data)).convert("RGB").getpixel((5, 5))
+    assert corner == (0x14, 0x21, 0x3D)  # the brand colour
+
+
+@pytest.mark.parametrize("path", ["/missing.jpg", "/page.html", "/elsewhere", "/loop", "/bomb.png"])
+def test_an_image_that_fails_falls_back_to_the_brand_background(host: ImageHost, path: str) -> None:
+    site = SiteConfig(title="Example Newsroom")
+    image = share_image(
+        article(host.url(path)), site, ImagePolicy(allow_private=True), requests.Session()
+    )
+    plain = share_image(article(), site, ImagePolicy(), requests.Session())
+    assert image.data == plain.data
+
+
+def test_private_and_loopback_addresses_are_not_fetched_unless_allowed(host: ImageHost) -> None:
+    with pytest.raises(FetchRefused, match="non-public"):
+        fetch_image(requests.Session(), host.url("/photo.jpg"))
+    assert host.requests == []
+    data, media_type = fetch_image(requests.Session(), host.url("/photo.jpg"), allow_private=True)
+    assert media_type == "image/jpeg" and data[:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("file:///etc/passwd", "scheme"),
+        ("ftp://127.0.0.1/x.png", "scheme"),
+        ("http://10.0.0.1/x.png", "non-public"),
+        ("http://169.254.169.254/latest/meta-data", "non-public"),
+        ("http://[::1]/x.png", "non-public"),
+    ],
+)
+def test_other_schemes_and_private_ranges_are_refused_before_any_connection(
+    url: str, reason: str
+) -> None:
+    with pytest.raises(FetchRefused, match=reason):
+        fetch_image(requests.Session(), url)
+
+
+def test_images_over_the_size_limit_are_refused(host: ImageHost) -> None:
+    with pytest.raises(FetchRefused, match="larger than"):
+        fetch_image(requests.Session(), host.url("/photo.jpg"), allow_private=True, max_bytes=100)

@@ -1,0 +1,65 @@
+"""An image host on loopback: a photo, a missing file, a page that is not an image, a redirect
+out of http(s), and a decompression bomb."""
+
+from __future__ import annotations
+
+import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from PIL import Image
+
+
+def photo_bytes(width: int = 1600, height: int = 900) -> bytes:
+    image = Image.new("RGB", (width, height))
+    for x in range(0, width, 40):  # stripes, so the photo is not one flat colour
+        image.paste((x % 255, 120, 200), (x, 0, x + 20, height))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def bomb_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, "PNG")  # 400 megapixels in a few kilobytes
+    return out.getvalue()
+
+
+class ImageHost:
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.routes = {
+            "/photo.jpg": (200, "image/jpeg", photo_bytes(), {}),
+            "/page.html": (200, "text/html", b"<html></html>", {}),
+            "/elsewhere": (302, "text/plain", b"", {"Location": "file:///etc/passwd"}),
+            "/loop": (302, "text/plain", b"", {"Location": "/loop"}),
+            "/bomb.png": (200, "image/png", bomb_bytes(), {}),
+        }
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                host.requests.append(self.path)
+                status, media_type, body, headers = host.routes.get(
+                    self.path, (404, "text/plain", b"not found", {})
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", media_type)
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
