@@ -41,8 +41,10 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
 
 
-def idempotency_key(post_id: int) -> str:
-    return f"syndicate-post-{post_id}"
+def idempotency_key(post: Post) -> str:
+    """The same for every attempt at one post, and never the same for two posts (even if a
+    database is restored or a second installation posts to the same account)."""
+    return f"syndicate-post-{post.id}-{int(post.created_at.timestamp() * 1_000_000)}"
 
 
 def _due(now: datetime) -> list[object]:
@@ -83,13 +85,14 @@ def deliver(
             return Outcome("skipped")
         post = session.get_one(Post, post_id)
         draft = Draft(text=post.text, link=post.link, extras=dict(post.extras))
+        key = idempotency_key(post)
         channel = config.channel(post.channel)
         delivery_id, attempt = delivery.id, delivery.attempt
     started = time.monotonic()
     try:
         if channel is None or not channel.enabled:
             raise DeliveryError(f"channel {post.channel!r} is not configured", permanent=True)
-        receipt = adapter(channel, http()).send(draft, idempotency_key(post_id))
+        receipt = adapter(channel, http()).send(draft, key)
     except DeliveryError as error:
         latency = int((time.monotonic() - started) * 1000)
         return _record_failure(factory, post_id, delivery_id, attempt, error, latency, policy)

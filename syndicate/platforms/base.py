@@ -54,6 +54,7 @@ class DeliveryError(Exception):
         ambiguous: bool = False,
         retry_after: float | None = None,
         status_code: int | None = None,
+        credentials: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -61,6 +62,8 @@ class DeliveryError(Exception):
         self.ambiguous = ambiguous
         self.retry_after = retry_after
         self.status_code = status_code
+        # The platform refused our credentials: the channel needs new ones.
+        self.credentials = credentials
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -91,6 +94,9 @@ class Platform:
     can_delete: ClassVar[bool] = False
     # Platforms that carry the link outside the text (a card, a field) set this.
     link_travels_separately: ClassVar[bool] = False
+    # Platforms whose create call cannot post twice for one idempotency key (Mastodon's
+    # Idempotency-Key, Bluesky's record key) may retry a send whose outcome is unknown.
+    idempotent_sends: ClassVar[bool] = False
 
     def __init__(self, channel: ChannelConfig, session: requests.Session) -> None:
         self.channel = channel
@@ -144,13 +150,14 @@ class Platform:
         except requests.Timeout as exc:
             raise DeliveryError(
                 "the platform did not answer in time; the post may have been received",
-                ambiguous=True,
+                ambiguous=not self.idempotent_sends,
             ) from exc
         except requests.ConnectionError as exc:
             if _never_connected(exc):
                 raise DeliveryError("could not connect to the platform") from exc
             raise DeliveryError(
-                "the connection dropped; the post may have been received", ambiguous=True
+                "the connection dropped; the post may have been received",
+                ambiguous=not self.idempotent_sends,
             ) from exc
         self.elapsed_ms = int((time.monotonic() - started) * 1000)
         self.raise_for_response(response)
@@ -164,12 +171,26 @@ class Platform:
         detail = response.text[:300].strip() or response.reason
         message = f"HTTP {code}: {detail}"
         if code == 429 or code == 408 or code >= 500:
+            raise DeliveryError(message, retry_after=self.wait_signal(response), status_code=code)
+        raise DeliveryError(
+            message, permanent=True, status_code=code, credentials=code in (401, 403)
+        )
+
+    def wait_signal(self, response: requests.Response) -> float | None:
+        """How long the platform asked us to wait; platforms with their own signal override."""
+        return retry_after_seconds(response.headers.get("Retry-After"))
+
+    def token(self) -> str:
+        """The channel's credential, read from the environment variable it names."""
+        secret = self.channel.secret()
+        if not secret:
             raise DeliveryError(
-                message,
-                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
-                status_code=code,
+                f"no credential: set the environment variable named by secret_env for "
+                f"channel {self.channel.name!r}",
+                permanent=True,
+                credentials=True,
             )
-        raise DeliveryError(message, permanent=True, status_code=code)
+        return secret
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

@@ -7,11 +7,12 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
 
-from syndicate.platforms.base import Draft, Limits, Platform
+from syndicate.platforms.base import Draft, Limits, Platform, Receipt
 from syndicate.text import URL, grapheme_count
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,43 @@ class Mastodon(Platform):
             body["spoiler_text"] = self.channel.content_warning
         return body
 
+    idempotent_sends = True  # Idempotency-Key: kept by the server for an hour
+    can_delete = True
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        response = self.request(
+            "POST",
+            f"{self.channel.url.rstrip('/')}/api/v1/statuses",
+            json=self.payload(draft, idempotency_key),
+            headers={"Authorization": f"Bearer {self.token()}", "Idempotency-Key": idempotency_key},
+        )
+        status = response.json()
+        return Receipt(response.status_code, str(status["id"]), status.get("url"))
+
+    def delete(self, receipt: Receipt) -> None:
+        self.request(
+            "DELETE",
+            f"{self.channel.url.rstrip('/')}/api/v1/statuses/{receipt.remote_id}",
+            headers={"Authorization": f"Bearer {self.token()}"},
+        )
+
+    def wait_signal(self, response: requests.Response) -> float | None:
+        # https://docs.joinmastodon.org/api/rate-limits/
+        return _iso_wait(response.headers.get("X-RateLimit-Reset")) or super().wait_signal(response)
+
     def finish(self, draft: Draft) -> Draft:
         language = (draft.extras.get("article") or {}).get("language")
         if language:
             draft.extras["language"] = language.split("-")[0].lower()
         return draft
+
+
+def _iso_wait(value: str | None) -> float | None:
+    """Mastodon's X-RateLimit-Reset is an ISO 8601 time, not a number of seconds."""
+    if not value:
+        return None
+    try:
+        reset = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, (reset - datetime.now(UTC)).total_seconds())
