@@ -44,6 +44,8 @@ class ChannelConfig(BaseModel):
     name: str
     platform: str
     url: str = ""
+    # Where on the platform: a Telegram chat, a LinkedIn author URN, a Facebook Page id.
+    target: str = ""
     secret_env: str = ""
     auto_approve: bool = False
     enabled: bool = True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from syndicate.platforms.base import Draft, Limits, Platform
+import requests
+
+from syndicate.platforms.base import Draft, Limits, Platform, Receipt
 from syndicate.text import longest_fitting
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -42,3 +44,17 @@ class Discord(Platform):
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         embeds = [draft.extras["embed"]] if draft.extras.get("embed") else []
         return {"content": draft.text, "embeds": embeds, "allowed_mentions": {"parse": []}}
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        # The webhook URL holds its token, so it comes from the environment like any secret.
+        # ?wait=true makes Discord answer with the message, or an error if it was not saved.
+        response = self.request(
+            "POST", self.token(), params={"wait": "true"}, json=self.payload(draft, idempotency_key)
+        )
+        return Receipt(response.status_code, str(response.json().get("id", "")) or None)
+
+    def wait_signal(self, response: requests.Response) -> float | None:
+        try:  # https://discord.com/developers/docs/topics/rate-limits: retry_after, seconds
+            return float(response.json()["retry_after"])
+        except (ValueError, KeyError, TypeError):
+            return super().wait_signal(response)

@@ -43,7 +43,7 @@ class LinkedIn(Platform):
 
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         return {
-            "author": self.channel.url,
+            "author": self.channel.target,
             "commentary": draft.text,
             "visibility": "PUBLIC",
             "distribution": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from syndicate.platforms.base import Draft, Limits, Platform
+from syndicate.platforms.base import Draft, Limits, Platform, Receipt
 
 # https://api.slack.com/reference/block-kit/blocks#section: section text is at most 3000.
 SECTION_TEXT = 3000
@@ -39,3 +39,8 @@ class Slack(Platform):
 
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         return {"text": draft.text, "blocks": draft.extras.get("blocks", []), "unfurl_links": True}
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        # The incoming-webhook URL is the credential, so it comes from the environment.
+        response = self.request("POST", self.token(), json=self.payload(draft, idempotency_key))
+        return Receipt(response.status_code)

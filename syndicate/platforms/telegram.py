@@ -6,13 +6,16 @@ import html
 import re
 from typing import Any, ClassVar
 
-from syndicate.platforms.base import Draft, Limits, Platform
+import requests
+
+from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
 from syndicate.text import utf16_length
 
 # https://core.telegram.org/bots/api#formatting-options: only <, > and & must be escaped,
 # and only &lt; &gt; &amp; &quot; and numeric entities are understood.
 _TAG = re.compile(r"<[^>]*>")
 CAPTION_LIMIT = 1024
+API = "https://api.telegram.org"
 
 
 def escape_html(text: str) -> str:
@@ -36,18 +39,63 @@ class Telegram(Platform):
     def escape(self, text: str) -> str:
         return escape_html(text)
 
+    can_delete = True
+
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         image = (draft.extras.get("article") or {}).get("image")
         if self.channel.photo and image:
             return {
-                "chat_id": self.channel.url,
+                "chat_id": self.channel.target,
                 "photo": image["url"],
                 "caption": draft.text,
                 "parse_mode": "HTML",
             }
         return {
-            "chat_id": self.channel.url,
+            "chat_id": self.channel.target,
             "text": draft.text,
             "parse_mode": "HTML",
             "link_preview_options": {"url": draft.link, "prefer_large_media": True},
         }
+
+    def _method(self, name: str) -> str:
+        # The bot token is part of the URL: https://core.telegram.org/bots/api#making-requests
+        return f"{(self.channel.url or API).rstrip('/')}/bot{self.token()}/{name}"
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        body = self.payload(draft, idempotency_key)
+        method = "sendPhoto" if "photo" in body else "sendMessage"
+        result = self.request("POST", self._method(method), json=body).json()["result"]
+        chat, message_id = self.channel.target, result["message_id"]
+        url = f"https://t.me/{chat[1:]}/{message_id}" if chat.startswith("@") else None
+        return Receipt(200, f"{message_id}", url)
+
+    def delete(self, receipt: Receipt) -> None:
+        self.request(
+            "POST",
+            self._method("deleteMessage"),
+            json={"chat_id": self.channel.target, "message_id": receipt.remote_id},
+        )
+
+    def raise_for_response(self, response: requests.Response) -> None:
+        if response.status_code < 400:
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        description = body.get("description") or response.reason
+        # Telegram's wait is in the body: {"parameters": {"retry_after": seconds}}.
+        wait = (body.get("parameters") or {}).get("retry_after")
+        code = response.status_code
+        if code == 429 or code >= 500:
+            raise DeliveryError(
+                f"Telegram: {description}",
+                status_code=code,
+                retry_after=float(wait) if wait is not None else None,
+            )
+        raise DeliveryError(
+            f"Telegram: {description}",
+            permanent=True,
+            status_code=code,
+            credentials=code in (401, 403),
+        )

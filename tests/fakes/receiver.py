@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,8 +37,14 @@ class Fault:
     record: bool = True
 
 
+Responder = Callable[["Received"], tuple[int, bytes]]
+
+
 class Receiver:
-    def __init__(self) -> None:
+    """Records every POST; answers 200 `{"ok": true}`, or what `respond` says, or a fault."""
+
+    def __init__(self, respond: Responder | None = None) -> None:
+        self.respond = respond
         self.requests: list[Received] = []
         self.faults: list[Fault] = []
         self.verifications: list[dict[str, list[str]]] = []
@@ -93,11 +99,17 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                received = Received(self.path, headers, body)
                 with receiver.lock:
-                    fault = receiver.faults.pop(0) if receiver.faults else Fault()
-                    if fault.record:
-                        headers = {k.lower(): v for k, v in self.headers.items()}
-                        receiver.requests.append(Received(self.path, headers, body))
+                    fault = receiver.faults.pop(0) if receiver.faults else None
+                    if fault is None or fault.record:
+                        receiver.requests.append(received)
+                if fault is None:
+                    status, answer = (
+                        receiver.respond(received) if receiver.respond else (200, b'{"ok": true}')
+                    )
+                    fault = Fault(status=status, body=answer)
                 if fault.hang_seconds:
                     time.sleep(fault.hang_seconds)
                 if fault.drop:

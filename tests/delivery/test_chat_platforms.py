@@ -1,0 +1,173 @@
+"""Telegram, Discord and Slack: the request each platform documents, its rate-limit signal,
+and honest failures, against loopback servers that answer as the platforms do."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from syndicate.config import ChannelConfig
+from syndicate.platforms import get_platform
+from syndicate.platforms.base import DeliveryError, Draft, Platform
+from tests.fakes.receiver import Fault, Received, Receiver
+
+TEXT = "<b>Bridge &amp; tunnel</b>\n\nhttps://news.example.com/a"
+
+
+def telegram_answer(request: Received) -> tuple[int, bytes]:
+    if not request.path.startswith("/botTOKEN-123/"):
+        body = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        return 401, json.dumps(body).encode()
+    sent = request.json()
+    result = {
+        "message_id": 42,
+        "chat": {"id": -100, "username": sent["chat_id"][1:]},
+        "text": sent.get("text", ""),
+    }
+    return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def discord_answer(request: Received) -> tuple[int, bytes]:
+    return 200, json.dumps(
+        {"id": "1300000000000000001", "channel_id": "99", "content": request.json()["content"]}
+    ).encode()
+
+
+@dataclass
+class Case:
+    platform: str
+    respond: Any
+    secret: str  # what the channel's secret_env holds (a token, or the webhook URL itself)
+    rate_limit: Fault
+    expected_wait: float
+
+
+CASES = {
+    "telegram": Case(
+        "telegram",
+        telegram_answer,
+        "TOKEN-123",
+        Fault(
+            status=429,
+            body=json.dumps(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 7",
+                    "parameters": {"retry_after": 7},
+                }
+            ).encode(),
+        ),
+        7.0,
+    ),
+    "discord": Case(
+        "discord",
+        discord_answer,
+        "{url}/api/webhooks/99/secret-token",
+        Fault(
+            status=429,
+            headers={"Retry-After": "2"},
+            body=json.dumps(
+                {"message": "You are being rate limited.", "retry_after": 1.5, "global": False}
+            ).encode(),
+        ),
+        1.5,
+    ),
+    "slack": Case(
+        "slack",
+        lambda r: (200, b"ok"),
+        "{url}/services/T000/B000/XXXX",
+        Fault(status=429, headers={"Retry-After": "3"}, body=b"rate_limited"),
+        3.0,
+    ),
+}
+
+
+@pytest.fixture(params=sorted(CASES))
+def case(request: pytest.FixtureRequest) -> Iterator[tuple[Case, Receiver, Platform]]:
+    case = CASES[request.param]
+    server = Receiver(case.respond).start()
+    os.environ["TEST_CHAT_SECRET"] = case.secret.format(url=server.url)
+    channel = ChannelConfig(
+        name="chat",
+        platform=case.platform,
+        url=server.url,
+        target="@newsroom",
+        secret_env="TEST_CHAT_SECRET",
+        timeout_seconds=1,
+    )
+    yield case, server, get_platform(case.platform)(channel, requests.Session())
+    server.stop()
+
+
+def draft(adapter: Platform) -> Draft:
+    return adapter.finish(
+        Draft(
+            text=TEXT,
+            link="https://news.example.com/a",
+            extras={"article": {"title": "Bridge & tunnel", "summary": "It opened."}},
+        )
+    )
+
+
+def test_it_sends_the_documented_request(case: tuple[Case, Receiver, Platform]) -> None:
+    spec, server, adapter = case
+    receipt = adapter.send(draft(adapter), "key-1")
+    (request,) = server.received()
+    body = request.json() if spec.platform != "slack" else json.loads(request.body)
+    if spec.platform == "telegram":
+        assert request.path == "/botTOKEN-123/sendMessage"
+        assert body["chat_id"] == "@newsroom" and body["parse_mode"] == "HTML"
+        assert body["text"] == TEXT
+        assert (receipt.remote_id, receipt.url) == ("42", "https://t.me/newsroom/42")
+    elif spec.platform == "discord":
+        assert request.path == "/api/webhooks/99/secret-token?wait=true"
+        assert body["content"] == TEXT and body["allowed_mentions"] == {"parse": []}
+        assert body["embeds"][0]["url"] == "https://news.example.com/a"
+        assert receipt.remote_id == "1300000000000000001"
+    else:
+        assert request.path == "/services/T000/B000/XXXX"
+        assert body["text"] == TEXT and body["blocks"][0]["type"] == "section"
+    assert request.headers["content-type"] == "application/json"
+
+
+def test_a_rate_limit_carries_the_platform_s_own_wait(
+    case: tuple[Case, Receiver, Platform],
+) -> None:
+    spec, server, adapter = case
+    server.fail_next(spec.rate_limit)
+    with pytest.raises(DeliveryError) as error:
+        adapter.send(draft(adapter), "key-1")
+    assert not error.value.permanent and error.value.retry_after == spec.expected_wait
+    adapter.send(draft(adapter), "key-1")  # and then it goes through
+    assert len(server.received()) == 2
+
+
+def test_a_server_error_is_worth_another_try(case: tuple[Case, Receiver, Platform]) -> None:
+    _, server, adapter = case
+    server.fail_next(Fault(status=500))
+    with pytest.raises(DeliveryError) as error:
+        adapter.send(draft(adapter), "key-1")
+    assert not error.value.permanent and error.value.status_code == 500
+
+
+def test_a_refused_credential_is_permanent(case: tuple[Case, Receiver, Platform]) -> None:
+    _spec, server, adapter = case
+    server.fail_next(Fault(status=401, body=b'{"ok": false, "description": "Unauthorized"}'))
+    with pytest.raises(DeliveryError) as error:
+        adapter.send(draft(adapter), "key-1")
+    assert error.value.permanent and error.value.credentials
+
+
+def test_an_answer_that_never_comes_is_ambiguous(case: tuple[Case, Receiver, Platform]) -> None:
+    _, server, adapter = case
+    server.fail_next(Fault(hang_seconds=2))
+    with pytest.raises(DeliveryError) as error:
+        adapter.send(draft(adapter), "key-1")
+    assert error.value.ambiguous  # none of these platforms has an idempotency key
