@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
-from syndicate.models import Delivery, DeliveryOutcome, Post, PostStatus, utcnow
+from syndicate.models import Card, Delivery, DeliveryOutcome, Post, PostStatus, utcnow
 from syndicate.platforms.base import DeliveryError, Draft, Receipt
 from syndicate.posts import adapter
 
@@ -84,7 +84,9 @@ def deliver(
         if delivery is None:
             return Outcome("skipped")
         post = session.get_one(Post, post_id)
-        draft = Draft(text=post.text, link=post.link, extras=dict(post.extras))
+        card = session.get(Card, post.article_id)
+        thumbnail = (card.image, card.image_type) if card and card.image else None
+        draft = Draft(post.text, post.link, dict(post.extras), thumbnail)
         key = idempotency_key(post)
         channel = config.channel(post.channel)
         delivery_id, attempt = delivery.id, delivery.attempt

@@ -28,6 +28,8 @@ class Draft:
     text: str
     link: str
     extras: dict[str, Any] = field(default_factory=dict)
+    # The article's share image (bytes, media type), for platforms that upload a thumbnail.
+    thumbnail: tuple[bytes, str] | None = None
 
 
 @dataclass(frozen=True)

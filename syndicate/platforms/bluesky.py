@@ -3,12 +3,14 @@ and the link card is an `app.bsky.embed.external` the client builds itself."""
 
 from __future__ import annotations
 
+import time
+import zlib
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import regex
 
-from syndicate.platforms.base import Draft, Limits, Platform
+from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
 from syndicate.text import grapheme_count, urls, utf8_length
 
 # https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/feed/post.json
@@ -74,11 +76,90 @@ def tag_facets(text: str) -> list[dict[str, Any]]:
     return found
 
 
+# Record keys of posts are TIDs: https://atproto.com/specs/tid
+_S32 = "234567abcdefghijklmnopqrstuvwxyz"
+API = "https://bsky.social"
+SESSION_SECONDS = 60 * 60
+_sessions: dict[tuple[str, str], tuple[float, str, str]] = {}
+
+
+def tid(micros: int, clock_id: int) -> str:
+    value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
+    return "".join(_S32[(value >> shift) & 31] for shift in range(60, -1, -5))
+
+
+def record_key(idempotency_key: str) -> str:
+    """The same TID for every attempt at one post, so a retry can never create a second one."""
+    micros = idempotency_key.rsplit("-", 1)[-1]
+    return tid(int(micros) if micros.isdigit() else 0, zlib.crc32(idempotency_key.encode()))
+
+
+class BlueskySender:
+    """The AT Protocol calls behind Bluesky.send, with the session they need."""
+
+    def __init__(self, adapter: Bluesky) -> None:
+        self.adapter = adapter
+        self.base = (adapter.channel.url or API).rstrip("/")
+
+    def xrpc(self, method: str, name: str, access: str | None = None, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        if access:
+            headers["Authorization"] = f"Bearer {access}"
+        response = self.adapter.request(
+            method, f"{self.base}/xrpc/{name}", headers=headers, **kwargs
+        )
+        return response.json() if response.content else {}
+
+    def session(self) -> tuple[str, str]:
+        """(accessJwt, did), from an hour-long cache: createSession allows 30 calls in 5 min."""
+        key = (self.base, self.adapter.channel.target)
+        cached = _sessions.get(key)
+        if cached and time.monotonic() - cached[0] < SESSION_SECONDS:
+            return cached[1], cached[2]
+        created = self.xrpc(
+            "POST",
+            "com.atproto.server.createSession",
+            json={"identifier": self.adapter.channel.target, "password": self.adapter.token()},
+        )
+        _sessions[key] = (time.monotonic(), created["accessJwt"], created["did"])
+        return created["accessJwt"], created["did"]
+
+    def existing(self, access: str, did: str, rkey: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = self.xrpc(
+                "GET",
+                "com.atproto.repo.getRecord",
+                access,
+                params={"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey},
+            )
+            return found
+        except DeliveryError as error:
+            if error.status_code in (400, 404):  # RecordNotFound
+                return None
+            raise
+
+    def thumb(self, access: str, draft: Draft) -> dict[str, Any] | None:
+        if draft.thumbnail is None:
+            return None
+        data, media_type = draft.thumbnail
+        uploaded = self.xrpc(
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            access,
+            data=data,
+            headers={"Content-Type": media_type},
+        )
+        blob: dict[str, Any] = uploaded["blob"]
+        return blob
+
+
 class Bluesky(Platform):
     name = "bluesky"
     limits: ClassVar[Limits] = Limits(max_length=300, unit="graphemes")
     # The link travels in a facet (under its shortened text) and in the card.
     link_travels_separately = True
+    idempotent_sends = True  # a fixed record key: a repeated create cannot add a second post
+    can_delete = True
 
     def measure(self, text: str) -> int:
         return grapheme_count(text)
@@ -121,3 +202,37 @@ class Bluesky(Platform):
         if draft.extras.get("langs"):
             record["langs"] = draft.extras["langs"]
         return record
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        sender = BlueskySender(self)
+        access, did = sender.session()
+        rkey = record_key(idempotency_key)
+        found = sender.existing(access, did, rkey)
+        if found is None:
+            record = self.payload(draft, idempotency_key)
+            thumb = sender.thumb(access, draft)
+            if thumb and record.get("embed"):
+                record["embed"]["external"]["thumb"] = thumb
+            found = sender.xrpc(
+                "POST",
+                "com.atproto.repo.createRecord",
+                access,
+                json={
+                    "repo": did,
+                    "collection": "app.bsky.feed.post",
+                    "rkey": rkey,
+                    "record": record,
+                },
+            )
+        return Receipt(200, found["uri"], f"https://bsky.app/profile/{did}/post/{rkey}")
+
+    def delete(self, receipt: Receipt) -> None:
+        sender = BlueskySender(self)
+        access, did = sender.session()
+        rkey = str(receipt.remote_id).rsplit("/", 1)[-1]
+        sender.xrpc(
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            access,
+            json={"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey},
+        )
