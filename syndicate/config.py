@@ -46,6 +46,8 @@ class ChannelConfig(BaseModel):
     url: str = ""
     # Where on the platform: a Telegram chat, a LinkedIn author URN, a Facebook Page id.
     target: str = ""
+    # A dated API version where the platform asks for one (LinkedIn-Version: YYYYMM).
+    api_version: str = ""
     secret_env: str = ""
     auto_approve: bool = False
     enabled: bool = True

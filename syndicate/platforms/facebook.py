@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from syndicate.platforms.base import Draft, Limits, Platform
+import requests
+
+from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
+
+API = "https://graph.facebook.com/v21.0"
+# https://developers.facebook.com/docs/graph-api/overview/rate-limiting: throttling codes.
+THROTTLED = (4, 17, 32, 613)
 
 
 class Facebook(Platform):
@@ -17,3 +23,40 @@ class Facebook(Platform):
 
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         return {"message": draft.text, "link": draft.link}
+
+    can_delete = True
+
+    def _url(self, path: str) -> str:
+        return f"{(self.channel.url or API).rstrip('/')}{path}"
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        data = {**self.payload(draft, idempotency_key), "access_token": self.token()}
+        response = self.request("POST", self._url(f"/{self.channel.target}/feed"), data=data)
+        post_id = str(response.json()["id"])
+        return Receipt(response.status_code, post_id, f"https://www.facebook.com/{post_id}")
+
+    def delete(self, receipt: Receipt) -> None:
+        self.request(
+            "DELETE", self._url(f"/{receipt.remote_id}"), params={"access_token": self.token()}
+        )
+
+    def raise_for_response(self, response: requests.Response) -> None:
+        if response.status_code < 400:
+            return
+        try:
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError):
+            return super().raise_for_response(response)
+        code, message = error.get("code"), f"Facebook: {error.get('message', response.reason)}"
+        if code in THROTTLED or response.status_code >= 500:
+            raise DeliveryError(
+                message,
+                status_code=response.status_code,
+                retry_after=self.wait_signal(response) or 600.0,
+            )
+        raise DeliveryError(
+            message,
+            permanent=True,
+            status_code=response.status_code,
+            credentials=code in (10, 102, 190, 200),
+        )

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
+from urllib.parse import quote
 
-from syndicate.platforms.base import Draft, Limits, Platform
+from syndicate.platforms.base import Draft, Limits, Platform, Receipt
 from syndicate.text import utf16_length
+
+API = "https://api.linkedin.com"
+VERSION = "202510"
 
 # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format
 # Unescaped, these can make LinkedIn cut the post short.
@@ -55,3 +59,34 @@ class LinkedIn(Platform):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
+
+    can_delete = True
+
+    def _headers(self) -> dict[str, str]:
+        # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
+        return {
+            "Authorization": f"Bearer {self.token()}",
+            "LinkedIn-Version": self.channel.api_version or VERSION,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+
+    def _url(self, path: str) -> str:
+        return f"{(self.channel.url or API).rstrip('/')}{path}"
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        response = self.request(
+            "POST",
+            self._url("/rest/posts"),
+            headers=self._headers(),
+            json=self.payload(draft, idempotency_key),
+        )
+        urn = response.headers.get("x-restli-id", "")
+        return Receipt(
+            response.status_code,
+            urn,
+            f"https://www.linkedin.com/feed/update/{urn}/" if urn else None,
+        )
+
+    def delete(self, receipt: Receipt) -> None:
+        urn = quote(str(receipt.remote_id), safe="")
+        self.request("DELETE", self._url(f"/rest/posts/{urn}"), headers=self._headers())

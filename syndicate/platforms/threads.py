@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from syndicate.platforms.base import Draft, Limits, Platform
+from syndicate.platforms.base import Draft, Limits, Platform, Receipt
 from syndicate.text import graphemes, is_emoji, urls, utf8_length
+
+API = "https://graph.threads.net/v1.0"
 
 # https://developers.facebook.com/docs/threads/posts: "Emojis are counted as the number of
 # UTF-8 bytes"; https://developers.facebook.com/docs/threads/create-posts/text-attachments
@@ -28,3 +30,19 @@ class Threads(Platform):
 
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         return {"media_type": "TEXT", "text": draft.text, "link_attachment": draft.link}
+
+    def _url(self, path: str) -> str:
+        return f"{(self.channel.url or API).rstrip('/')}{path}"
+
+    def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        # https://developers.facebook.com/docs/threads/posts: create a container, publish it.
+        token, user = self.token(), self.channel.target
+        body = {**self.payload(draft, idempotency_key), "access_token": token}
+        container = self.request("POST", self._url(f"/{user}/threads"), data=body).json()["id"]
+        published = self.request(
+            "POST",
+            self._url(f"/{user}/threads_publish"),
+            data={"creation_id": container, "access_token": token},
+        )
+        media_id = str(published.json()["id"])
+        return Receipt(published.status_code, media_id, None)

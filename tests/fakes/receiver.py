@@ -37,7 +37,8 @@ class Fault:
     record: bool = True
 
 
-Responder = Callable[["Received"], tuple[int, bytes]]
+# An answer: (status, body) or (status, body, headers).
+Responder = Callable[["Received"], tuple[Any, ...]]
 
 
 class Receiver:
@@ -106,10 +107,11 @@ class Receiver:
                     if fault is None or fault.record:
                         receiver.requests.append(received)
                 if fault is None:
-                    status, answer = (
+                    answer = (
                         receiver.respond(received) if receiver.respond else (200, b'{"ok": true}')
                     )
-                    fault = Fault(status=status, body=answer)
+                    headers = answer[2] if len(answer) > 2 else {}
+                    fault = Fault(status=answer[0], body=answer[1], headers=headers)
                 if fault.hang_seconds:
                     time.sleep(fault.hang_seconds)
                 if fault.drop:

@@ -1,0 +1,169 @@
+"""X, LinkedIn, Facebook Pages and Threads: each platform's documented request and answers,
+its own rate-limit signal and error vocabulary, against loopback servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+
+from syndicate.config import ChannelConfig
+from syndicate.platforms import get_platform
+from syndicate.platforms.base import DeliveryError, Draft, Platform
+from tests.fakes.receiver import Fault, Received, Receiver
+
+LINK = "https://news.example.com/a?utm_source=social"
+
+
+def answer(request: Received) -> tuple[Any, ...]:
+    if request.path == "/2/tweets":
+        return 201, json.dumps(
+            {"data": {"id": "1860000000000000001", "text": request.json()["text"]}}
+        ).encode()
+    if request.path == "/rest/posts":
+        return 201, b"", {"x-restli-id": "urn:li:share:7000000000000000001"}
+    if request.path == "/1234567890/feed":
+        return 200, b'{"id": "1234567890_998877"}'
+    if request.path == "/17841400000/threads":
+        return 200, b'{"id": "container-1"}'
+    if request.path == "/17841400000/threads_publish":
+        return 200, b'{"id": "media-1"}'
+    return 404, b'{"error": "not found"}'
+
+
+@pytest.fixture
+def server() -> Iterator[Receiver]:
+    receiver = Receiver(answer).start()
+    os.environ["TEST_SOCIAL_TOKEN"] = "user-token"
+    yield receiver
+    receiver.stop()
+
+
+def adapter(platform: str, server: Receiver, target: str = "") -> Platform:
+    channel = ChannelConfig(
+        name=platform,
+        platform=platform,
+        url=server.url,
+        target=target,
+        secret_env="TEST_SOCIAL_TOKEN",
+        timeout_seconds=1,
+    )
+    return get_platform(platform)(channel, requests.Session())
+
+
+def draft(platform: Platform, text: str = f"Bridge approved {LINK}") -> Draft:
+    return platform.finish(
+        Draft(
+            text=text,
+            link=LINK,
+            extras={"article": {"title": "Bridge approved", "summary": "7 to 2."}},
+        )
+    )
+
+
+def test_x_posts_with_the_user_token_and_honours_its_epoch_reset(server: Receiver) -> None:
+    x = adapter("x", server)
+    receipt = x.send(draft(x), "k")
+    (request,) = server.received()
+    assert request.json() == {"text": f"Bridge approved {LINK}"}
+    assert request.headers["authorization"] == "Bearer user-token"
+    assert receipt.url == "https://x.com/i/web/status/1860000000000000001"
+    server.fail_next(
+        Fault(
+            status=429,
+            headers={"x-rate-limit-reset": str(int(time.time()) + 60)},
+            body=b'{"title": "Too Many Requests", "status": 429}',
+        )
+    )
+    with pytest.raises(DeliveryError) as error:
+        x.send(draft(x), "k")
+    assert error.value.retry_after is not None and 55 <= error.value.retry_after <= 60
+
+
+def test_x_refuses_a_duplicate_permanently(server: Receiver) -> None:
+    x = adapter("x", server)
+    server.fail_next(
+        Fault(
+            status=403,
+            body=json.dumps(
+                {"detail": ("You are not allowed to create a Tweet with duplicate content.")}
+            ).encode(),
+        )
+    )
+    with pytest.raises(DeliveryError, match="duplicate content") as error:
+        x.send(draft(x), "k")
+    assert error.value.permanent
+
+
+def test_linkedin_posts_an_article_block_with_its_version_headers(server: Receiver) -> None:
+    linkedin = adapter("linkedin", server, target="urn:li:organization:42")
+    receipt = linkedin.send(draft(linkedin, r"Bridge \(finally\) approved"), "k")
+    (request,) = server.received()
+    assert request.headers["linkedin-version"] == "202510"
+    assert request.headers["x-restli-protocol-version"] == "2.0.0"
+    body = request.json()
+    assert body["author"] == "urn:li:organization:42"
+    assert body["commentary"] == r"Bridge \(finally\) approved"
+    assert body["content"]["article"] == {
+        "source": LINK,
+        "title": "Bridge approved",
+        "description": "7 to 2.",
+    }
+    assert body["lifecycleState"] == "PUBLISHED" and body["visibility"] == "PUBLIC"
+    assert receipt.remote_id == "urn:li:share:7000000000000000001"
+
+
+def test_facebook_posts_message_and_link_and_knows_its_throttling_codes(
+    server: Receiver,
+) -> None:
+    facebook = adapter("facebook", server, target="1234567890")
+    receipt = facebook.send(draft(facebook, "Bridge approved"), "k")
+    (request,) = server.received()
+    form = parse_qs(request.body.decode())
+    assert form == {"message": ["Bridge approved"], "link": [LINK], "access_token": ["user-token"]}
+    assert receipt.remote_id == "1234567890_998877"
+    server.fail_next(
+        Fault(
+            status=400,
+            body=json.dumps(
+                {
+                    "error": {
+                        "message": "(#32) Page request limit reached",
+                        "type": "OAuthException",
+                        "code": 32,
+                    }
+                }
+            ).encode(),
+        )
+    )
+    with pytest.raises(DeliveryError) as error:
+        facebook.send(draft(facebook, "Bridge approved"), "k")
+    assert not error.value.permanent and error.value.retry_after
+    server.fail_next(
+        Fault(
+            status=400,
+            body=json.dumps(
+                {"error": {"message": "Error validating access token", "code": 190}}
+            ).encode(),
+        )
+    )
+    with pytest.raises(DeliveryError) as error:
+        facebook.send(draft(facebook, "Bridge approved"), "k")
+    assert error.value.permanent and error.value.credentials
+
+
+def test_threads_creates_a_container_then_publishes_it(server: Receiver) -> None:
+    threads = adapter("threads", server, target="17841400000")
+    receipt = threads.send(draft(threads), "k")
+    create, publish = server.received()
+    assert create.path == "/17841400000/threads"
+    assert parse_qs(create.body.decode())["media_type"] == ["TEXT"]
+    assert parse_qs(create.body.decode())["text"] == [f"Bridge approved {LINK}"]
+    assert parse_qs(publish.body.decode())["creation_id"] == ["container-1"]
+    assert receipt.remote_id == "media-1"
