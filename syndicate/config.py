@@ -60,6 +60,9 @@ class ChannelConfig(BaseModel):
     content_warning: str = ""
     visibility: str = "public"
     photo: bool = False
+    # Pacing: at least this many seconds between two posts, and at most so many an hour.
+    min_gap_seconds: int = Field(default=0, ge=0)
+    max_per_hour: int | None = Field(default=None, gt=0)
 
     @field_validator("name")
     @classmethod

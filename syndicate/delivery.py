@@ -12,6 +12,7 @@ import requests
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from syndicate import channels
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
 from syndicate.models import Card, Delivery, DeliveryOutcome, Post, PostStatus, utcnow
@@ -70,6 +71,22 @@ def _claim(session: Session, post_id: int, now: datetime) -> Delivery | None:
     return delivery
 
 
+def _hold(session: Session, post_id: int, config: SyndicateConfig, now: datetime) -> Outcome | None:
+    """A reason not to send now: the channel is paused, or its pacing says wait."""
+    post = session.get(Post, post_id)
+    if post is None:
+        return Outcome("skipped")
+    paused = channels.paused_because(session, post.channel)
+    if paused:
+        return Outcome("paused")
+    channel = config.channel(post.channel)
+    wait = channels.pacing_wait(session, channel, now) if channel else 0.0
+    if wait > 0:
+        post.next_attempt_at = now + timedelta(seconds=wait)
+        return Outcome("paced", retry_in=wait)
+    return None
+
+
 def deliver(
     factory: sessionmaker[Session],
     post_id: int,
@@ -80,6 +97,9 @@ def deliver(
 ) -> Outcome:
     """Deliver the post if it is approved and due; safe to call twice, concurrently or not."""
     with factory.begin() as session:
+        held = _hold(session, post_id, config, now)
+        if held is not None:
+            return held
         delivery = _claim(session, post_id, now)
         if delivery is None:
             return Outcome("skipped")
@@ -141,6 +161,14 @@ def _record_failure(
         if error.ambiguous:
             delivery.outcome = post.status = DeliveryOutcome.UNKNOWN
             return Outcome(PostStatus.UNKNOWN)
+        if error.credentials:
+            # Pause the channel rather than burn through its queue; this post waits with it.
+            reason = f"the platform refused the credentials: {error.message}"
+            channels.pause(session, post.channel, reason, finished, needs_credentials=True)
+            delivery.outcome = DeliveryOutcome.FAILED
+            post.status = PostStatus.APPROVED
+            post.problem = f"waiting: {reason}"
+            return Outcome("paused")
         if error.permanent or attempt >= policy.max_attempts:
             delivery.outcome = DeliveryOutcome.FAILED
             post.status = PostStatus.FAILED

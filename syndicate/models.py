@@ -163,6 +163,22 @@ class Post(Base):
     __table_args__ = (UniqueConstraint("article_id", "channel"),)
 
 
+ALL_CHANNELS = "*"
+
+
+class ChannelState(Base):
+    """What operators and platforms have said about a channel: paused, and why. The row named
+    `*` pauses every channel at once (the emergency stop)."""
+
+    __tablename__ = "channel_states"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_credentials: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Delivery(Base):
     """One attempt to send a post: written before the call, completed after it."""
 

@@ -39,6 +39,20 @@ def approve(session: Session, post_id: int, now: datetime) -> Post:
     return post
 
 
+def schedule(session: Session, post_id: int, when: datetime, now: datetime) -> Post:
+    """Approve the post to go out at `when` (at once if that is already past)."""
+    post = _locked(session, post_id)
+    if post.status == PostStatus.INVALID:
+        raise TransitionRefused(f"an invalid post cannot be scheduled: {post.problem}")
+    if post.status not in (PostStatus.PENDING_REVIEW, PostStatus.APPROVED):
+        raise TransitionRefused(f"a post that is {post.status} cannot be scheduled")
+    post.status = PostStatus.APPROVED
+    post.scheduled_at = when
+    post.problem = ""
+    post.updated_at = now
+    return post
+
+
 def reject(session: Session, post_id: int, reason: str, now: datetime) -> Post:
     post = _locked(session, post_id)
     if post.status == PostStatus.REJECTED:

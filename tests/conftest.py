@@ -39,6 +39,7 @@ TABLES = (
     "feed_memberships",
     "feed_archives",
     "feeds",
+    "channel_states",
     "articles",
 )
 
@@ -177,6 +178,17 @@ def worker(
 ) -> Iterator[WorkerProcess]:
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     process = WorkerProcess(stack_env, log).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def beat(
+    stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    """`syndicate beat`: the scheduler that dispatches due posts and sweeps up lost work."""
+    log = tmp_path_factory.mktemp("beat") / "beat.log"
+    process = WorkerProcess(stack_env, log, command="beat", ready=b"beat: Starting").start()
     yield process
     process.stop()
 

@@ -60,23 +60,32 @@ class WebServer:
 class WorkerProcess:
     """`syndicate worker` in its own process, logging to a file the test can show on failure."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, *args: str) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        *args: str,
+        command: str = "worker",
+        ready: bytes = b" ready.",
+    ) -> None:
         self.env = env
         self.log_path = log_path
-        self.args = args or ("--concurrency=2",)
+        self.args = args or (("--concurrency=2",) if command == "worker" else ())
+        self.command = command
+        self.ready = ready
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "syndicate.cli", "worker", *self.args],
+            [sys.executable, "-m", "syndicate.cli", self.command, *self.args],
             env={**os.environ, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_until(lambda: b" ready." in self.log_path.read_bytes()[offset:], timeout=60)
+        wait_until(lambda: self.ready in self.log_path.read_bytes()[offset:], timeout=60)
         return self
 
     def stop(self) -> None:

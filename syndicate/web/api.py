@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from syndicate import review
+from syndicate import channels, review
 from syndicate.articles import transient_article
 from syndicate.cms import ArticleIn
 from syndicate.compose import CompositionError
-from syndicate.models import Article, Post, PostStatus, utcnow
+from syndicate.models import ALL_CHANNELS, Article, Post, PostStatus, utcnow
 from syndicate.preview import preview
 from syndicate.web.deps import AppRuntime, DbSession, RequireToken, TaskQueue
 from syndicate.web.errors import ApiError
@@ -124,6 +124,94 @@ async def approve_post(post_id: int, runtime: AppRuntime, queue: TaskQueue) -> P
     if post.status == PostStatus.APPROVED:
         await run_in_threadpool(queue.post_approved, post.id)
     return PostOut.of(post)
+
+
+class ScheduleIn(BaseModel):
+    at: AwareDatetime = Field(description="when to send, with its UTC offset (RFC 3339)")
+
+
+class PauseIn(BaseModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class ChannelOut(BaseModel):
+    name: str
+    platform: str
+    enabled: bool
+    auto_approve: bool
+    paused: bool
+    needs_credentials: bool
+    reason: str
+
+
+@router.post("/posts/{post_id}/schedule", response_model=PostOut)
+async def schedule_post(
+    post_id: int, payload: ScheduleIn, runtime: AppRuntime, queue: TaskQueue
+) -> PostOut:
+    post = await run_in_threadpool(
+        _transition, runtime, review.schedule, post_id, payload.at, utcnow()
+    )
+    if post.scheduled_at is not None and post.scheduled_at <= utcnow():
+        await run_in_threadpool(queue.post_approved, post.id)
+    return PostOut.of(post)
+
+
+@router.get("/channels", response_model=list[ChannelOut])
+def list_channels(runtime: AppRuntime, session: DbSession) -> list[ChannelOut]:
+    found = channels.states(session)
+    everything = found.get(ALL_CHANNELS)
+    out = []
+    for channel in runtime.config.channels:
+        state = found.get(channel.name)
+        paused = bool(state and state.paused) or bool(everything and everything.paused)
+        reason = channels.paused_because(session, channel.name) or ""
+        out.append(
+            ChannelOut(
+                name=channel.name,
+                platform=channel.platform,
+                enabled=channel.enabled,
+                auto_approve=channel.auto_approve,
+                paused=paused,
+                needs_credentials=bool(state and state.needs_credentials),
+                reason=reason,
+            )
+        )
+    return out
+
+
+def _switch(runtime: AppRuntime, name: str, paused: bool, reason: str) -> None:
+    if name != ALL_CHANNELS and runtime.config.channel(name) is None:
+        raise ApiError(404, f"no channel {name!r}")
+    with runtime.factory.begin() as session:
+        if paused:
+            channels.pause(session, name, reason, utcnow())
+        else:
+            channels.resume(session, name, utcnow())
+
+
+@router.post("/channels/{name}/pause", status_code=204)
+def pause_channel(
+    name: str, runtime: AppRuntime, payload: Annotated[PauseIn | None, Body()] = None
+) -> None:
+    _switch(runtime, name, True, payload.reason if payload else "")
+
+
+@router.post("/channels/{name}/resume", status_code=204)
+def resume_channel(name: str, runtime: AppRuntime) -> None:
+    _switch(runtime, name, False, "")
+
+
+@router.post("/pause", status_code=204)
+def pause_everything(
+    runtime: AppRuntime, payload: Annotated[PauseIn | None, Body()] = None
+) -> None:
+    """The emergency stop: no channel sends anything until /api/resume."""
+    _switch(runtime, ALL_CHANNELS, True, payload.reason if payload else "")
+
+
+@router.post("/resume", status_code=204)
+def resume_everything(runtime: AppRuntime) -> None:
+    _switch(runtime, ALL_CHANNELS, False, "")
 
 
 @router.post("/posts/{post_id}/reject", response_model=PostOut)

@@ -113,11 +113,60 @@ def test_it_honours_retry_after_on_429(
 def test_a_client_error_fails_at_once_with_the_platform_message(
     runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
 ) -> None:
-    receiver.fail_next(Fault(status=401, body=b'{"error": "bad token"}'))
+    receiver.fail_next(Fault(status=422, body=b'{"error": "Validation failed: text too long"}'))
     assert deliver(runtime, config, post_id).status == PostStatus.FAILED
     post, attempts = state(runtime, post_id)
-    assert post.status == PostStatus.FAILED and "bad token" in post.problem
-    assert attempts[0].status_code == 401
+    assert post.status == PostStatus.FAILED and "text too long" in post.problem
+    assert attempts[0].status_code == 422
+
+
+def test_refused_credentials_pause_the_channel_instead_of_failing_its_posts(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    from syndicate import channels
+
+    receiver.fail_next(Fault(status=401, body=b'{"error": "bad token"}'))
+    assert deliver(runtime, config, post_id).status == "paused"
+    post, _ = state(runtime, post_id)
+    assert post.status == PostStatus.APPROVED and "bad token" in post.problem
+    assert deliver(runtime, config, post_id, later=400).status == "paused"
+    assert len(receiver.received("/hook")) == 1  # nothing more is burnt while paused
+    with runtime.factory.begin() as session:
+        channel_state = channels.states(session)["hook"]
+        assert channel_state.paused and channel_state.needs_credentials
+        channels.resume(session, "hook", utcnow())
+    assert deliver(runtime, config, post_id, later=400).status == "sent"
+
+
+def test_an_emergency_pause_stops_every_channel(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    from syndicate import channels
+
+    with runtime.factory.begin() as session:
+        channels.pause(session, "*", "breaking news: hold everything", utcnow())
+    assert deliver(runtime, config, post_id).status == "paused"
+    assert receiver.received("/hook") == []
+    with runtime.factory.begin() as session:
+        assert channels.paused_because(session, "hook") == (
+            "all channels are paused: breaking news: hold everything"
+        )
+        channels.resume(session, "*", utcnow())
+    assert deliver(runtime, config, post_id).status == "sent"
+
+
+def test_pacing_keeps_a_minimum_gap_between_a_channel_s_posts(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    assert deliver(runtime, config, post_id).status == "sent"
+    config.channels[0].min_gap_seconds = 600
+    second = articles.receive(runtime.factory, parse_generic(envelope(article("b"))), utcnow())
+    assert second.changed
+    with runtime.factory.begin() as session:
+        (next_post,) = posts.compose_posts(session, "b", config, runtime.templates, utcnow())
+    outcome = deliver(runtime, config, next_post)
+    assert outcome.status == "paced" and 590 < (outcome.retry_in or 0) <= 600
+    assert deliver(runtime, config, next_post, later=601).status == "sent"
 
 
 def test_it_gives_up_after_the_last_attempt(

@@ -1,0 +1,83 @@
+"""Scheduled posts go out at their time; a paused channel holds its posts until resumed."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.client import Client, article, envelope
+from tests.fakes.receiver import Receiver
+from tests.servers import wait_until
+
+pytestmark = pytest.mark.usefixtures("worker", "beat")
+
+
+def post_for(client: Client, article_id: str, channel: str) -> dict[str, object] | None:
+    return next(
+        (p for p in client.posts() if p["article_id"] == article_id and p["channel"] == channel),
+        None,
+    )
+
+
+def wire_deliveries(receiver: Receiver, article_id: str) -> int:
+    return len([r for r in receiver.received("/wire") if r.json()["article"]["id"] == article_id])
+
+
+def test_a_scheduled_post_goes_out_at_its_time_and_not_before(
+    client: Client, receiver: Receiver
+) -> None:
+    assert client.send(envelope(article("later"))).status_code == 202
+    post = wait_until(lambda: post_for(client, "later", "newsroom-hook"))
+    at = datetime.now(UTC) + timedelta(seconds=4)
+    response = client.api("POST", f"/posts/{post['id']}/schedule", json={"at": at.isoformat()})
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "approved"
+    assert datetime.fromisoformat(response.json()["scheduled_at"]) == at.replace(
+        microsecond=at.microsecond
+    )
+    time.sleep(2)
+    assert receiver.received("/newsroom") == []
+    wait_until(lambda: receiver.received("/newsroom"), timeout=20)
+    assert datetime.now(UTC) >= at
+
+
+def test_a_paused_channel_holds_its_posts_until_it_is_resumed(
+    client: Client, receiver: Receiver
+) -> None:
+    assert (
+        client.api("POST", "/channels/wire/pause", json={"reason": "checking a story"}).status_code
+        == 204
+    )
+    listed = {c["name"]: c for c in client.api("GET", "/channels").json()}
+    assert listed["wire"]["paused"] and listed["wire"]["reason"] == (
+        "the channel is paused: checking a story"
+    )
+    assert not listed["newsroom-hook"]["paused"]
+
+    assert client.send(envelope(article("held"))).status_code == 202
+    wait_until(lambda: post_for(client, "held", "wire"))
+    time.sleep(3)  # the scheduler runs every second; nothing may go out meanwhile
+    assert wire_deliveries(receiver, "held") == 0
+    assert post_for(client, "held", "wire")["status"] == "approved"
+
+    assert client.api("POST", "/channels/wire/resume").status_code == 204
+    wait_until(lambda: wire_deliveries(receiver, "held") == 1, timeout=20)
+
+
+def test_the_emergency_stop_holds_every_channel(client: Client, receiver: Receiver) -> None:
+    assert client.api("POST", "/pause", json={"reason": "legal hold"}).status_code == 204
+    try:
+        assert all(c["paused"] for c in client.api("GET", "/channels").json())
+        assert client.send(envelope(article("stopped"))).status_code == 202
+        wait_until(lambda: post_for(client, "stopped", "wire"))
+        time.sleep(2)
+        assert wire_deliveries(receiver, "stopped") == 0
+    finally:
+        assert client.api("POST", "/resume").status_code == 204
+    wait_until(lambda: wire_deliveries(receiver, "stopped") == 1, timeout=20)
+
+
+def test_pausing_an_unknown_channel_is_a_404(client: Client) -> None:
+    assert client.api("POST", "/channels/nope/pause").status_code == 404
