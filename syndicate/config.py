@@ -60,6 +60,10 @@ class ChannelConfig(BaseModel):
     content_warning: str = ""
     visibility: str = "public"
     photo: bool = False
+    # Lifecycle: edit sent posts when the article changes, delete them when it is unpublished
+    # (where the platform allows it).
+    edit_on_update: bool = False
+    delete_on_unpublish: bool = False
     # Pacing: at least this many seconds between two posts, and at most so many an hour.
     min_gap_seconds: int = Field(default=0, ge=0)
     max_per_hour: int | None = Field(default=None, gt=0)

@@ -61,6 +61,7 @@ class PostStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     INVALID = "invalid"
+    DELETED = "deleted"  # sent, then taken down from the platform after an unpublish
 
 
 # Posts whose text may still change and which can still be stopped.
@@ -70,6 +71,8 @@ UNSENT_STATUSES = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.IN
 class DeliveryOutcome(StrEnum):
     SENDING = "sending"
     SENT = "sent"
+    EDITED = "edited"
+    DELETED = "deleted"
     RETRY = "retry"
     FAILED = "failed"
     UNKNOWN = "unknown"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import requests
@@ -22,34 +23,63 @@ def adapter(channel: ChannelConfig, session: requests.Session | None = None) -> 
     return get_platform(channel.platform)(channel, session or requests.Session())
 
 
+@dataclass(frozen=True)
+class PostWork:
+    """What composing left to do: posts to send now, sent posts to edit or to delete."""
+
+    due: list[int] = field(default_factory=list)
+    edits: list[int] = field(default_factory=list)
+    retractions: list[int] = field(default_factory=list)
+
+
 def compose_posts(
     session: Session,
     article_id: str,
     config: SyndicateConfig,
     templates_dir: Templates,
     now: datetime,
-) -> list[int]:
-    """Create or revise the article's posts; return the ids now approved and due to send."""
+) -> PostWork:
+    """Create or revise the article's posts, and say which to send, edit or delete."""
     article = session.scalars(
         select(Article).where(Article.id == article_id).with_for_update()
     ).one_or_none()
     if article is None:
-        return []
-    if article.status == ArticleStatus.PUBLISHED:
-        existing = {p.channel: p for p in article.posts}
-        for channel in config.active_channels:
-            post = existing.get(channel.name)
-            if post is None:
-                session.add(_new_post(article, channel, templates_dir, now))
-            elif post.status in REVISABLE and post.revision != article.revision:
-                _revise(post, article, channel, templates_dir)
+        return PostWork()
+    edits, retractions = [], []
+    existing = {p.channel: p for p in article.posts}
+    for channel in config.active_channels:
+        post = existing.get(channel.name)
+        if article.status != ArticleStatus.PUBLISHED:
+            if post is not None and post.status == PostStatus.SENT and channel.delete_on_unpublish:
+                retractions.append(post.id)
+        elif post is None:
+            session.add(_new_post(article, channel, templates_dir, now))
+        elif post.revision == article.revision:
+            continue
+        elif post.status in REVISABLE:
+            _revise(post, article, channel, templates_dir)
+        elif post.status == PostStatus.SENT and channel.edit_on_update and not post.edited:
+            _fill_sent(post, article, channel, templates_dir)
+            edits.append(post.id)
     article.posts_version = article.version
     session.flush()
-    return [
+    due = [
         p.id
         for p in article.posts
         if p.status == PostStatus.APPROVED and (p.scheduled_at is None or p.scheduled_at <= now)
     ]
+    return PostWork(due, edits, retractions)
+
+
+def _fill_sent(post: Post, article: Article, channel: ChannelConfig, templates: Templates) -> None:
+    """New text for a post already out, which the platform will be asked to edit."""
+    try:
+        composed = compose(article, channel, adapter(channel), templates)
+    except CompositionError:
+        return
+    if not composed.problems:
+        post.text, post.extras = composed.draft.text, composed.draft.extras
+        post.revision = article.revision
 
 
 def _new_post(

@@ -7,7 +7,7 @@ import logging
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from syndicate import cards, delivery, posts, sweeper
+from syndicate import cards, delivery, lifecycle, posts, sweeper
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.build import rebuild_for_article
@@ -75,9 +75,27 @@ def build_card(article_id: str) -> None:
 def compose_posts(article_id: str) -> None:
     rt = get_runtime()
     with session_scope(rt.factory) as session:
-        due = posts.compose_posts(session, article_id, rt.config, rt.templates, utcnow())
-    for post_id in due:
+        work = posts.compose_posts(session, article_id, rt.config, rt.templates, utcnow())
+    for post_id in work.due:
         enqueue.post_approved(post_id)
+    for post_id in work.edits:
+        edit_post.delay(post_id)
+    for post_id in work.retractions:
+        retract_post.delay(post_id)
+
+
+@celery_app.task(name="syndicate.edit_post", bind=True, max_retries=8, **DATABASE_RETRY)
+def edit_post(self: Task, post_id: int) -> None:
+    rt = get_runtime()
+    if lifecycle.edit(rt.factory, post_id, rt.config, utcnow()) == "retry":
+        raise self.retry(countdown=delivery.backoff(self.request.retries))
+
+
+@celery_app.task(name="syndicate.retract_post", bind=True, max_retries=8, **DATABASE_RETRY)
+def retract_post(self: Task, post_id: int) -> None:
+    rt = get_runtime()
+    if lifecycle.retract(rt.factory, post_id, rt.config, utcnow()) == "retry":
+        raise self.retry(countdown=delivery.backoff(self.request.retries))
 
 
 @celery_app.task(name="syndicate.deliver_post", **DATABASE_RETRY)

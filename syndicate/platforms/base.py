@@ -141,6 +141,12 @@ class Platform:
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         raise NotImplementedError
 
+    def edit(self, receipt: Receipt, draft: Draft) -> None:
+        raise DeliveryError(f"{self.name} posts cannot be edited", permanent=True)
+
+    def delete(self, receipt: Receipt) -> None:
+        raise DeliveryError(f"{self.name} posts cannot be deleted", permanent=True)
+
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One HTTP call, with transport failures turned into `DeliveryError`s."""
         started = time.monotonic()

@@ -96,6 +96,19 @@ class Mastodon(Platform):
         status = response.json()
         return Receipt(response.status_code, str(status["id"]), status.get("url"))
 
+    can_edit = True
+
+    def edit(self, receipt: Receipt, draft: Draft) -> None:
+        # https://docs.joinmastodon.org/methods/statuses/#edit
+        body = self.payload(draft, "")
+        body.pop("visibility", None)  # an edit cannot change it
+        self.request(
+            "PUT",
+            f"{self.channel.url.rstrip('/')}/api/v1/statuses/{receipt.remote_id}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.token()}"},
+        )
+
     def delete(self, receipt: Receipt) -> None:
         self.request(
             "DELETE",

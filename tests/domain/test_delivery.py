@@ -41,7 +41,7 @@ def config(receiver: Receiver) -> SyndicateConfig:
 def post_id(runtime: Runtime, config: SyndicateConfig, clean: None) -> int:
     articles.receive(runtime.factory, parse_generic(envelope(article("a"))), utcnow())
     with runtime.factory.begin() as session:
-        (due,) = posts.compose_posts(session, "a", config, runtime.settings.templates_dir, utcnow())
+        (due,) = posts.compose_posts(session, "a", config, runtime.templates, utcnow()).due
     return due
 
 
@@ -163,7 +163,7 @@ def test_pacing_keeps_a_minimum_gap_between_a_channel_s_posts(
     second = articles.receive(runtime.factory, parse_generic(envelope(article("b"))), utcnow())
     assert second.changed
     with runtime.factory.begin() as session:
-        (next_post,) = posts.compose_posts(session, "b", config, runtime.templates, utcnow())
+        (next_post,) = posts.compose_posts(session, "b", config, runtime.templates, utcnow()).due
     outcome = deliver(runtime, config, next_post)
     assert outcome.status == "paced" and 590 < (outcome.retry_in or 0) <= 600
     assert deliver(runtime, config, next_post, later=601).status == "sent"
