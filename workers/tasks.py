@@ -84,14 +84,14 @@ def compose_posts(article_id: str) -> None:
         retract_post.delay(post_id)
 
 
-@celery_app.task(name="syndicate.edit_post", bind=True, max_retries=8, **DATABASE_RETRY)
+@celery_app.task(name="syndicate.edit_post", bind=True, **DATABASE_RETRY)
 def edit_post(self: Task, post_id: int) -> None:
     rt = get_runtime()
     if lifecycle.edit(rt.factory, post_id, rt.config, utcnow()) == "retry":
         raise self.retry(countdown=delivery.backoff(self.request.retries))
 
 
-@celery_app.task(name="syndicate.retract_post", bind=True, max_retries=8, **DATABASE_RETRY)
+@celery_app.task(name="syndicate.retract_post", bind=True, **DATABASE_RETRY)
 def retract_post(self: Task, post_id: int) -> None:
     rt = get_runtime()
     if lifecycle.retract(rt.factory, post_id, rt.config, utcnow()) == "retry":
