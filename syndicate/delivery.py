@@ -16,6 +16,7 @@ from syndicate import channels
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
 from syndicate.models import Card, Delivery, DeliveryOutcome, Post, PostStatus, utcnow
+from syndicate.platforms import get_platform
 from syndicate.platforms.base import DeliveryError, Draft, Receipt
 from syndicate.posts import adapter
 
@@ -189,11 +190,14 @@ def due_posts(session: Session, now: datetime, limit: int = 500) -> list[int]:
     )
 
 
-def reconcile_stuck(session: Session, now: datetime, lease_seconds: int) -> list[int]:
-    """Posts left `sending` past their lease (a worker died mid-call) become `unknown`.
+def reconcile_stuck(
+    session: Session, now: datetime, lease_seconds: int, config: SyndicateConfig | None = None
+) -> list[int]:
+    """Settle posts left `sending` past their lease (a worker died mid-call).
 
-    Nobody knows whether the platform got them, so they wait for a person rather than risk
-    a second post.
+    Where the platform cannot post twice under one key (Mastodon, Bluesky), the post simply
+    goes back to be sent again. Elsewhere nobody knows whether the platform got it, so it
+    becomes `unknown` and waits for a person rather than risk a second post.
     """
     cutoff = now - timedelta(seconds=lease_seconds)
     stuck = list(
@@ -202,11 +206,19 @@ def reconcile_stuck(session: Session, now: datetime, lease_seconds: int) -> list
         )
     )
     for post in stuck:
-        post.status = PostStatus.UNKNOWN
-        post.problem = "delivery was interrupted; check the platform before retrying"
+        channel = config.channel(post.channel) if config else None
+        retry = channel is not None and get_platform(channel.platform).idempotent_sends
+        post.status = PostStatus.APPROVED if retry else PostStatus.UNKNOWN
+        post.problem = (
+            "delivery was interrupted; sending again under the same idempotency key"
+            if retry
+            else "delivery was interrupted; check the platform before retrying"
+        )
         session.execute(
             update(Delivery)
             .where(Delivery.post_id == post.id, Delivery.outcome == DeliveryOutcome.SENDING)
-            .values(outcome=DeliveryOutcome.UNKNOWN, finished_at=now)
+            .values(
+                outcome=DeliveryOutcome.RETRY if retry else DeliveryOutcome.UNKNOWN, finished_at=now
+            )
         )
     return [p.id for p in stuck]

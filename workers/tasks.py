@@ -113,7 +113,7 @@ def sweep() -> None:
     rt = get_runtime()
     now = utcnow()
     with session_scope(rt.factory) as session:
-        delivery.reconcile_stuck(session, now, rt.settings.delivery_lease_seconds)
+        delivery.reconcile_stuck(session, now, rt.settings.delivery_lease_seconds, rt.config)
         due = delivery.due_posts(session, now)
         stale = sweeper.stale_articles(session, now, rt.settings.sweep_grace_seconds)
     for post_id in due:

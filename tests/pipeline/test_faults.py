@@ -1,0 +1,130 @@
+"""A worker killed with SIGKILL in the middle of a delivery: nothing is posted twice, and
+nothing is left stuck. Each test runs its own worker processes on a broker of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from syndicate import articles, posts
+from syndicate.cms import parse_generic
+from syndicate.config import load_config
+from syndicate.models import Post, PostStatus, utcnow
+from syndicate.runtime import Runtime
+from syndicate.settings import Settings
+from tests.client import article, envelope
+from tests.fakes.mastodon_mock import TOKEN, MastodonMock
+from tests.fakes.receiver import Fault, Receiver
+from tests.servers import WorkerProcess, wait_until
+from workers.app import make_celery
+
+BROKER = os.environ.get("SYNDICATE_TEST_FAULT_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@pytest.fixture
+def fault_env(stack_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
+    redis.Redis.from_url(BROKER).flushdb()
+    yield {**stack_env, "SYNDICATE_REDIS_URL": BROKER, "SYNDICATE_DELIVERY_LEASE_SECONDS": "2"}
+    redis.Redis.from_url(BROKER).flushdb()
+
+
+def start_worker(env: dict[str, str], log: Path) -> WorkerProcess:
+    return WorkerProcess(env, log, "--concurrency=1").start()
+
+
+def kill(worker: WorkerProcess) -> None:
+    assert worker.process is not None
+    os.killpg(worker.process.pid, signal.SIGKILL)  # the worker and its pool, nothing else
+    worker.process.wait()
+
+
+def approved_post(runtime: Runtime, config_path: str, channel: str, article_id: str) -> int:
+    config = load_config(Path(config_path))
+    articles.receive(runtime.factory, parse_generic(envelope(article(article_id))), utcnow())
+    with runtime.factory.begin() as session:
+        posts.compose_posts(session, article_id, config, runtime.templates, utcnow())
+        return session.scalars(
+            select(Post.id).where(Post.article_id == article_id, Post.channel == channel)
+        ).one()
+
+
+def status(runtime: Runtime, post_id: int) -> str:
+    with runtime.factory() as session:
+        return session.get_one(Post, post_id).status
+
+
+def test_a_worker_killed_mid_delivery_never_posts_twice_to_a_plain_webhook(
+    runtime: Runtime,
+    receiver: Receiver,
+    fault_env: dict[str, str],
+    tmp_path: Path,
+    clean: None,
+) -> None:
+    post_id = approved_post(runtime, fault_env["SYNDICATE_CONFIG"], "wire", "killed-1")
+    celery = make_celery(Settings(redis_url=BROKER))
+    victim = start_worker(fault_env, tmp_path / "victim.log")
+    receiver.fail_next(Fault(hang_seconds=20))  # the request arrives; the answer never does
+    celery.send_task("syndicate.deliver_post", [post_id])
+    wait_until(lambda: receiver.received("/wire"))
+    assert status(runtime, post_id) == PostStatus.SENDING
+    kill(victim)
+
+    survivor = start_worker(fault_env, tmp_path / "survivor.log")
+    try:
+        time.sleep(2.5)  # past the delivery lease
+        celery.send_task("syndicate.sweep")
+        wait_until(lambda: status(runtime, post_id) == PostStatus.UNKNOWN)
+        time.sleep(1)
+        assert len(receiver.received("/wire")) == 1
+    finally:
+        survivor.stop()
+
+
+def test_a_worker_killed_mid_delivery_to_mastodon_delivers_exactly_once(
+    runtime: Runtime,
+    fault_env: dict[str, str],
+    tmp_path: Path,
+    clean: None,
+) -> None:
+    mastodon = MastodonMock()
+    try:
+        config = tmp_path / "mastodon.toml"
+        config.write_text(f"""
+[site]
+title = "Faults"
+[[channels]]
+name = "toots"
+platform = "mastodon"
+url = "{mastodon.url}"
+secret_env = "FAULT_MASTODON_TOKEN"
+auto_approve = true
+timeout_seconds = 30
+""")
+        env = {**fault_env, "SYNDICATE_CONFIG": str(config), "FAULT_MASTODON_TOKEN": TOKEN}
+        post_id = approved_post(runtime, str(config), "toots", "killed-2")
+        before = mastodon.count_statuses()
+        celery = make_celery(Settings(redis_url=BROKER))
+        victim = start_worker(env, tmp_path / "victim.log")
+        mastodon.fault({"type": "latency", "delay_ms": 4000})  # it posts, then answers late
+        celery.send_task("syndicate.deliver_post", [post_id])
+        wait_until(lambda: status(runtime, post_id) == PostStatus.SENDING)
+        time.sleep(0.5)
+        kill(victim)
+
+        survivor = start_worker(env, tmp_path / "survivor.log")
+        try:
+            time.sleep(4)  # past the lease, and the slow request has completed
+            celery.send_task("syndicate.sweep")
+            wait_until(lambda: status(runtime, post_id) == PostStatus.SENT, timeout=30)
+        finally:
+            survivor.stop()
+        assert mastodon.count_statuses() == before + 1
+    finally:
+        mastodon.stop()
