@@ -1,12 +1,13 @@
 """A worker killed with SIGKILL in the middle of a delivery: nothing is posted twice, and
-nothing is left stuck. Each test runs its own worker processes on a broker of its own."""
+nothing is left stuck. Each test runs its own worker processes on a broker and a database of
+their own, so no other worker or scheduler can touch the post under test."""
 
 from __future__ import annotations
 
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,26 +18,54 @@ from syndicate import articles, posts
 from syndicate.cms import parse_generic
 from syndicate.config import load_config
 from syndicate.models import Post, PostStatus, utcnow
-from syndicate.runtime import Runtime
+from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from tests.client import article, envelope
+from tests.conftest import fresh_database
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
 from tests.fakes.receiver import Fault, Receiver
 from tests.servers import WorkerProcess, wait_until
 from workers.app import make_celery
 
+StartWorker = Callable[[dict[str, str], Path], WorkerProcess]
 BROKER = os.environ.get("SYNDICATE_TEST_FAULT_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 @pytest.fixture
-def fault_env(stack_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
+def fault_env(stack_env: dict[str, str]) -> Iterator[dict[str, str]]:
     redis.Redis.from_url(BROKER).flushdb()
-    yield {**stack_env, "SYNDICATE_REDIS_URL": BROKER, "SYNDICATE_DELIVERY_LEASE_SECONDS": "2"}
+    with fresh_database() as database_url:
+        yield {
+            **stack_env,
+            "SYNDICATE_REDIS_URL": BROKER,
+            "SYNDICATE_DATABASE_URL": database_url,
+            "SYNDICATE_DELIVERY_LEASE_SECONDS": "2",
+        }
     redis.Redis.from_url(BROKER).flushdb()
 
 
-def start_worker(env: dict[str, str], log: Path) -> WorkerProcess:
-    return WorkerProcess(env, log, "--concurrency=1").start()
+@pytest.fixture
+def runtime(fault_env: dict[str, str]) -> Iterator[Runtime]:
+    isolated = build_runtime(Settings(database_url=fault_env["SYNDICATE_DATABASE_URL"]))
+    yield isolated
+    isolated.engine.dispose()
+
+
+@pytest.fixture
+def start_worker() -> Iterator[Callable[[dict[str, str], Path], WorkerProcess]]:
+    """Start workers for one test; whatever happens, none outlives it."""
+    started: list[WorkerProcess] = []
+
+    def start(env: dict[str, str], log: Path) -> WorkerProcess:
+        worker = WorkerProcess(env, log, "--concurrency=1")
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        if worker.process is not None and worker.process.poll() is None:
+            os.killpg(worker.process.pid, signal.SIGKILL)
+            worker.process.wait()
 
 
 def kill(worker: WorkerProcess) -> None:
@@ -61,22 +90,31 @@ def status(runtime: Runtime, post_id: int) -> str:
 
 
 def test_a_worker_killed_mid_delivery_never_posts_twice_to_a_plain_webhook(
-    runtime: Runtime,
-    receiver: Receiver,
-    fault_env: dict[str, str],
-    tmp_path: Path,
-    clean: None,
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
 ) -> None:
-    post_id = approved_post(runtime, fault_env["SYNDICATE_CONFIG"], "wire", "killed-1")
+    receiver = Receiver().start()
+    config = tmp_path / "webhook.toml"
+    config.write_text(f"""
+[site]
+title = "Faults"
+[[channels]]
+name = "wire"
+platform = "webhook"
+url = "{receiver.url}/wire"
+auto_approve = true
+timeout_seconds = 60
+""")
+    env = {**fault_env, "SYNDICATE_CONFIG": str(config)}
+    post_id = approved_post(runtime, str(config), "wire", "killed-1")
     celery = make_celery(Settings(redis_url=BROKER))
-    victim = start_worker(fault_env, tmp_path / "victim.log")
+    victim = start_worker(env, tmp_path / "victim.log")
     receiver.fail_next(Fault(hang_seconds=20))  # the request arrives; the answer never does
     celery.send_task("syndicate.deliver_post", [post_id])
     wait_until(lambda: receiver.received("/wire"))
     assert status(runtime, post_id) == PostStatus.SENDING
     kill(victim)
 
-    survivor = start_worker(fault_env, tmp_path / "survivor.log")
+    survivor = start_worker(env, tmp_path / "survivor.log")
     try:
         time.sleep(2.5)  # past the delivery lease
         celery.send_task("syndicate.sweep")
@@ -85,13 +123,11 @@ def test_a_worker_killed_mid_delivery_never_posts_twice_to_a_plain_webhook(
         assert len(receiver.received("/wire")) == 1
     finally:
         survivor.stop()
+        receiver.stop()
 
 
 def test_a_worker_killed_mid_delivery_to_mastodon_delivers_exactly_once(
-    runtime: Runtime,
-    fault_env: dict[str, str],
-    tmp_path: Path,
-    clean: None,
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
 ) -> None:
     mastodon = MastodonMock()
     try:
