@@ -6,24 +6,78 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate.config import SyndicateConfig
+from syndicate.config import ChannelConfig, SyndicateConfig
 from syndicate.http import make_session
 from syndicate.models import Delivery, DeliveryOutcome, Post, PostStatus
-from syndicate.platforms.base import DeliveryError, Draft, Receipt
+from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt
 from syndicate.posts import adapter
 
 
-def _attempt(session: Session, post: Post, outcome: str, now: datetime) -> Delivery:
-    number = session.scalar(select(func.count()).where(Delivery.post_id == post.id)) or 0
-    attempt = Delivery(post_id=post.id, attempt=number + 1, outcome=outcome, started_at=now)
-    session.add(attempt)
-    return attempt
+@dataclass(frozen=True)
+class SentPost:
+    receipt: Receipt
+    draft: Draft
+    platform: Platform
+
+
+def _sent_post(
+    factory: sessionmaker[Session],
+    post_id: int,
+    config: SyndicateConfig,
+    wanted: Callable[[ChannelConfig], bool],
+    http: Callable[[], requests.Session],
+) -> SentPost | None:
+    """The post as it went out, if it is out and its channel wants this done."""
+    with factory() as session:
+        post = session.get(Post, post_id)
+        if post is None or post.status != PostStatus.SENT:
+            return None
+        channel = config.channel(post.channel)
+        if channel is None or not wanted(channel):
+            return None
+        return SentPost(
+            Receipt(200, post.remote_id, post.remote_url),
+            Draft(post.text, post.link, dict(post.extras)),
+            adapter(channel, http()),
+        )
+
+
+def _record(
+    factory: sessionmaker[Session],
+    post_id: int,
+    outcome: str,
+    started: float,
+    error: DeliveryError | None,
+    now: datetime,
+    done: Callable[[Post], None],
+    failing: str,
+) -> str:
+    with factory.begin() as session:
+        post = session.get_one(Post, post_id)
+        number = session.scalar(select(func.count()).where(Delivery.post_id == post_id)) or 0
+        attempt = Delivery(
+            post_id=post_id,
+            attempt=number + 1,
+            outcome=outcome,
+            started_at=now,
+            finished_at=now,
+            latency_ms=int((time.monotonic() - started) * 1000),
+        )
+        session.add(attempt)
+        if error is None:
+            done(post)
+            return outcome
+        attempt.outcome, attempt.error = DeliveryOutcome.FAILED, error.message
+        attempt.status_code = error.status_code
+        post.problem = f"{failing}: {error.message}"
+        return "failed" if error.permanent else "retry"
 
 
 def retract(
@@ -34,37 +88,29 @@ def retract(
     http: Callable[[], requests.Session] = make_session,
 ) -> str:
     """Delete a sent post from its platform (a post already gone counts as deleted)."""
-    with factory() as session:
-        post = session.get(Post, post_id)
-        if post is None or post.status != PostStatus.SENT:
-            return "skipped"
-        channel = config.channel(post.channel)
-        receipt = Receipt(200, post.remote_id, post.remote_url)
-    if channel is None or not channel.delete_on_unpublish:
+    sent = _sent_post(factory, post_id, config, lambda c: c.delete_on_unpublish, http)
+    if sent is None or not sent.platform.can_delete:
         return "skipped"
-    platform = adapter(channel, http())
-    if not platform.can_delete:
-        return "skipped"
-    started = time.monotonic()
-    error: DeliveryError | None = None
+    started, error = time.monotonic(), None
     try:
-        platform.delete(receipt)
+        sent.platform.delete(sent.receipt)
     except DeliveryError as failed:
-        if failed.status_code != 404:  # a post already gone is what we wanted
-            error = failed
-    with factory.begin() as session:
-        post = session.get_one(Post, post_id)
-        attempt = _attempt(session, post, DeliveryOutcome.DELETED, now)
-        attempt.latency_ms = int((time.monotonic() - started) * 1000)
-        attempt.finished_at = now
-        if error is not None:
-            attempt.outcome, attempt.error = DeliveryOutcome.FAILED, error.message
-            attempt.status_code = error.status_code
-            post.problem = f"could not delete it from the platform: {error.message}"
-            return "retry" if not error.permanent else "failed"
+        error = None if failed.status_code == 404 else failed
+
+    def done(post: Post) -> None:
         post.status = PostStatus.DELETED
         post.problem = "deleted from the platform: the article was unpublished"
-    return "deleted"
+
+    return _record(
+        factory,
+        post_id,
+        DeliveryOutcome.DELETED,
+        started,
+        error,
+        now,
+        done,
+        "could not delete it from the platform",
+    )
 
 
 def edit(
@@ -75,33 +121,25 @@ def edit(
     http: Callable[[], requests.Session] = make_session,
 ) -> str:
     """Carry a sent post's new text to the platform."""
-    with factory() as session:
-        post = session.get(Post, post_id)
-        if post is None or post.status != PostStatus.SENT:
-            return "skipped"
-        channel = config.channel(post.channel)
-        receipt = Receipt(200, post.remote_id, post.remote_url)
-        draft = Draft(post.text, post.link, dict(post.extras))
-    if channel is None or not channel.edit_on_update:
+    sent = _sent_post(factory, post_id, config, lambda c: c.edit_on_update, http)
+    if sent is None or not sent.platform.can_edit:
         return "skipped"
-    platform = adapter(channel, http())
-    if not platform.can_edit:
-        return "skipped"
-    started = time.monotonic()
+    started, error = time.monotonic(), None
     try:
-        platform.edit(receipt, draft)
-        error = None
+        sent.platform.edit(sent.receipt, sent.draft)
     except DeliveryError as failed:
         error = failed
-    with factory.begin() as session:
-        post = session.get_one(Post, post_id)
-        attempt = _attempt(session, post, DeliveryOutcome.EDITED, now)
-        attempt.latency_ms = int((time.monotonic() - started) * 1000)
-        attempt.finished_at = now
-        if error is not None:
-            attempt.outcome, attempt.error = DeliveryOutcome.FAILED, error.message
-            attempt.status_code = error.status_code
-            post.problem = f"the edit did not reach the platform: {error.message}"
-            return "retry" if not error.permanent else "failed"
+
+    def done(post: Post) -> None:
         post.problem = ""
-    return "edited"
+
+    return _record(
+        factory,
+        post_id,
+        DeliveryOutcome.EDITED,
+        started,
+        error,
+        now,
+        done,
+        "the edit did not reach the platform",
+    )
