@@ -62,3 +62,31 @@ def verify(
     expected = [_digest(body, secret, timestamp) for secret in secrets]
     if not any(hmac.compare_digest(e, s) for e in expected for s in signatures):
         raise SignatureError("signature does not match")
+
+
+GHOST_HEADER = "X-Ghost-Signature"
+
+
+def verify_ghost(
+    header: str | None,
+    body: bytes,
+    secrets: Sequence[bytes],
+    tolerance_seconds: int = 300,
+    now: float | None = None,
+) -> None:
+    """Ghost's scheme: `sha256=<hex HMAC of body + t>, t=<milliseconds since the epoch>`."""
+    if not secrets:
+        raise SignatureError("no webhook secret is configured on this server")
+    if not header:
+        raise SignatureError(f"missing {GHOST_HEADER} header")
+    parts = dict(part.strip().partition("=")[::2] for part in header.split(","))
+    signature, timestamp = parts.get("sha256", "").lower(), parts.get("t", "")
+    if not signature or not timestamp.isdigit():
+        raise SignatureError("malformed signature header: expected sha256=<hex>, t=<ms>")
+    current = time.time() if now is None else now
+    if abs(current - int(timestamp) / 1000) > tolerance_seconds:
+        raise SignatureError("signature timestamp is too far from the current time")
+    signed = body + timestamp.encode()
+    expected = [hmac.new(secret, signed, hashlib.sha256).hexdigest() for secret in secrets]
+    if not any(hmac.compare_digest(e, signature) for e in expected):
+        raise SignatureError("signature does not match")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from syndicate import articles, signatures
-from syndicate.cms import InvalidPayload, parse_generic
+from syndicate.cms import ArticleEvent, InvalidPayload, parse_generic
+from syndicate.ghost import parse_ghost
 from syndicate.models import utcnow
 from syndicate.web.deps import AppRuntime, TaskQueue
 from syndicate.web.errors import ApiError
@@ -46,8 +48,31 @@ def decode_json(body: bytes, content_type: str) -> object:
         ) from None
 
 
+async def accept(runtime: AppRuntime, queue: TaskQueue, event: ArticleEvent) -> JSONResponse:
+    """Store the event and answer; the pipeline is enqueued only after the commit."""
+    receipt = await run_in_threadpool(articles.receive, runtime.factory, event, utcnow())
+    if receipt.changed:
+        await run_in_threadpool(queue.article_changed, event.article.id)
+    log.info(
+        "webhook %s %s: article %s %s",
+        event.event,
+        event.delivery_id,
+        event.article.id,
+        receipt.body["status"],
+    )
+    return JSONResponse(receipt.body, status_code=receipt.status_code)
+
+
+def parsed(parse: Callable[[], ArticleEvent]) -> ArticleEvent:
+    try:
+        return parse()
+    except InvalidPayload as exc:
+        raise ApiError(422, "the payload does not match the webhook contract", exc.errors) from None
+
+
 @router.post("/hooks/articles", status_code=202)
 async def receive_article(request: Request, runtime: AppRuntime, queue: TaskQueue) -> JSONResponse:
+    """The generic contract, signed with Syndicate-Signature."""
     settings = runtime.settings
     body = await read_body(request, settings.webhook_max_bytes)
     try:
@@ -60,18 +85,23 @@ async def receive_article(request: Request, runtime: AppRuntime, queue: TaskQueu
     except signatures.SignatureError as exc:
         raise ApiError(401, str(exc)) from None
     data = decode_json(body, request.headers.get("Content-Type", ""))
+    return await accept(runtime, queue, parsed(lambda: parse_generic(data)))
+
+
+@router.post("/hooks/ghost", status_code=202)
+async def receive_ghost(request: Request, runtime: AppRuntime, queue: TaskQueue) -> JSONResponse:
+    """Ghost's own post webhooks, signed with X-Ghost-Signature; answered well inside Ghost's
+    2-second timeout, since all the work happens after the answer."""
+    settings = runtime.settings
+    body = await read_body(request, settings.webhook_max_bytes)
     try:
-        event = parse_generic(data)
-    except InvalidPayload as exc:
-        raise ApiError(422, "the payload does not match the webhook contract", exc.errors) from None
-    receipt = await run_in_threadpool(articles.receive, runtime.factory, event, utcnow())
-    if receipt.changed:
-        await run_in_threadpool(queue.article_changed, event.article.id)
-    log.info(
-        "webhook %s %s: article %s %s",
-        event.event,
-        event.delivery_id,
-        event.article.id,
-        receipt.body["status"],
-    )
-    return JSONResponse(receipt.body, status_code=receipt.status_code)
+        signatures.verify_ghost(
+            request.headers.get(signatures.GHOST_HEADER),
+            body,
+            settings.webhook_secret_list(),
+            settings.webhook_tolerance_seconds,
+        )
+    except signatures.SignatureError as exc:
+        raise ApiError(401, str(exc)) from None
+    data = decode_json(body, request.headers.get("Content-Type", ""))
+    return await accept(runtime, queue, parsed(lambda: parse_ghost(data, body)))

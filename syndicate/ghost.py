@@ -1,0 +1,68 @@
+"""Ghost's own webhooks (post.published, post.published.edited, post.unpublished, post.deleted)
+mapped onto the generic contract. Ghost names no event in the body and sends no delivery id,
+so the event is read from the post's state, and a delivery is identified by its content."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from syndicate.cms import ArticleEvent, InvalidPayload, parse_generic
+
+
+def _article(post: dict[str, Any]) -> dict[str, Any]:
+    authors = [
+        {
+            "name": a.get("name") or a.get("slug") or "Unknown",
+            "url": a.get("website") or None,
+            "handles": {"x": f"@{a['twitter'].lstrip('@')}"} if a.get("twitter") else {},
+        }
+        for a in post.get("authors") or []
+    ]
+    # Tags starting with "#" are Ghost's internal tags, never shown to readers.
+    tags = [t["name"] for t in post.get("tags") or [] if not t.get("name", "#").startswith("#")]
+    primary = post.get("primary_tag") or {}
+    image = (
+        {"url": post["feature_image"], "alt": post.get("feature_image_alt") or ""}
+        if post.get("feature_image")
+        else None
+    )
+    return {
+        "id": post.get("id"),
+        "url": post.get("url"),
+        "title": post.get("title"),
+        "summary": post.get("custom_excerpt") or post.get("excerpt") or "",
+        "content_html": post.get("html") or "",
+        "authors": authors,
+        "tags": tags,
+        "section": primary.get("name") if primary and primary.get("name") in tags else None,
+        "image": image,
+        "published_at": post.get("published_at"),
+        "updated_at": post.get("updated_at"),
+    }
+
+
+def parse_ghost(data: Any, body: bytes) -> ArticleEvent:
+    if not isinstance(data, dict) or not isinstance(data.get("post"), dict):
+        raise InvalidPayload(
+            [
+                {
+                    "field": "post",
+                    "message": 'a Ghost post webhook body is {"post": {"current", "previous"}}',
+                }
+            ]
+        )
+    current = data["post"].get("current") or {}
+    previous = data["post"].get("previous") or {}
+    delivery_id = "ghost-" + hashlib.sha256(body).hexdigest()
+    if current.get("status") == "published" and current.get("visibility", "public") != "paid":
+        event = "article.updated" if previous else "article.published"
+        return parse_generic(
+            {"delivery_id": delivery_id, "event": event, "article": _article(current)}
+        )
+    gone = current or previous
+    if not gone.get("id"):
+        raise InvalidPayload([{"field": "post.current.id", "message": "no post id"}])
+    return parse_generic(
+        {"delivery_id": delivery_id, "event": "article.unpublished", "article": {"id": gone["id"]}}
+    )
