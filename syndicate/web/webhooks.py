@@ -16,6 +16,7 @@ from syndicate.ghost import parse_ghost
 from syndicate.models import utcnow
 from syndicate.web.deps import AppRuntime, TaskQueue
 from syndicate.web.errors import ApiError
+from syndicate.wordpress import parse_wordpress
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -105,3 +106,25 @@ async def receive_ghost(request: Request, runtime: AppRuntime, queue: TaskQueue)
         raise ApiError(401, str(exc)) from None
     data = decode_json(body, request.headers.get("Content-Type", ""))
     return await accept(runtime, queue, parsed(lambda: parse_ghost(data, body)))
+
+
+@router.post("/hooks/wordpress", status_code=202)
+async def receive_wordpress(
+    request: Request, runtime: AppRuntime, queue: TaskQueue
+) -> JSONResponse:
+    """A WordPress REST API post object, signed with Syndicate-Signature by the plugin in
+    integrations/wordpress; `X-Syndicate-Delivery` carries its delivery id."""
+    settings = runtime.settings
+    body = await read_body(request, settings.webhook_max_bytes)
+    try:
+        signatures.verify(
+            request.headers.get(signatures.HEADER),
+            body,
+            settings.webhook_secret_list(),
+            settings.webhook_tolerance_seconds,
+        )
+    except signatures.SignatureError as exc:
+        raise ApiError(401, str(exc)) from None
+    data = decode_json(body, request.headers.get("Content-Type", ""))
+    delivery = request.headers.get("X-Syndicate-Delivery")
+    return await accept(runtime, queue, parsed(lambda: parse_wordpress(data, body, delivery)))

@@ -1,0 +1,75 @@
+"""The WordPress REST API post object (`/wp/v2/posts/<id>?_embed`), as the Syndicate plugin
+sends it, mapped onto the generic contract."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from typing import Any
+
+from syndicate.cms import ArticleEvent, InvalidPayload, parse_generic
+from syndicate.feeds.content import plain_text
+
+
+def _rendered(field: Any) -> str:
+    value = field.get("rendered", "") if isinstance(field, dict) else str(field or "")
+    return html.unescape(plain_text(value))  # titles and excerpts arrive as HTML entities
+
+
+def _terms(post: dict[str, Any], taxonomy: str) -> list[str]:
+    groups = (post.get("_embedded") or {}).get("wp:term") or []
+    return [
+        html.unescape(t["name"])
+        for group in groups
+        for t in group
+        if t.get("taxonomy") == taxonomy and t.get("name")
+    ]
+
+
+def _gmt(value: str | None) -> str | None:
+    return f"{value}Z" if value and not value.endswith("Z") else value
+
+
+def _article(post: dict[str, Any]) -> dict[str, Any]:
+    embedded = post.get("_embedded") or {}
+    media = (embedded.get("wp:featuredmedia") or [{}])[0] or {}
+    categories = [c for c in _terms(post, "category") if c != "Uncategorized"]
+    return {
+        "id": str(post.get("id", "")),
+        "url": post.get("link"),
+        "title": _rendered(post.get("title")),
+        "summary": _rendered(post.get("excerpt")).removesuffix(" [&hellip;]").removesuffix(" […]"),
+        "content_html": (post.get("content") or {}).get("rendered", ""),
+        "authors": [
+            {"name": a.get("name") or "Unknown", "url": a.get("link")}
+            for a in embedded.get("author") or []
+            if isinstance(a, dict)
+        ],
+        "tags": _terms(post, "post_tag"),
+        "section": categories[0] if categories else None,
+        "image": {"url": media["source_url"], "alt": media.get("alt_text") or ""}
+        if media.get("source_url")
+        else None,
+        "published_at": _gmt(post.get("date_gmt")),
+        "updated_at": _gmt(post.get("modified_gmt")),
+    }
+
+
+def parse_wordpress(data: Any, body: bytes, delivery_id: str | None) -> ArticleEvent:
+    if not isinstance(data, dict) or "id" not in data:
+        raise InvalidPayload(
+            [{"field": "body", "message": "expected a WordPress REST API post object"}]
+        )
+    delivery = delivery_id or "wordpress-" + hashlib.sha256(body).hexdigest()
+    if data.get("status") == "publish":
+        return parse_generic(
+            {"delivery_id": delivery, "event": "article.published", "article": _article(data)}
+        )
+    # Anything else (draft, pending, private, trash) takes a published post down.
+    return parse_generic(
+        {
+            "delivery_id": delivery,
+            "event": "article.unpublished",
+            "article": {"id": str(data["id"])},
+        }
+    )
