@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from syndicate import cards, delivery, lifecycle, posts, sweeper
+from syndicate import cards, delivery, health, lifecycle, posts, sweeper
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.build import rebuild_for_article
 from syndicate.http import make_session
 from syndicate.models import utcnow
 from syndicate.runtime import get_runtime
-from workers.app import celery_app
+from workers.app import DEFAULT_BROKER, celery_app
 from workers.enqueue import Enqueuer
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def sweep() -> None:
     """Re-dispatch due posts and unfinished articles; settle posts a dead worker left behind."""
     rt = get_runtime()
     now = utcnow()
+    health.beat(redis.Redis.from_url(rt.settings.redis_url or DEFAULT_BROKER))
     with session_scope(rt.factory) as session:
         delivery.reconcile_stuck(session, now, rt.settings.delivery_lease_seconds, rt.config)
         due = delivery.due_posts(session, now)

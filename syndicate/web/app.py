@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import redis
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
-from syndicate import __version__
+from syndicate import __version__, health
 from syndicate.runtime import Runtime
 from syndicate.web import api, cards, feeds, webhooks
 from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserver import FeedServer
-from workers.app import make_celery
+from workers.app import DEFAULT_BROKER, make_celery
 from workers.enqueue import Enqueuer
 
 
@@ -34,7 +35,25 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
+        """The process is up."""
         return {"status": "ok"}
+
+    broker = redis.Redis.from_url(settings.redis_url or DEFAULT_BROKER, socket_timeout=2)
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """The database and broker answer and a worker checked in within three sweeps."""
+        checks = [
+            health.check_database(runtime.engine),
+            health.check_broker(broker),
+            health.check_worker(broker, max(60.0, 3 * settings.dispatch_interval_seconds)),
+        ]
+        ready = all(c.ok for c in checks)
+        body = {
+            "status": "ready" if ready else "not ready",
+            "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:
