@@ -71,21 +71,28 @@ def parsed(parse: Callable[[], ArticleEvent]) -> ArticleEvent:
         raise ApiError(422, "the payload does not match the webhook contract", exc.errors) from None
 
 
-@router.post("/hooks/articles", status_code=202)
-async def receive_article(request: Request, runtime: AppRuntime, queue: TaskQueue) -> JSONResponse:
-    """The generic contract, signed with Syndicate-Signature."""
+async def signed_json(
+    request: Request, runtime: AppRuntime, verify: Callable[..., None], header: str
+) -> tuple[bytes, object]:
+    """The raw body and its JSON, once the size and the signature are right."""
     settings = runtime.settings
     body = await read_body(request, settings.webhook_max_bytes)
     try:
-        signatures.verify(
-            request.headers.get(signatures.HEADER),
+        verify(
+            request.headers.get(header),
             body,
             settings.webhook_secret_list(),
             settings.webhook_tolerance_seconds,
         )
     except signatures.SignatureError as exc:
         raise ApiError(401, str(exc)) from None
-    data = decode_json(body, request.headers.get("Content-Type", ""))
+    return body, decode_json(body, request.headers.get("Content-Type", ""))
+
+
+@router.post("/hooks/articles", status_code=202)
+async def receive_article(request: Request, runtime: AppRuntime, queue: TaskQueue) -> JSONResponse:
+    """The generic contract, signed with Syndicate-Signature."""
+    _, data = await signed_json(request, runtime, signatures.verify, signatures.HEADER)
     return await accept(runtime, queue, parsed(lambda: parse_generic(data)))
 
 
@@ -93,18 +100,9 @@ async def receive_article(request: Request, runtime: AppRuntime, queue: TaskQueu
 async def receive_ghost(request: Request, runtime: AppRuntime, queue: TaskQueue) -> JSONResponse:
     """Ghost's own post webhooks, signed with X-Ghost-Signature; answered well inside Ghost's
     2-second timeout, since all the work happens after the answer."""
-    settings = runtime.settings
-    body = await read_body(request, settings.webhook_max_bytes)
-    try:
-        signatures.verify_ghost(
-            request.headers.get(signatures.GHOST_HEADER),
-            body,
-            settings.webhook_secret_list(),
-            settings.webhook_tolerance_seconds,
-        )
-    except signatures.SignatureError as exc:
-        raise ApiError(401, str(exc)) from None
-    data = decode_json(body, request.headers.get("Content-Type", ""))
+    body, data = await signed_json(
+        request, runtime, signatures.verify_ghost, signatures.GHOST_HEADER
+    )
     return await accept(runtime, queue, parsed(lambda: parse_ghost(data, body)))
 
 
@@ -114,17 +112,6 @@ async def receive_wordpress(
 ) -> JSONResponse:
     """A WordPress REST API post object, signed with Syndicate-Signature by the plugin in
     integrations/wordpress; `X-Syndicate-Delivery` carries its delivery id."""
-    settings = runtime.settings
-    body = await read_body(request, settings.webhook_max_bytes)
-    try:
-        signatures.verify(
-            request.headers.get(signatures.HEADER),
-            body,
-            settings.webhook_secret_list(),
-            settings.webhook_tolerance_seconds,
-        )
-    except signatures.SignatureError as exc:
-        raise ApiError(401, str(exc)) from None
-    data = decode_json(body, request.headers.get("Content-Type", ""))
+    body, data = await signed_json(request, runtime, signatures.verify, signatures.HEADER)
     delivery = request.headers.get("X-Syndicate-Delivery")
     return await accept(runtime, queue, parsed(lambda: parse_wordpress(data, body, delivery)))
