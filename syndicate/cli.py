@@ -9,11 +9,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from syndicate.config import ConfigError
 from syndicate.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from syndicate.runtime import Runtime
 
 
 def _runtime_or_exit() -> object:
@@ -83,6 +87,73 @@ def beat(celery_args: tuple[str, ...]) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     schedule = str(settings.data_dir / "celerybeat-schedule")
     celery_app.start(["beat", "--loglevel=INFO", "--schedule", schedule, *celery_args])
+
+
+def _runtime() -> Runtime:
+    from syndicate.runtime import get_runtime
+
+    try:
+        return get_runtime()
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("channel", default="*")
+@click.option("--reason", default="", help="shown to reviewers while the channel is paused")
+def pause(channel: str, reason: str) -> None:
+    """Pause a channel, or every channel (the default): nothing is sent until resumed."""
+    _switch(channel, paused=True, reason=reason)
+
+
+@main.command()
+@click.argument("channel", default="*")
+def resume(channel: str) -> None:
+    """Resume a channel, or every channel (the default)."""
+    _switch(channel, paused=False, reason="")
+
+
+def _switch(channel: str, paused: bool, reason: str) -> None:
+    from syndicate import channels
+    from syndicate.models import ALL_CHANNELS, utcnow
+
+    rt = _runtime()
+    if channel != ALL_CHANNELS and rt.config.channel(channel) is None:
+        click.echo(f"no channel {channel!r} in {rt.settings.config}", err=True)
+        sys.exit(2)
+    with rt.factory.begin() as session:
+        if paused:
+            channels.pause(session, channel, reason, utcnow())
+        else:
+            channels.resume(session, channel, utcnow())
+    which = "every channel" if channel == ALL_CHANNELS else f"channel {channel}"
+    click.echo(f"{which} {'paused' if paused else 'resumed'}")
+
+
+@main.command("rebuild-feeds")
+def rebuild_feeds() -> None:
+    """Render every feed again from the database (after changing templates or page size)."""
+    from sqlalchemy import select, update
+
+    from syndicate.feeds.build import rebuild_archive, rebuild_scope
+    from syndicate.models import Feed, FeedArchive
+
+    rt = _runtime()
+    with rt.factory.begin() as session:
+        session.execute(update(Feed).values(generation=Feed.generation + 1))
+        session.execute(update(FeedArchive).values(generation=FeedArchive.generation + 1))
+        scopes = list(session.scalars(select(Feed.scope).order_by(Feed.scope)))
+        pages = list(session.execute(select(FeedArchive.scope, FeedArchive.page)))
+    with click.progressbar(scopes, label="feeds") as bar:
+        for scope in bar:
+            with rt.factory.begin() as session:
+                rebuild_scope(session, scope, rt.config.site, rt.feed_settings)
+    with click.progressbar(pages, label="archive pages") as bar:
+        for scope, page in bar:
+            with rt.factory.begin() as session:
+                rebuild_archive(session, scope, page, rt.config.site, rt.feed_settings)
+    click.echo(f"rebuilt {len(scopes)} feeds and {len(pages)} archive pages")
 
 
 def _ensure_secrets(settings: Settings, env: dict[str, str]) -> Path:

@@ -1,0 +1,69 @@
+"""The `syndicate` command line against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from syndicate import channels
+from syndicate.articles import receive
+from syndicate.cms import parse_generic
+from syndicate.feeds.build import rebuild_for_article
+from syndicate.models import FeedDocument, utcnow
+from syndicate.runtime import Runtime
+from tests.client import article, envelope
+
+
+def syndicate(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "syndicate.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_pause_and_resume_a_channel_or_everything(
+    stack_env: dict[str, str], runtime: Runtime, clean: None
+) -> None:
+    paused = syndicate("pause", "wire", "--reason", "checking a story", env=stack_env)
+    assert paused.returncode == 0 and paused.stdout.strip() == "channel wire paused"
+    with runtime.factory() as session:
+        assert channels.paused_because(session, "wire") == (
+            "the channel is paused: checking a story"
+        )
+    assert syndicate("pause", env=stack_env).stdout.strip() == "every channel paused"
+    assert syndicate("resume", env=stack_env).returncode == 0
+    assert syndicate("resume", "wire", env=stack_env).returncode == 0
+    with runtime.factory() as session:
+        assert channels.paused_because(session, "wire") is None
+    unknown = syndicate("pause", "nope", env=stack_env)
+    assert unknown.returncode == 2 and "no channel 'nope'" in unknown.stderr
+
+
+def test_rebuild_feeds_renders_every_feed_again(
+    stack_env: dict[str, str], runtime: Runtime, clean: None
+) -> None:
+    receive(runtime.factory, parse_generic(envelope(article("cli-1"))), utcnow())
+    rebuild_for_article(
+        runtime.factory, "cli-1", runtime.config.site, runtime.feed_settings, utcnow()
+    )
+    with runtime.factory.begin() as session:
+        session.execute(FeedDocument.__table__.delete())
+    result = syndicate("rebuild-feeds", env=stack_env)
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt 5 feeds" in result.stdout  # site, 2 tags, 1 author, 1 section
+    with runtime.factory() as session:
+        keys = set(session.scalars(select(FeedDocument.key)))
+    assert {
+        "rss.xml",
+        "atom.xml",
+        "feed.json",
+        "tags/transport/rss.xml",
+        "authors/ada-reporter/feed.json",
+        "sections/city/atom.xml",
+    } <= keys
