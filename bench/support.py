@@ -7,33 +7,17 @@ import re
 import shutil
 import statistics
 import subprocess
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
-from sqlalchemy import create_engine, text
-
-from syndicate.migrate import upgrade
+from tests.databases import fresh_database
 
 PG_ADMIN_URL = os.environ.get(
     "SYNDICATE_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    name = f"syndicate_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def scratch_database() -> AbstractContextManager[str]:
+    return fresh_database("syndicate_bench", PG_ADMIN_URL)
 
 
 def require(*programs: str) -> None:

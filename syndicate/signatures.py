@@ -43,6 +43,28 @@ def _parse(header: str) -> tuple[int, list[str]]:
     return timestamp, signatures
 
 
+def _present(header: str | None, name: str, secrets: Sequence[bytes]) -> str:
+    if not secrets:
+        raise SignatureError("no webhook secret is configured on this server")
+    if not header:
+        raise SignatureError(f"missing {name} header")
+    return header
+
+
+def _accept(
+    signed_at: float,
+    given: Sequence[str],
+    expected: Sequence[str],
+    tolerance: int,
+    now: float | None,
+) -> None:
+    current = time.time() if now is None else now
+    if abs(current - signed_at) > tolerance:
+        raise SignatureError("signature timestamp is too far from the current time")
+    if not any(hmac.compare_digest(e, g) for e in expected for g in given):
+        raise SignatureError("signature does not match")
+
+
 def verify(
     header: str | None,
     body: bytes,
@@ -51,17 +73,9 @@ def verify(
     now: float | None = None,
 ) -> None:
     """Raise `SignatureError` unless one of `secrets` signed `body` within the tolerance."""
-    if not secrets:
-        raise SignatureError("no webhook secret is configured on this server")
-    if not header:
-        raise SignatureError(f"missing {HEADER} header")
-    timestamp, signatures = _parse(header)
-    current = time.time() if now is None else now
-    if abs(current - timestamp) > tolerance_seconds:
-        raise SignatureError("signature timestamp is too far from the current time")
+    timestamp, given = _parse(_present(header, HEADER, secrets))
     expected = [_digest(body, secret, timestamp) for secret in secrets]
-    if not any(hmac.compare_digest(e, s) for e in expected for s in signatures):
-        raise SignatureError("signature does not match")
+    _accept(timestamp, given, expected, tolerance_seconds, now)
 
 
 GHOST_HEADER = "X-Ghost-Signature"
@@ -75,18 +89,11 @@ def verify_ghost(
     now: float | None = None,
 ) -> None:
     """Ghost's scheme: `sha256=<hex HMAC of body + t>, t=<milliseconds since the epoch>`."""
-    if not secrets:
-        raise SignatureError("no webhook secret is configured on this server")
-    if not header:
-        raise SignatureError(f"missing {GHOST_HEADER} header")
-    parts = dict(part.strip().partition("=")[::2] for part in header.split(","))
+    present = _present(header, GHOST_HEADER, secrets)
+    parts = dict(part.strip().partition("=")[::2] for part in present.split(","))
     signature, timestamp = parts.get("sha256", "").lower(), parts.get("t", "")
     if not signature or not timestamp.isdigit():
         raise SignatureError("malformed signature header: expected sha256=<hex>, t=<ms>")
-    current = time.time() if now is None else now
-    if abs(current - int(timestamp) / 1000) > tolerance_seconds:
-        raise SignatureError("signature timestamp is too far from the current time")
     signed = body + timestamp.encode()
     expected = [hmac.new(secret, signed, hashlib.sha256).hexdigest() for secret in secrets]
-    if not any(hmac.compare_digest(e, signature) for e in expected):
-        raise SignatureError("signature does not match")
+    _accept(int(timestamp) / 1000, [signature], expected, tolerance_seconds, now)

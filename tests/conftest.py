@@ -4,28 +4,23 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from syndicate.migrate import upgrade
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from syndicate.web.app import create_app
 from tests.client import Client
+from tests.databases import fresh_database
 from tests.fakes.receiver import Receiver
 from tests.fakes.websub_hub import WebSubHub
 from tests.servers import WebServer, WorkerProcess, free_port
 
-PG_ADMIN_URL = os.environ.get(
-    "SYNDICATE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REDIS_URL = os.environ.get("SYNDICATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WEBHOOK_SECRETS = "test-secret-current,test-secret-previous"
 API_TOKEN = "test-api-token"
@@ -43,23 +38,6 @@ TABLES = (
     "channel_states",
     "articles",
 )
-
-
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new PostgreSQL database with the schema migrated, dropped afterwards."""
-    name = f"syndicate_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

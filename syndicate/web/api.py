@@ -14,7 +14,7 @@ from syndicate.articles import transient_article
 from syndicate.cms import ArticleIn
 from syndicate.compose import CompositionError
 from syndicate.models import ALL_CHANNELS, Article, Post, PostStatus, utcnow
-from syndicate.preview import preview
+from syndicate.preview import Preview, preview
 from syndicate.web.deps import AppRuntime, DbSession, RequireToken, TaskQueue
 from syndicate.web.errors import ApiError
 
@@ -54,18 +54,8 @@ class PreviewIn(BaseModel):
     )
 
 
-class PreviewOut(BaseModel):
-    text: str
-    length: int
-    limit: int
-    unit: str
-    valid: bool
-    problems: list[str]
-    extras: dict[str, Any]
-
-
-@router.post("/preview", response_model=PreviewOut)
-def preview_post(payload: PreviewIn, runtime: AppRuntime, session: DbSession) -> PreviewOut:
+@router.post("/preview", response_model=Preview)
+def preview_post(payload: PreviewIn, runtime: AppRuntime, session: DbSession) -> Preview:
     channel = runtime.config.channel(payload.channel)
     if channel is None:
         raise ApiError(404, f"no channel {payload.channel!r}")
@@ -86,7 +76,7 @@ def preview_post(payload: PreviewIn, runtime: AppRuntime, session: DbSession) ->
         result = preview(article, channel, runtime.templates, payload.text)
     except CompositionError as exc:
         raise ApiError(422, str(exc)) from None
-    return PreviewOut.model_validate(result, from_attributes=True)
+    return result
 
 
 @router.get("/posts", response_model=list[PostOut])

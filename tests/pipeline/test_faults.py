@@ -21,7 +21,7 @@ from syndicate.models import Post, PostStatus, utcnow
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from tests.client import article, envelope
-from tests.conftest import fresh_database
+from tests.databases import fresh_database
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
 from tests.fakes.receiver import Fault, Receiver
 from tests.servers import WorkerProcess, wait_until
