@@ -17,6 +17,54 @@ class ConfigError(Exception):
     """The configuration file is missing or wrong; the message says where."""
 
 
+SHARE_BUTTONS = (
+    "x",
+    "bluesky",
+    "mastodon",
+    "threads",
+    "linkedin",
+    "facebook",
+    "telegram",
+    "whatsapp",
+    "reddit",
+    "email",
+    "copy",
+)
+
+
+class ShareConfig(BaseModel):
+    """The readers' share buttons: which, in what order, with what labels."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    buttons: list[str] = list(SHARE_BUTTONS)
+    labels: dict[str, str] = {}
+    # A heading shown before the buttons; empty for none.
+    heading: str = "Share this:"
+    # A stylesheet URL to use instead of the built-in styles.
+    stylesheet: str = ""
+
+    @field_validator("buttons")
+    @classmethod
+    def _buttons_are_known(cls, buttons: list[str]) -> list[str]:
+        unknown = [b for b in buttons if b not in SHARE_BUTTONS]
+        if unknown:
+            raise ValueError(
+                f"unknown share button {unknown[0]!r}; known: {', '.join(SHARE_BUTTONS)}"
+            )
+        if len(set(buttons)) != len(buttons):
+            raise ValueError("a share button is listed twice")
+        return buttons
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_name_buttons(cls, labels: dict[str, str]) -> dict[str, str]:
+        unknown = [b for b in labels if b not in SHARE_BUTTONS]
+        if unknown:
+            raise ValueError(f"label for unknown share button {unknown[0]!r}")
+        return labels
+
+
 class SiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -36,6 +84,7 @@ class SiteConfig(BaseModel):
     text_color: str = "#ffffff"
     font: str = ""
     bold_font: str = ""
+    share: ShareConfig = ShareConfig()
 
 
 class ChannelConfig(BaseModel):

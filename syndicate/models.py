@@ -281,3 +281,15 @@ class Card(Base):
     image_type: Mapped[str] = mapped_column(String(40), default="")
     image_hash: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShareCount(Base):
+    """How often readers used each share button on an article: a plain counter, nothing else."""
+
+    __tablename__ = "share_counts"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    button: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

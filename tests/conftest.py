@@ -36,6 +36,7 @@ TABLES = (
     "feed_archives",
     "feeds",
     "channel_states",
+    "share_counts",
     "articles",
 )
 
@@ -86,6 +87,9 @@ description = "News for tests"
 language = "en"
 link = "https://news.example/"
 websub_hubs = ["{hub.url}"]
+
+[site.share]
+labels = {{ email = "Email a friend" }}
 
 [[channels]]
 name = "newsroom-hook"

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from syndicate import __version__, health
 from syndicate.runtime import Runtime
-from syndicate.web import api, cards, feeds, webhooks
+from syndicate.web import api, cards, feeds, share, webhooks
 from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserver import FeedServer
@@ -30,7 +30,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         max_age=settings.feed_max_age,
     )
     install_handlers(app)
-    for module in (webhooks, feeds, cards, api):
+    for module in (webhooks, feeds, cards, share, api):
         app.include_router(module.router)
 
     @app.get("/healthz")
