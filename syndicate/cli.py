@@ -244,5 +244,13 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
+def _register() -> None:
+    from syndicate.cli_users import users
+
+    main.add_command(users)
+
+
+_register()
+
 if __name__ == "__main__":
     main()

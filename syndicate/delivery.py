@@ -170,7 +170,7 @@ def _record_failure(
             post.status = PostStatus.APPROVED
             post.problem = f"waiting: {reason}"
             return Outcome("paused")
-        if error.permanent or attempt >= policy.max_attempts:
+        if error.permanent or attempt - post.attempt_base >= policy.max_attempts:
             delivery.outcome = DeliveryOutcome.FAILED
             post.status = PostStatus.FAILED
             return Outcome(PostStatus.FAILED)

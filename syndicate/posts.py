@@ -97,13 +97,19 @@ def _new_post(
 
 
 def _revise(post: Post, article: Article, channel: ChannelConfig, templates_dir: Templates) -> None:
+    approved_by_a_person = post.status == PostStatus.APPROVED and post.approved_revision is not None
     if post.edited:
         # A reviewer's words are kept; the article moved on under them, so they look again.
         post.revision = article.revision
         post.status = PostStatus.PENDING_REVIEW
         post.problem = "the article changed after this post was edited: review it again"
-        return
-    _fill(post, article, channel, templates_dir)
+    else:
+        _fill(post, article, channel, templates_dir)
+    if approved_by_a_person and post.status != PostStatus.APPROVED:
+        # The approval was for the article as it was: withdrawn, and what changed is shown.
+        post.approval_withdrawn = True
+        if post.status == PostStatus.PENDING_REVIEW:
+            post.problem = "the article changed after this post was approved: review the changes"
 
 
 def _fill(post: Post, article: Article, channel: ChannelConfig, templates_dir: Templates) -> None:

@@ -1,13 +1,22 @@
-"""Post states a reviewer moves: approve and reject (edit, schedule and retry build on these)."""
+"""What reviewers do to posts: edit, approve, schedule, send now, reject, retry. Each checks
+the post's state and says plainly why an action is refused."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from syndicate.models import Post, PostStatus
+from syndicate.config import SyndicateConfig
+from syndicate.models import Delivery, Post, PostStatus
+from syndicate.preview import preview
+from syndicate.templating import Templates
+
+REVIEWABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
+RETRYABLE = (PostStatus.FAILED, PostStatus.UNKNOWN)
 
 
 class PostNotFound(Exception):
@@ -25,31 +34,68 @@ def _locked(session: Session, post_id: int) -> Post:
     return post
 
 
-def approve(session: Session, post_id: int, now: datetime) -> Post:
+def _current(post: Post, seen_revision: int | None) -> None:
+    """Refuse to approve words the reviewer has not seen: the article (or the post's text
+    for it) changed since the page was opened, or the post is still being recomposed."""
+    if post.revision != post.article.revision:
+        raise TransitionRefused(
+            "the article changed and this post is being composed again: reload and review it"
+        )
+    if seen_revision is not None and seen_revision != post.revision:
+        raise TransitionRefused("the article changed since you opened this post: review it again")
+
+
+def _approve(post: Post, actor: str, now: datetime) -> None:
+    post.status = PostStatus.APPROVED
+    post.problem = ""
+    post.approved_revision = post.revision
+    post.approved_by = actor
+    post.approval_withdrawn = False
+    post.updated_at = now
+
+
+def approve(
+    session: Session, post_id: int, now: datetime, actor: str = "", revision: int | None = None
+) -> Post:
     post = _locked(session, post_id)
-    if post.status == PostStatus.APPROVED:
+    if post.status == PostStatus.APPROVED and post.approved_revision == post.revision:
         return post
     if post.status == PostStatus.INVALID:
         raise TransitionRefused(f"an invalid post cannot be approved: {post.problem}")
-    if post.status != PostStatus.PENDING_REVIEW:
+    if post.status not in (PostStatus.PENDING_REVIEW, PostStatus.APPROVED):
         raise TransitionRefused(f"a post that is {post.status} cannot be approved")
-    post.status = PostStatus.APPROVED
-    post.problem = ""
-    post.updated_at = now
+    _current(post, revision)
+    _approve(post, actor, now)
     return post
 
 
-def schedule(session: Session, post_id: int, when: datetime, now: datetime) -> Post:
+def schedule(
+    session: Session,
+    post_id: int,
+    when: datetime,
+    now: datetime,
+    actor: str = "",
+    revision: int | None = None,
+) -> Post:
     """Approve the post to go out at `when` (at once if that is already past)."""
     post = _locked(session, post_id)
     if post.status == PostStatus.INVALID:
         raise TransitionRefused(f"an invalid post cannot be scheduled: {post.problem}")
     if post.status not in (PostStatus.PENDING_REVIEW, PostStatus.APPROVED):
         raise TransitionRefused(f"a post that is {post.status} cannot be scheduled")
-    post.status = PostStatus.APPROVED
+    _current(post, revision)
+    _approve(post, actor, now)
     post.scheduled_at = when
-    post.problem = ""
-    post.updated_at = now
+    return post
+
+
+def send_now(
+    session: Session, post_id: int, now: datetime, actor: str = "", revision: int | None = None
+) -> Post:
+    """Approve the post, dropping any schedule, so it goes out at once."""
+    post = schedule(session, post_id, now, now, actor, revision)
+    post.scheduled_at = None
+    post.next_attempt_at = None
     return post
 
 
@@ -57,7 +103,7 @@ def reject(session: Session, post_id: int, reason: str, now: datetime) -> Post:
     post = _locked(session, post_id)
     if post.status == PostStatus.REJECTED:
         return post
-    if post.status not in (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID):
+    if post.status not in REVIEWABLE:
         raise TransitionRefused(f"a post that is {post.status} cannot be rejected")
     post.status = PostStatus.REJECTED
     post.problem = reason
@@ -65,10 +111,95 @@ def reject(session: Session, post_id: int, reason: str, now: datetime) -> Post:
     return post
 
 
+def retry(session: Session, post_id: int, now: datetime) -> Post:
+    """Send a failed post again, with a fresh retry budget. For an `unknown` post this is the
+    reviewer saying they checked the platform and the post is not there."""
+    post = _locked(session, post_id)
+    if post.status not in RETRYABLE:
+        raise TransitionRefused(f"a post that is {post.status} cannot be retried")
+    attempts = session.scalar(select(func.count()).where(Delivery.post_id == post_id)) or 0
+    post.status = PostStatus.APPROVED
+    post.attempt_base = attempts
+    post.next_attempt_at = None
+    post.problem = ""
+    post.updated_at = now
+    return post
+
+
+@dataclass(frozen=True)
+class Edit:
+    post: Post
+    before: str
+
+
+def edit(
+    session: Session,
+    post_id: int,
+    text: str,
+    config: SyndicateConfig,
+    templates: Templates,
+    now: datetime,
+) -> Edit:
+    """Replace the post's text. It is measured as the platform measures it: an edited post
+    goes back for review, or is marked invalid, and any approval is withdrawn."""
+    post = _locked(session, post_id)
+    if post.status not in REVIEWABLE:
+        raise TransitionRefused(f"a post that is {post.status} cannot be edited")
+    channel = config.channel(post.channel)
+    if channel is None:
+        raise TransitionRefused(f"channel {post.channel!r} is no longer configured")
+    before = post.text
+    checked = preview(post.article, channel, templates, text)
+    post.text = checked.text
+    post.extras = checked.extras
+    post.edited = True
+    post.problem = "; ".join(checked.problems)
+    post.status = PostStatus.INVALID if checked.problems else PostStatus.PENDING_REVIEW
+    post.approved_revision = None
+    post.approval_withdrawn = False
+    post.updated_at = now
+    return Edit(post, before)
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    status: str | None = None
+    channel: str | None = None
+    platform: str | None = None
+    article_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 def list_posts(
-    session: Session, status: str | None, limit: int = 100, offset: int = 0
+    session: Session,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    where: PostFilter | None = None,
 ) -> list[Post]:
+    return list(
+        session.scalars(_filtered(where or PostFilter(status=status)).limit(limit).offset(offset))
+    )
+
+
+def count_posts(session: Session, where: PostFilter) -> int:
+    query = _filtered(where).order_by(None).with_only_columns(func.count(Post.id))
+    return int(session.scalar(query) or 0)
+
+
+def _filtered(where: PostFilter) -> Select[Any]:
     query = select(Post).order_by(Post.created_at.desc(), Post.id.desc())
-    if status:
-        query = query.where(Post.status == status)
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    if where.status:
+        query = query.where(Post.status == where.status)
+    if where.channel:
+        query = query.where(Post.channel == where.channel)
+    if where.platform:
+        query = query.where(Post.platform == where.platform)
+    if where.article_id:
+        query = query.where(Post.article_id == where.article_id)
+    if where.since:
+        query = query.where(Post.created_at >= where.since)
+    if where.until:
+        query = query.where(Post.created_at < where.until)
+    return query

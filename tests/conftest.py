@@ -38,6 +38,10 @@ TABLES = (
     "channel_states",
     "share_counts",
     "articles",
+    "audit_entries",
+    "api_tokens",
+    "user_sessions",
+    "users",
 )
 
 

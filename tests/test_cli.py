@@ -67,3 +67,44 @@ def test_rebuild_feeds_renders_every_feed_again(
         "authors/ada-reporter/feed.json",
         "sections/city/atom.xml",
     } <= keys
+
+
+def test_users_create_list_token_disable_and_revoke(
+    stack_env: dict[str, str], web: object, clean: None
+) -> None:
+    import httpx
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "syndicate.cli", "users", *args],
+            env={**os.environ, **stack_env},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    created = run(
+        "create", "Sam", "--role", "approver", "--password-stdin", stdin="long enough pw\n"
+    )
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == "user sam created (approver)"
+    short = run("create", "kim", "--password-stdin", stdin="short\n")
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    twice = run("create", "sam", "--password-stdin", stdin="long enough pw\n")
+    assert "there is already a user 'sam'" in twice.stderr
+    assert run("list").stdout.splitlines() == ["sam\tapprover\tactive\tsam"]
+
+    issued = run("token", "sam", "--name", "automation")
+    token = issued.stdout.strip()
+    assert token.startswith("syn_") and token not in issued.stderr
+    api = f"{stack_env['SYNDICATE_BASE_URL']}/api/posts"
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(api, headers=headers).status_code == 200
+    token_id = issued.stderr.split()[1]
+    assert run("revoke-token", token_id).stdout.strip() == f"token {token_id} revoked"
+    assert httpx.get(api, headers=headers).status_code == 401
+
+    assert run("disable", "sam").returncode == 0
+    assert run("list").stdout.splitlines() == ["sam\tapprover\tdisabled\tsam"]
+    assert run("role", "nobody", "viewer").returncode == 1

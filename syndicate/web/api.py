@@ -1,4 +1,5 @@
-"""The review JSON API under /api/, authenticated with the bearer token."""
+"""The review JSON API under /api/: bearer tokens for automation, or the review app's session
+(with its CSRF header). Each route names the least role that may call it."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ from fastapi import APIRouter, Body, Query
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from syndicate import channels, review
+from syndicate import audit, channels, review
 from syndicate.articles import transient_article
 from syndicate.cms import ArticleIn
 from syndicate.compose import CompositionError
-from syndicate.models import ALL_CHANNELS, Article, Post, PostStatus, utcnow
+from syndicate.models import ALL_CHANNELS, Article, Post, PostStatus
 from syndicate.preview import Preview, preview
-from syndicate.web.deps import AppRuntime, DbSession, RequireToken, TaskQueue
+from syndicate.web import actions
+from syndicate.web.auth import Admin, Approver, Editor, Viewer
+from syndicate.web.deps import AppRuntime, DbSession, TaskQueue
 from syndicate.web.errors import ApiError
 
-router = APIRouter(prefix="/api", dependencies=[RequireToken])
+router = APIRouter(prefix="/api", tags=["api"])
 
 
 class PostOut(BaseModel):
@@ -33,6 +36,10 @@ class PostOut(BaseModel):
     problem: str
     scheduled_at: datetime | None
     remote_url: str | None
+    edited: bool
+    approved_revision: int | None
+    approved_by: str
+    approval_withdrawn: bool
     created_at: datetime
     updated_at: datetime
 
@@ -45,6 +52,28 @@ class RejectIn(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
 
+class ApproveIn(BaseModel):
+    revision: int | None = Field(
+        default=None,
+        description="the article revision the reviewer saw; refused (409) if it has moved on",
+    )
+
+
+class EditIn(BaseModel):
+    text: str = Field(max_length=100_000, description="the post's new text")
+
+
+class BulkApproveIn(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=500)
+
+
+class BulkResult(BaseModel):
+    id: int
+    ok: bool
+    status: str | None = None
+    error: str | None = None
+
+
 class PreviewIn(BaseModel):
     channel: str = Field(description="the name of a configured channel")
     article_id: str | None = Field(default=None, description="a stored article")
@@ -55,7 +84,10 @@ class PreviewIn(BaseModel):
 
 
 @router.post("/preview", response_model=Preview)
-def preview_post(payload: PreviewIn, runtime: AppRuntime, session: DbSession) -> Preview:
+def preview_post(
+    payload: PreviewIn, runtime: AppRuntime, session: DbSession, who: Viewer
+) -> Preview:
+    """What a channel would post for an article, or how an edited text measures."""
     channel = runtime.config.channel(payload.channel)
     if channel is None:
         raise ApiError(404, f"no channel {payload.channel!r}")
@@ -82,42 +114,88 @@ def preview_post(payload: PreviewIn, runtime: AppRuntime, session: DbSession) ->
 @router.get("/posts", response_model=list[PostOut])
 def list_posts(
     session: DbSession,
+    who: Viewer,
     status: PostStatus | None = None,
+    channel: str | None = None,
+    platform: str | None = None,
+    article_id: str | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     limit: int = Query(default=100, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> list[PostOut]:
-    return [PostOut.of(p) for p in review.list_posts(session, status, limit, offset)]
+    """Posts, newest first, filtered by status, channel, platform, article and creation time."""
+    where = review.PostFilter(status, channel, platform, article_id, since, until)
+    return [PostOut.of(p) for p in review.list_posts(session, None, limit, offset, where)]
 
 
 @router.get("/posts/{post_id}", response_model=PostOut)
-def get_post(post_id: int, session: DbSession) -> PostOut:
+def get_post(post_id: int, session: DbSession, who: Viewer) -> PostOut:
     post = session.get(Post, post_id)
     if post is None:
         raise ApiError(404, f"no post {post_id}")
     return PostOut.of(post)
 
 
-def _transition(runtime: AppRuntime, action: Any, post_id: int, *args: Any) -> Post:
-    try:
-        with runtime.factory.begin() as session:
-            post: Post = action(session, post_id, *args)
-            return post
-    except review.PostNotFound:
-        raise ApiError(404, f"no post {post_id}") from None
-    except review.TransitionRefused as exc:
-        raise ApiError(409, str(exc)) from None
-
-
 @router.post("/posts/{post_id}/approve", response_model=PostOut)
-async def approve_post(post_id: int, runtime: AppRuntime, queue: TaskQueue) -> PostOut:
-    post = await run_in_threadpool(_transition, runtime, review.approve, post_id, utcnow())
-    if post.status == PostStatus.APPROVED:
-        await run_in_threadpool(queue.post_approved, post.id)
+async def approve_post(
+    post_id: int,
+    runtime: AppRuntime,
+    queue: TaskQueue,
+    who: Approver,
+    payload: Annotated[ApproveIn | None, Body()] = None,
+) -> PostOut:
+    revision = payload.revision if payload else None
+    post = await run_in_threadpool(actions.approve, runtime, queue, who, post_id, revision)
+    return PostOut.of(post)
+
+
+@router.post("/posts/bulk-approve", response_model=list[BulkResult])
+async def bulk_approve(
+    payload: BulkApproveIn, runtime: AppRuntime, queue: TaskQueue, who: Approver
+) -> list[BulkResult]:
+    """Approve several posts; each succeeds or fails on its own, with its reason."""
+    results = []
+    for post_id in dict.fromkeys(payload.ids):
+        try:
+            post = await run_in_threadpool(actions.approve, runtime, queue, who, post_id, None)
+            results.append(BulkResult(id=post_id, ok=True, status=post.status))
+        except ApiError as exc:
+            results.append(BulkResult(id=post_id, ok=False, error=exc.message))
+    return results
+
+
+@router.post("/posts/{post_id}/edit", response_model=PostOut)
+async def edit_post(post_id: int, payload: EditIn, runtime: AppRuntime, who: Editor) -> PostOut:
+    """Replace a post's text. It goes back for review (or is marked invalid if the platform
+    would refuse it), and any approval is withdrawn."""
+    post = await run_in_threadpool(actions.edit, runtime, who, post_id, payload.text)
+    return PostOut.of(post)
+
+
+@router.post("/posts/{post_id}/send-now", response_model=PostOut)
+async def send_post_now(
+    post_id: int,
+    runtime: AppRuntime,
+    queue: TaskQueue,
+    who: Approver,
+    payload: Annotated[ApproveIn | None, Body()] = None,
+) -> PostOut:
+    revision = payload.revision if payload else None
+    post = await run_in_threadpool(actions.send_now, runtime, queue, who, post_id, revision)
+    return PostOut.of(post)
+
+
+@router.post("/posts/{post_id}/retry", response_model=PostOut)
+async def retry_post(post_id: int, runtime: AppRuntime, queue: TaskQueue, who: Approver) -> PostOut:
+    """Send a failed (or unknown) post again."""
+    post = await run_in_threadpool(actions.retry, runtime, queue, who, post_id)
     return PostOut.of(post)
 
 
 class ScheduleIn(BaseModel):
     at: AwareDatetime = Field(description="when to send, with its UTC offset (RFC 3339)")
+    revision: int | None = None
 
 
 class PauseIn(BaseModel):
@@ -136,18 +214,16 @@ class ChannelOut(BaseModel):
 
 @router.post("/posts/{post_id}/schedule", response_model=PostOut)
 async def schedule_post(
-    post_id: int, payload: ScheduleIn, runtime: AppRuntime, queue: TaskQueue
+    post_id: int, payload: ScheduleIn, runtime: AppRuntime, queue: TaskQueue, who: Approver
 ) -> PostOut:
     post = await run_in_threadpool(
-        _transition, runtime, review.schedule, post_id, payload.at, utcnow()
+        actions.schedule, runtime, queue, who, post_id, payload.at, payload.revision
     )
-    if post.scheduled_at is not None and post.scheduled_at <= utcnow():
-        await run_in_threadpool(queue.post_approved, post.id)
     return PostOut.of(post)
 
 
 @router.get("/channels", response_model=list[ChannelOut])
-def list_channels(runtime: AppRuntime, session: DbSession) -> list[ChannelOut]:
+def list_channels(runtime: AppRuntime, session: DbSession, who: Viewer) -> list[ChannelOut]:
     found = channels.states(session)
     everything = found.get(ALL_CHANNELS)
     out = []
@@ -169,45 +245,64 @@ def list_channels(runtime: AppRuntime, session: DbSession) -> list[ChannelOut]:
     return out
 
 
-def _switch(runtime: AppRuntime, name: str, paused: bool, reason: str) -> None:
-    if name != ALL_CHANNELS and runtime.config.channel(name) is None:
-        raise ApiError(404, f"no channel {name!r}")
-    with runtime.factory.begin() as session:
-        if paused:
-            channels.pause(session, name, reason, utcnow())
-        else:
-            channels.resume(session, name, utcnow())
-
-
 @router.post("/channels/{name}/pause", status_code=204)
 def pause_channel(
-    name: str, runtime: AppRuntime, payload: Annotated[PauseIn | None, Body()] = None
+    name: str, runtime: AppRuntime, who: Admin, payload: Annotated[PauseIn | None, Body()] = None
 ) -> None:
-    _switch(runtime, name, True, payload.reason if payload else "")
+    actions.switch_channel(runtime, who, name, True, payload.reason if payload else "")
 
 
 @router.post("/channels/{name}/resume", status_code=204)
-def resume_channel(name: str, runtime: AppRuntime) -> None:
-    _switch(runtime, name, False, "")
+def resume_channel(name: str, runtime: AppRuntime, who: Admin) -> None:
+    actions.switch_channel(runtime, who, name, False, "")
 
 
 @router.post("/pause", status_code=204)
 def pause_everything(
-    runtime: AppRuntime, payload: Annotated[PauseIn | None, Body()] = None
+    runtime: AppRuntime, who: Admin, payload: Annotated[PauseIn | None, Body()] = None
 ) -> None:
     """The emergency stop: no channel sends anything until /api/resume."""
-    _switch(runtime, ALL_CHANNELS, True, payload.reason if payload else "")
+    actions.switch_channel(runtime, who, ALL_CHANNELS, True, payload.reason if payload else "")
 
 
 @router.post("/resume", status_code=204)
-def resume_everything(runtime: AppRuntime) -> None:
-    _switch(runtime, ALL_CHANNELS, False, "")
+def resume_everything(runtime: AppRuntime, who: Admin) -> None:
+    actions.switch_channel(runtime, who, ALL_CHANNELS, False, "")
 
 
 @router.post("/posts/{post_id}/reject", response_model=PostOut)
 async def reject_post(
-    post_id: int, runtime: AppRuntime, payload: Annotated[RejectIn | None, Body()] = None
+    post_id: int,
+    runtime: AppRuntime,
+    who: Approver,
+    payload: Annotated[RejectIn | None, Body()] = None,
 ) -> PostOut:
     reason = payload.reason if payload else ""
-    post = await run_in_threadpool(_transition, runtime, review.reject, post_id, reason, utcnow())
+    post = await run_in_threadpool(actions.reject, runtime, who, post_id, reason)
     return PostOut.of(post)
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    post_id: int | None
+    article_id: str | None
+    detail: dict[str, Any]
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit_log(
+    session: DbSession,
+    who: Viewer,
+    post_id: int | None = None,
+    article_id: str | None = None,
+    limit: int = Query(default=100, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> list[AuditOut]:
+    """Who did what and when, newest first; edits carry the text before and after."""
+    found = audit.entries(
+        session, post_id=post_id, article_id=article_id, limit=limit, offset=offset
+    )
+    return [AuditOut.model_validate(e, from_attributes=True) for e in found]

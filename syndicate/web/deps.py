@@ -1,8 +1,7 @@
-"""Typed dependencies: the runtime, a database session, the enqueuer, the API caller."""
+"""Typed dependencies: the runtime, a database session, the enqueuer."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -11,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from syndicate.db import session_scope
 from syndicate.runtime import Runtime
-from syndicate.web.errors import ApiError
 from workers.enqueue import Enqueuer
 
 
@@ -30,20 +28,6 @@ def _session(runtime: Annotated[Runtime, Depends(_runtime)]) -> Iterator[Session
         yield session
 
 
-def _require_token(request: Request, runtime: Annotated[Runtime, Depends(_runtime)]) -> None:
-    expected = runtime.settings.api_token.get_secret_value()
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    challenge = {"WWW-Authenticate": "Bearer"}
-    if not expected:
-        raise ApiError(401, "the API is disabled: no API token is configured", headers=challenge)
-    if scheme.lower() != "bearer" or not token:
-        raise ApiError(401, "missing bearer token", headers=challenge)
-    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise ApiError(401, "invalid bearer token", headers=challenge)
-
-
 AppRuntime = Annotated[Runtime, Depends(_runtime)]
 DbSession = Annotated[Session, Depends(_session)]
 TaskQueue = Annotated[Enqueuer, Depends(_enqueuer)]
-RequireToken = Depends(_require_token)

@@ -1,0 +1,156 @@
+"""Reviewers' actions as the API and the review pages both run them: one transaction that
+changes the post and writes the audit entry, then the delivery task once it has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from syndicate import audit, channels, review
+from syndicate.models import ALL_CHANNELS, Post, PostStatus, utcnow
+from syndicate.runtime import Runtime
+from syndicate.web.auth import Principal
+from syndicate.web.errors import ApiError
+from workers.enqueue import Enqueuer
+
+
+def _run(
+    runtime: Runtime,
+    who: Principal,
+    action: str,
+    post_id: int,
+    change: Callable[[Session], Post],
+    detail: Callable[[Post], dict[str, Any]] = lambda post: {},
+) -> Post:
+    try:
+        with runtime.factory.begin() as session:
+            post = change(session)
+            audit.record(
+                session,
+                who.name,
+                action,
+                utcnow(),
+                post_id=post.id,
+                article_id=post.article_id,
+                channel=post.channel,
+                status=post.status,
+                **detail(post),
+            )
+            session.flush()
+            session.expunge(post)  # still readable once the transaction has committed
+            return post
+    except review.PostNotFound:
+        raise ApiError(404, f"no post {post_id}") from None
+    except review.TransitionRefused as exc:
+        raise ApiError(409, str(exc)) from None
+
+
+def _send_if_due(queue: Enqueuer, post: Post) -> None:
+    if post.status == PostStatus.APPROVED and (
+        post.scheduled_at is None or post.scheduled_at <= utcnow()
+    ):
+        queue.post_approved(post.id)
+
+
+def _approved(post: Post) -> dict[str, Any]:
+    return {"revision": post.approved_revision, "text": post.text}
+
+
+def approve(
+    runtime: Runtime, queue: Enqueuer, who: Principal, post_id: int, revision: int | None
+) -> Post:
+    post = _run(
+        runtime,
+        who,
+        "approve",
+        post_id,
+        lambda s: review.approve(s, post_id, utcnow(), who.name, revision),
+        _approved,
+    )
+    _send_if_due(queue, post)
+    return post
+
+
+def schedule(
+    runtime: Runtime,
+    queue: Enqueuer,
+    who: Principal,
+    post_id: int,
+    when: datetime,
+    revision: int | None,
+) -> Post:
+    post = _run(
+        runtime,
+        who,
+        "schedule",
+        post_id,
+        lambda s: review.schedule(s, post_id, when, utcnow(), who.name, revision),
+        lambda p: {**_approved(p), "scheduled_at": when.isoformat()},
+    )
+    _send_if_due(queue, post)
+    return post
+
+
+def send_now(
+    runtime: Runtime, queue: Enqueuer, who: Principal, post_id: int, revision: int | None
+) -> Post:
+    post = _run(
+        runtime,
+        who,
+        "send_now",
+        post_id,
+        lambda s: review.send_now(s, post_id, utcnow(), who.name, revision),
+        _approved,
+    )
+    _send_if_due(queue, post)
+    return post
+
+
+def reject(runtime: Runtime, who: Principal, post_id: int, reason: str) -> Post:
+    return _run(
+        runtime,
+        who,
+        "reject",
+        post_id,
+        lambda s: review.reject(s, post_id, reason, utcnow()),
+        lambda p: {"reason": reason},
+    )
+
+
+def retry(runtime: Runtime, queue: Enqueuer, who: Principal, post_id: int) -> Post:
+    post = _run(runtime, who, "retry", post_id, lambda s: review.retry(s, post_id, utcnow()))
+    _send_if_due(queue, post)
+    return post
+
+
+def edit(runtime: Runtime, who: Principal, post_id: int, text: str) -> Post:
+    before: dict[str, str] = {}
+
+    def change(session: Session) -> Post:
+        done = review.edit(session, post_id, text, runtime.config, runtime.templates, utcnow())
+        before["text"] = done.before
+        return done.post
+
+    return _run(
+        runtime,
+        who,
+        "edit",
+        post_id,
+        change,
+        lambda p: {"before": before["text"], "after": p.text, "problem": p.problem},
+    )
+
+
+def switch_channel(runtime: Runtime, who: Principal, name: str, paused: bool, reason: str) -> None:
+    if name != ALL_CHANNELS and runtime.config.channel(name) is None:
+        raise ApiError(404, f"no channel {name!r}")
+    with runtime.factory.begin() as session:
+        if paused:
+            channels.pause(session, name, reason, utcnow())
+        else:
+            channels.resume(session, name, utcnow())
+        action = "pause" if paused else "resume"
+        audit.record(session, who.name, action, utcnow(), channel=name, reason=reason)
