@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Article images are fetched from public addresses only, unless this allows private ones.
     image_fetch_allow_private: bool = False
     image_fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # How long a review-app sign-in lasts before the person signs in again.
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
 
     @field_validator("base_url")
     @classmethod

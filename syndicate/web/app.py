@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import redis
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from syndicate import __version__, health
 from syndicate.runtime import Runtime
@@ -12,6 +15,7 @@ from syndicate.web import api, cards, feeds, share, webhooks
 from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserver import FeedServer
+from syndicate.web.ui import admin, pages, posts, session, signin
 from workers.app import DEFAULT_BROKER, make_celery
 from workers.enqueue import Enqueuer
 
@@ -30,8 +34,11 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         max_age=settings.feed_max_age,
     )
     install_handlers(app)
-    for module in (webhooks, feeds, cards, share, api):
+    for module in (webhooks, feeds, cards, share, api, signin, pages, posts, admin):
         app.include_router(module.router)
+    session.install(app, runtime)
+    static = Path(__file__).parent / "static"
+    app.mount(f"{session.PREFIX}/static", StaticFiles(directory=static), name="review-static")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -60,7 +67,8 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         title = runtime.config.site.title
         return (
             f"<!doctype html><title>Syndicate</title><h1>Syndicate for {_esc(title)}</h1>"
-            '<ul><li><a href="/feeds/rss.xml">Site RSS feed</a></li>'
+            '<ul><li><a href="/review/">Review queue</a></li>'
+            '<li><a href="/feeds/rss.xml">Site RSS feed</a></li>'
             '<li><a href="/docs">API documentation</a></li></ul>'
         )
 

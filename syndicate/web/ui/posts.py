@@ -1,0 +1,288 @@
+"""The queue and the post page, and the forms that edit, approve, schedule, send, reject and
+retry posts. They run the same actions as the JSON API."""
+
+from __future__ import annotations
+
+import math
+import zoneinfo
+from datetime import datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from syndicate import review
+from syndicate.models import Post, PostStatus
+from syndicate.platforms import PLATFORMS
+from syndicate.web import actions
+from syndicate.web.auth import Principal
+from syndicate.web.deps import AppRuntime, DbSession, TaskQueue
+from syndicate.web.errors import ApiError
+from syndicate.web.ui.display import from_input_time
+from syndicate.web.ui.session import (
+    PREFIX,
+    ApproverForm,
+    EditorForm,
+    ViewerPage,
+    back_to,
+    notice_for,
+    render,
+)
+from syndicate.web.ui.views import history, post_view
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+PAGE_SIZE = 25
+
+
+def _day(value: str | None, timezone: str, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = datetime.fromisoformat(value).date()
+    except ValueError:
+        return None
+    start = datetime.combine(day, time(), tzinfo=zoneinfo.ZoneInfo(timezone))
+    return start + timedelta(days=1) if end else start
+
+
+@router.get("/queue")
+def queue(
+    request: Request,
+    runtime: AppRuntime,
+    session: DbSession,
+    who: ViewerPage,
+    status: str = PostStatus.PENDING_REVIEW.value,
+    channel: str = "",
+    platform: str = "",
+    article: str = "",
+    since: str = "",
+    until: str = "",
+    page: int = 1,
+) -> Response:
+    where = review.PostFilter(
+        status=status if status in set(PostStatus) else None,
+        channel=channel or None,
+        platform=platform or None,
+        article_id=article or None,
+        since=_day(since, who.timezone),
+        until=_day(until, who.timezone, end=True),
+    )
+    total = review.count_posts(session, where)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, page), pages)
+    posts = review.list_posts(session, None, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
+    groups: list[tuple[object, list[Post]]] = []
+    for post in posts:
+        if groups and groups[-1][0] is post.article:
+            groups[-1][1].append(post)
+        else:
+            groups.append((post.article, [post]))
+    filters = {
+        "status": status,
+        "channel": channel,
+        "platform": platform,
+        "article": article,
+        "since": since,
+        "until": until,
+    }
+    return render(
+        runtime,
+        "review/queue.html.j2",
+        who,
+        groups=groups,
+        filters=filters,
+        statuses=list(PostStatus),
+        channels=[c.name for c in runtime.config.channels],
+        platforms=sorted(PLATFORMS),
+        page=page,
+        pages=pages,
+        total=total,
+        notice=notice_for(request),
+    )
+
+
+def _post_page(
+    runtime: AppRuntime,
+    session: DbSession,
+    who: Principal,
+    post_id: int,
+    error: str = "",
+    status_code: int = 200,
+    notice: str = "",
+) -> Response:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise ApiError(404, f"no post {post_id}")
+    return render(
+        runtime,
+        "review/post.html.j2",
+        who,
+        status_code,
+        view=post_view(session, runtime, post),
+        history=history(session, post),
+        error=error,
+        notice=notice,
+        timezone=who.timezone,
+    )
+
+
+@router.get("/posts/{post_id}")
+def post_page(
+    request: Request, post_id: int, runtime: AppRuntime, session: DbSession, who: ViewerPage
+) -> Response:
+    return _post_page(runtime, session, who, post_id, notice=notice_for(request))
+
+
+def _refused(
+    runtime: AppRuntime, session: DbSession, who: Principal, post_id: int, exc: ApiError
+) -> Response:
+    if exc.status == 404:
+        raise exc
+    session.expire_all()
+    return _post_page(runtime, session, who, post_id, exc.message, exc.status)
+
+
+@router.post("/posts/{post_id}/edit")
+async def edit(
+    post_id: int,
+    runtime: AppRuntime,
+    session: DbSession,
+    who: EditorForm,
+    text: Annotated[str, Form(max_length=100_000)],
+) -> Response:
+    try:
+        post = await run_in_threadpool(actions.edit, runtime, who, post_id, text)
+    except ApiError as exc:
+        return _refused(runtime, session, who, post_id, exc)
+    return back_to(f"/posts/{post_id}", "invalid" if post.status == "invalid" else "saved")
+
+
+async def _approve_as_shown(
+    runtime: AppRuntime,
+    session: DbSession,
+    queue: TaskQueue,
+    who: Principal,
+    post_id: int,
+    text: str | None,
+    revision: int | None,
+    approve: str,
+    when: datetime | None = None,
+) -> Response:
+    """Save the text as the reviewer left it, if they changed it, then approve that."""
+    try:
+        current = session.get(Post, post_id)
+        if current is None:
+            raise ApiError(404, f"no post {post_id}")
+        if text is not None and text.replace("\r\n", "\n") != current.text:
+            edited = await run_in_threadpool(actions.edit, runtime, who, post_id, text)
+            if edited.status == PostStatus.INVALID:
+                raise ApiError(409, f"the post was saved but cannot be approved: {edited.problem}")
+        if approve == "schedule" and when is not None:
+            await run_in_threadpool(actions.schedule, runtime, queue, who, post_id, when, revision)
+            return back_to(f"/posts/{post_id}", "scheduled")
+        if approve == "send_now":
+            await run_in_threadpool(actions.send_now, runtime, queue, who, post_id, revision)
+            return back_to(f"/posts/{post_id}", "sending")
+        await run_in_threadpool(actions.approve, runtime, queue, who, post_id, revision)
+        return back_to(f"/posts/{post_id}", "approved")
+    except ApiError as exc:
+        return _refused(runtime, session, who, post_id, exc)
+
+
+@router.post("/posts/{post_id}/approve")
+async def approve(
+    post_id: int,
+    runtime: AppRuntime,
+    session: DbSession,
+    queue: TaskQueue,
+    who: ApproverForm,
+    revision: Annotated[int | None, Form()] = None,
+    text: Annotated[str | None, Form(max_length=100_000)] = None,
+) -> Response:
+    return await _approve_as_shown(runtime, session, queue, who, post_id, text, revision, "approve")
+
+
+@router.post("/posts/{post_id}/send-now")
+async def send_now(
+    post_id: int,
+    runtime: AppRuntime,
+    session: DbSession,
+    queue: TaskQueue,
+    who: ApproverForm,
+    revision: Annotated[int | None, Form()] = None,
+    text: Annotated[str | None, Form(max_length=100_000)] = None,
+) -> Response:
+    return await _approve_as_shown(
+        runtime, session, queue, who, post_id, text, revision, "send_now"
+    )
+
+
+@router.post("/posts/{post_id}/schedule")
+async def schedule(
+    post_id: int,
+    runtime: AppRuntime,
+    session: DbSession,
+    queue: TaskQueue,
+    who: ApproverForm,
+    at: Annotated[str, Form(max_length=40)],
+    revision: Annotated[int | None, Form()] = None,
+) -> Response:
+    try:
+        when = from_input_time(at, who.timezone)
+    except ValueError:
+        return _post_page(runtime, session, who, post_id, f"{at!r} is not a date and time", 422)
+    return await _approve_as_shown(
+        runtime, session, queue, who, post_id, None, revision, "schedule", when
+    )
+
+
+@router.post("/posts/{post_id}/reject")
+async def reject(
+    post_id: int,
+    runtime: AppRuntime,
+    session: DbSession,
+    who: ApproverForm,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        await run_in_threadpool(actions.reject, runtime, who, post_id, reason)
+    except ApiError as exc:
+        return _refused(runtime, session, who, post_id, exc)
+    return back_to(f"/posts/{post_id}", "rejected")
+
+
+@router.post("/posts/{post_id}/retry")
+async def retry(
+    post_id: int, runtime: AppRuntime, session: DbSession, queue: TaskQueue, who: ApproverForm
+) -> Response:
+    try:
+        await run_in_threadpool(actions.retry, runtime, queue, who, post_id)
+    except ApiError as exc:
+        return _refused(runtime, session, who, post_id, exc)
+    return back_to(f"/posts/{post_id}", "retrying")
+
+
+@router.post("/queue/approve")
+async def bulk_approve(
+    runtime: AppRuntime,
+    session: DbSession,
+    queue: TaskQueue,
+    who: ApproverForm,
+    ids: Annotated[list[int], Form()],
+) -> Response:
+    failed = []
+    for post_id in dict.fromkeys(ids):
+        try:
+            await run_in_threadpool(actions.approve, runtime, queue, who, post_id, None)
+        except ApiError as exc:
+            failed.append(f"post {post_id}: {exc.message}")
+    if failed:
+        return render(
+            runtime,
+            "review/refused.html.j2",
+            who,
+            409,
+            message="Not approved: " + "; ".join(failed),
+        )
+    return back_to("/queue", "approved")

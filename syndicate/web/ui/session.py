@@ -1,0 +1,159 @@
+"""The review app's plumbing: who is signed in, what their role allows, CSRF on every form,
+and rendering a page with the person's own time zone."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from syndicate.models import Role
+from syndicate.runtime import Runtime
+from syndicate.templating import html_environment
+from syndicate.web.auth import CSRF_FIELD, Principal, csrf_ok, principal
+from syndicate.web.deps import AppRuntime
+from syndicate.web.ui import display
+
+PREFIX = "/review"
+LOGIN_CSRF_COOKIE = "syndicate_login_csrf"
+# The pages load their own script and styles only, and may not be framed.
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
+)
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class PageRefused(Exception):
+    """Signed in, but not allowed (role) or not from our own form (CSRF)."""
+
+    def __init__(self, message: str, who: Principal | None) -> None:
+        self.message, self.who = message, who
+
+
+def _person(request: Request, runtime: Runtime) -> Principal | None:
+    # Pages answer to the browser session only; bearer tokens are for the API.
+    if request.headers.get("Authorization"):
+        return None
+    return principal(request, runtime)
+
+
+def page_role(role: Role) -> Any:
+    def check(request: Request, runtime: AppRuntime) -> Principal:
+        who = _person(request, runtime)
+        if who is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInRequired(target)
+        if not who.allows(role):
+            raise PageRefused(f"This needs the {role} role; you are {who.role}.", who)
+        return who
+
+    return Depends(check)
+
+
+def form_role(role: Role) -> Any:
+    """For POSTed forms: the role, and the form's CSRF token matching the session's."""
+
+    async def check(request: Request, runtime: AppRuntime) -> Principal:
+        who = _person(request, runtime)
+        if who is None:
+            raise SignInRequired(PREFIX + "/")
+        form = await request.form()
+        if not csrf_ok(who, str(form.get(CSRF_FIELD) or "")):
+            raise PageRefused(
+                "This form was not sent from a page of this app (its CSRF token is missing or "
+                "wrong). Go back, reload the page and try again.",
+                who,
+            )
+        if not who.allows(role):
+            raise PageRefused(f"This needs the {role} role; you are {who.role}.", who)
+        return who
+
+    return Depends(check)
+
+
+ViewerPage = Annotated[Principal, page_role(Role.VIEWER)]
+AdminPage = Annotated[Principal, page_role(Role.ADMIN)]
+EditorForm = Annotated[Principal, form_role(Role.EDITOR)]
+ApproverForm = Annotated[Principal, form_role(Role.APPROVER)]
+AdminForm = Annotated[Principal, form_role(Role.ADMIN)]
+
+
+def render(
+    runtime: Runtime,
+    name: str,
+    who: Principal | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    env = html_environment(runtime.templates)
+    timezone = who.timezone if who else "UTC"
+    page = env.get_template(name).render(
+        who=who,
+        site=runtime.config.site,
+        prefix=PREFIX,
+        csrf_field=CSRF_FIELD,
+        local=lambda moment: display.local_time(moment, timezone),
+        input_time=lambda moment: display.input_time(moment, timezone),
+        highlight=display.highlight,
+        word_diff=display.word_diff,
+        Role=Role,
+        notice=context.pop("notice", ""),
+        **context,
+    )
+    return HTMLResponse(page, status_code=status_code, headers=page_headers())
+
+
+def page_headers() -> dict[str, str]:
+    return {
+        "Content-Security-Policy": PAGE_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+# What a redirect after a form may say; the query names one of these, never free text.
+NOTICES = {
+    "approved": "Approved.",
+    "scheduled": "Scheduled.",
+    "sending": "Approved to go out now.",
+    "rejected": "Rejected.",
+    "saved": "Saved. The post is back in the queue for approval.",
+    "invalid": "Saved, but the platform would refuse this text: see the problems below.",
+    "retrying": "Sent back to be delivered again.",
+    "paused": "Paused.",
+    "resumed": "Resumed.",
+    "user-created": "User created.",
+    "user-changed": "User changed.",
+}
+
+
+def back_to(path: str, notice: str = "") -> RedirectResponse:
+    target = PREFIX + path + (f"?notice={quote(notice)}" if notice in NOTICES else "")
+    return RedirectResponse(target, status_code=303)
+
+
+def notice_for(request: Request) -> str:
+    return NOTICES.get(request.query_params.get("notice", ""), "")
+
+
+def install(app: FastAPI, runtime: Runtime) -> None:
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(_: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(f"{PREFIX}/login?next={quote(exc.next_path)}", status_code=303)
+
+    @app.exception_handler(PageRefused)
+    async def _refused(_: Request, exc: PageRefused) -> Response:
+        return render(runtime, "review/refused.html.j2", exc.who, 403, message=exc.message)
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(24)

@@ -1,0 +1,207 @@
+"""The review app over HTTP: signing in and out, sessions, CSRF, roles on pages, and the
+queue, post, article, log and admin pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from syndicate.models import Role, UserSession, utcnow
+from syndicate.runtime import Runtime
+from tests.client import Client, article, envelope
+from tests.review.browser_session import csrf_of, signed_in
+from tests.review.conftest import Person
+from tests.review.test_api_roles import pending_post
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+def test_signing_in_sets_a_safe_session_cookie_and_signing_out_ends_it(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    http = httpx.Client(base_url=client.base_url)
+    form = http.get("/review/", follow_redirects=True)
+    assert form.url.path == "/review/login" and form.url.params["next"] == "/review/"
+    response = http.post(
+        "/review/login",
+        data={
+            "username": "Viewer-1",
+            "password": "correct horse battery",
+            "csrf_token": csrf_of(form.text),
+            "next": "/review/queue",
+        },
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/review/queue"
+    cookie = response.headers["set-cookie"].lower()
+    assert "syndicate_session=" in cookie
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+    page = http.get("/review/")
+    assert page.status_code == 200 and "viewer-1" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    out = http.post("/review/logout", data={"csrf_token": csrf_of(page.text)})
+    assert out.status_code == 303
+    assert http.get("/review/").status_code == 303
+
+
+def test_a_wrong_password_or_a_disabled_account_is_refused(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    http = httpx.Client(base_url=client.base_url)
+    form = http.get("/review/login")
+    wrong = http.post(
+        "/review/login",
+        data={
+            "username": "viewer-1",
+            "password": "nope nope nope",
+            "csrf_token": csrf_of(form.text),
+        },
+    )
+    assert wrong.status_code == 401 and "Wrong username or password." in wrong.text
+    assert "syndicate_session" not in wrong.headers.get("set-cookie", "")
+
+
+def test_login_needs_its_own_csrf_token_and_never_redirects_off_site(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    http = httpx.Client(base_url=client.base_url)
+    forged = http.post(
+        "/review/login", data={"username": "viewer-1", "password": "correct horse battery"}
+    )
+    assert forged.status_code == 403
+    form = http.get("/review/login")
+    response = http.post(
+        "/review/login",
+        data={
+            "username": "viewer-1",
+            "password": "correct horse battery",
+            "csrf_token": csrf_of(form.text),
+            "next": "https://evil.example/",
+        },
+    )
+    assert response.headers["location"] == "/review/"
+
+
+def test_sessions_expire(client: Client, people: dict[Role, Person], runtime: Runtime) -> None:
+    http = signed_in(client.base_url, "viewer-1")
+    assert http.get("/review/").status_code == 200
+    with runtime.factory.begin() as session:
+        session.execute(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert http.get("/review/").status_code == 303
+    assert http.get("/api/posts").status_code == 401
+
+
+def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    post_id = pending_post(client)
+    http = signed_in(client.base_url, "approver-1")
+    refused = http.post(f"/review/posts/{post_id}/approve", data={"revision": "1"})
+    assert refused.status_code == 403 and "CSRF token" in refused.text
+    wrong = http.post(
+        f"/review/posts/{post_id}/approve", data={"revision": "1", "csrf_token": "guess"}
+    )
+    assert wrong.status_code == 403
+    # The API through the session cookie needs the header too.
+    api = http.post(f"/api/posts/{post_id}/approve")
+    assert (
+        api.status_code == 403 and api.json()["message"] == "missing or wrong X-CSRF-Token header"
+    )
+    assert client.api("GET", f"/posts/{post_id}").json()["status"] == "pending_review"
+
+
+def test_pages_show_what_each_role_may_do(client: Client, people: dict[Role, Person]) -> None:
+    post_id = pending_post(client)
+    shown = {}
+    for role in Role:
+        http = signed_in(client.base_url, f"{role.value}-1")
+        page = http.get(f"/review/posts/{post_id}").text
+        shown[role] = {
+            "save": ">Save</button>" in page,
+            "approve": ">Approve</button>" in page,
+            "readonly": re.search(r"<textarea[^>]*readonly", page) is not None,
+            "users": ">Users</a>" in page,
+        }
+        users = http.get("/review/users")
+        assert users.status_code == (200 if role == Role.ADMIN else 403)
+    assert shown[Role.VIEWER] == {"save": False, "approve": False, "readonly": True, "users": False}
+    assert shown[Role.EDITOR] == {"save": True, "approve": False, "readonly": False, "users": False}
+    assert shown[Role.APPROVER] == {
+        "save": True,
+        "approve": True,
+        "readonly": False,
+        "users": False,
+    }
+    assert shown[Role.ADMIN] == {"save": True, "approve": True, "readonly": False, "users": True}
+
+    viewer = signed_in(client.base_url, "viewer-1")
+    page = viewer.get(f"/review/posts/{post_id}")
+    refused = viewer.post(
+        f"/review/posts/{post_id}/approve", data={"csrf_token": csrf_of(page.text)}
+    )
+    assert refused.status_code == 403 and "needs the approver role" in refused.text
+
+
+def test_the_post_page_measures_and_highlights_and_approving_sends_it(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    post_id = pending_post(client)
+    http = signed_in(client.base_url, "approver-1")
+    page = http.get(f"/review/posts/{post_id}").text
+    assert re.search(
+        r'data-counter class="counter" aria-live="polite">\d+ / 10000 characters<', page
+    )
+    assert '<span class="tok-link">https://news.example/2026/roles-1</span>' in page
+    response = http.post(
+        f"/review/posts/{post_id}/approve",
+        data={
+            "csrf_token": csrf_of(page),
+            "revision": "1",
+            "text": "A" * 5 + " https://news.example/2026/roles-1",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/review/posts/{post_id}?notice=approved"
+    post = client.api("GET", f"/posts/{post_id}").json()
+    assert post["text"] == "AAAAA https://news.example/2026/roles-1"
+    assert post["approved_by"] == "approver-1"
+    audit = http.get("/review/audit").text
+    assert "approver-1" in audit and "<ins>AAAAA</ins>" in audit
+
+
+def test_the_queue_groups_by_article_and_filters(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    first, second = pending_post(client, "queue-1"), pending_post(client, "queue-2")
+    http = signed_in(client.base_url, "viewer-1")
+    page = http.get("/review/queue").text
+    assert page.count('<section class="group"') == 2
+    assert page.index("queue-2") < page.index("queue-1")  # newest first
+    one = http.get("/review/queue", params={"article": "queue-1"}).text
+    assert f'data-post="{first}"' in one and f'data-post="{second}"' not in one
+    rejected = http.get("/review/queue", params={"status": "rejected"}).text
+    assert "No posts match." in rejected
+    sent = http.get("/review/queue", params={"status": "sent", "channel": "wire"}).text
+    assert sent.count('<section class="group"') == 2 and f'data-post="{first}"' not in sent
+    by_channel = http.get("/review/queue", params={"status": "all", "channel": "wire"}).text
+    assert f'data-post="{first}"' not in by_channel and "wire" in by_channel
+
+
+def test_the_article_page_dashboard_and_logs_render(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    art = article("page-1", title="<script>alert(1)</script> Tides")
+    assert client.send(envelope(art)).status_code == 202
+    pending_post(client, "page-2")
+    http = signed_in(client.base_url, "viewer-1")
+    page = http.get("/review/articles/page-1")
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)" in page.text
+    assert http.get("/review/articles/missing").status_code == 404
+    dashboard = http.get("/review/").text
+    assert re.search(r'data-count="pending_review">\d+<', dashboard)
+    for path in ("/review/deliveries", "/review/audit", "/review/channels"):
+        assert http.get(path).status_code == 200, path
