@@ -202,6 +202,7 @@ def up(host: str, port: int) -> None:
         click.echo(
             f"\nSyndicate is up.\n"
             f"  Home:     {base}/\n"
+            f"  Review:   {base}/review/ (first: syndicate users create NAME --role admin)\n"
             f"  Webhook:  POST {base}/hooks/articles\n"
             f"  Feed:     {base}/feeds/rss.xml\n"
             f"  API docs: {base}/docs\n"

@@ -19,7 +19,10 @@ from tests.client import Client
 from tests.databases import fresh_database
 from tests.fakes.receiver import Receiver
 from tests.fakes.websub_hub import WebSubHub
+from tests.people import people
 from tests.servers import WebServer, WorkerProcess, free_port
+
+__all__ = ["people"]
 
 REDIS_URL = os.environ.get("SYNDICATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WEBHOOK_SECRETS = "test-secret-current,test-secret-previous"

@@ -38,7 +38,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
             "--disable-component-update",
             "--disable-sync",
             # Resolve no name but loopback's, so nothing can leave the machine.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
         ],
     )
     yield browser
@@ -83,6 +83,16 @@ def context(browser: Browser, outside: Outside) -> Iterator[BrowserContext]:
     context.on("request", outside.seen)
     yield context
     context.close()
+
+
+@pytest.fixture
+def app_context(browser: Browser, outside: Outside) -> Iterator[BrowserContext]:
+    """A browser for the review app: its own pages only, every request watched."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.on("request", outside.seen)
+    yield context
+    context.close()
+    assert outside.urls == [], f"the app's pages asked for something off loopback: {outside.urls}"
 
 
 def screenshot_path(name: str) -> Path:

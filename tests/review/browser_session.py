@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.review.conftest import PASSWORD
+from tests.people import PASSWORD
 
 
 def csrf_of(html: str) -> str:

@@ -14,7 +14,7 @@ from syndicate.runtime import Runtime
 from syndicate.signin import revoke_token
 from syndicate.users import set_disabled
 from tests.client import Client, article, envelope
-from tests.review.conftest import Person
+from tests.people import Person
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -46,8 +46,9 @@ ACTIONS: list[tuple[str, str, dict[str, Any] | None, Role]] = [
 ]
 
 
-def pending_post(client: Client, article_id: str = "roles-1") -> int:
-    assert client.send(envelope(article(article_id))).status_code == 202
+def pending_post(client: Client, article_id: str = "roles-1", **fields: Any) -> int:
+    """Publish an article; return the id of its post on the reviewed channel once composed."""
+    assert client.send(envelope(article(article_id, **fields))).status_code == 202
     post = wait_until(
         lambda: next(
             (p for p in client.posts(article_id=article_id) if p["channel"] == "newsroom-hook"),

@@ -13,8 +13,8 @@ from sqlalchemy import update
 from syndicate.models import Role, UserSession, utcnow
 from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
+from tests.people import Person
 from tests.review.browser_session import csrf_of, signed_in
-from tests.review.conftest import Person
 from tests.review.test_api_roles import pending_post
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -205,3 +205,48 @@ def test_the_article_page_dashboard_and_logs_render(
     assert re.search(r'data-count="pending_review">\d+<', dashboard)
     for path in ("/review/deliveries", "/review/audit", "/review/channels"):
         assert http.get(path).status_code == 200, path
+
+
+def test_scheduling_reads_the_time_in_the_reviewers_time_zone(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    post_id = pending_post(client)
+    http = signed_in(client.base_url, "approver-1")  # Europe/Paris
+    page = http.get(f"/review/posts/{post_id}").text
+    response = http.post(
+        f"/review/posts/{post_id}/schedule",
+        data={"csrf_token": csrf_of(page), "revision": "1", "at": "2030-07-01T09:30"},
+    )
+    assert response.status_code == 303
+    post = client.api("GET", f"/posts/{post_id}").json()
+    assert post["status"] == "approved"
+    assert post["scheduled_at"] == "2030-07-01T07:30:00Z"  # 09:30 in Paris in summer
+    shown = http.get(f"/review/posts/{post_id}").text
+    assert "Scheduled for <strong>2030-07-01 09:30 CEST</strong>" in shown
+    assert 'value="2030-07-01T09:30"' in shown
+
+
+def test_bulk_approve_and_reject_from_the_pages(client: Client, people: dict[Role, Person]) -> None:
+    first, second = pending_post(client, "bulk-a"), pending_post(client, "bulk-b")
+    third = pending_post(client, "bulk-c")
+    client.api("POST", "/channels/newsroom-hook/pause", json={"reason": "hold"})
+    http = signed_in(client.base_url, "approver-1")
+    queue = http.get("/review/queue").text
+    response = http.post(
+        "/review/queue/approve",
+        data={"csrf_token": csrf_of(queue), "ids": [str(first), str(second)]},
+    )
+    assert response.status_code == 303
+    statuses = {p["id"]: p["status"] for p in client.posts()}
+    assert statuses[first] == statuses[second] == "approved"
+    assert statuses[third] == "pending_review"
+    page = http.get(f"/review/posts/{third}").text
+    rejected = http.post(
+        f"/review/posts/{third}/reject", data={"csrf_token": csrf_of(page), "reason": "duplicate"}
+    )
+    assert rejected.status_code == 303
+    post = client.api("GET", f"/posts/{third}").json()
+    assert post["status"] == "rejected" and post["problem"] == "duplicate"
+    again = http.post(f"/review/posts/{third}/approve", data={"csrf_token": csrf_of(page)})
+    assert again.status_code == 409 and "a post that is rejected cannot be approved" in again.text
+    client.api("POST", "/channels/newsroom-hook/resume")

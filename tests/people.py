@@ -1,4 +1,4 @@
-"""People with each role, and API tokens for them."""
+"""People with each role, and API tokens for them (the `people` fixture)."""
 
 from __future__ import annotations
 
