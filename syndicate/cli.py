@@ -246,9 +246,11 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
 
 
 def _register() -> None:
+    from syndicate.cli_import import import_feed
     from syndicate.cli_users import users
 
     main.add_command(users)
+    main.add_command(import_feed)
 
 
 _register()

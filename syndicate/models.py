@@ -103,6 +103,9 @@ class Article(Base):
     feeds_version: Mapped[int] = mapped_column(Integer, default=0)
     card_version: Mapped[int] = mapped_column(Integer, default=0)
     posts_version: Mapped[int] = mapped_column(Integer, default=0)
+    # False for history brought in by `syndicate import` without --share: it is in the
+    # feeds and has a card, but no social posts are ever composed for it.
+    shareable: Mapped[bool] = mapped_column(Boolean, default=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

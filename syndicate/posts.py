@@ -45,6 +45,9 @@ def compose_posts(
     ).one_or_none()
     if article is None:
         return PostWork()
+    if not article.shareable:
+        article.posts_version = article.version
+        return PostWork()
     edits, retractions = [], []
     existing = {p.channel: p for p in article.posts}
     for channel in config.active_channels:

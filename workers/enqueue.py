@@ -17,7 +17,7 @@ class Enqueuer:
     def __init__(self, celery: Celery) -> None:
         self.celery = celery
 
-    def _send(self, task: str, *args: object) -> bool:
+    def send(self, task: str, *args: object) -> bool:
         try:
             self.celery.send_task(task, args=list(args))
         except Exception:  # The broker is down: the sweeper finds the work in the database.
@@ -27,7 +27,7 @@ class Enqueuer:
 
     def article_changed(self, article_id: str) -> None:
         for task in ARTICLE_TASKS:
-            self._send(task, article_id)
+            self.send(task, article_id)
 
     def post_approved(self, post_id: int) -> None:
-        self._send("syndicate.deliver_post", post_id)
+        self.send("syndicate.deliver_post", post_id)

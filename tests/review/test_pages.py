@@ -16,6 +16,7 @@ from tests.client import Client, article, envelope
 from tests.people import Person
 from tests.review.browser_session import csrf_of, signed_in
 from tests.review.test_api_roles import pending_post
+from tests.servers import wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -250,3 +251,81 @@ def test_bulk_approve_and_reject_from_the_pages(client: Client, people: dict[Rol
     again = http.post(f"/review/posts/{third}/approve", data={"csrf_token": csrf_of(page)})
     assert again.status_code == 409 and "a post that is rejected cannot be approved" in again.text
     client.api("POST", "/channels/newsroom-hook/resume")
+
+
+def test_a_withdrawn_approval_shows_what_changed(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    client.api("POST", "/channels/newsroom-hook/pause", json={"reason": "hold"})
+    post_id = pending_post(client, "diff-1", title="Council approves the crossing")
+    http = signed_in(client.base_url, "approver-1")
+    page = http.get(f"/review/posts/{post_id}").text
+    http.post(
+        f"/review/posts/{post_id}/approve", data={"csrf_token": csrf_of(page), "revision": "1"}
+    )
+    changed = article("diff-1", title="Council delays the crossing")
+    assert client.send(envelope(changed, event="article.updated")).status_code == 202
+    wait_until(lambda: client.api("GET", f"/posts/{post_id}").json()["approval_withdrawn"])
+    shown = http.get(f"/review/posts/{post_id}").text
+    assert "The article changed after approver-1 approved this post" in shown
+    assert (
+        '<dt>title</dt><dd><span class="diff">Council <del>approves</del><ins>delays</ins>' in shown
+    )
+    assert "<dt>post text</dt>" in shown
+    client.api("POST", "/channels/newsroom-hook/resume")
+
+
+def test_the_article_page_shows_readers_share_counts(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    assert client.send(envelope(article("counted-1"))).status_code == 202
+    for button in ("x", "x", "telegram"):
+        assert client.http.get(f"/share/counted-1/go/{button}").status_code == 303
+    http = signed_in(client.base_url, "viewer-1")
+    page = http.get("/review/articles/counted-1").text
+    assert "<li>telegram: <strong>1</strong></li><li>x: <strong>2</strong></li>" in page
+
+
+def test_admins_add_users_change_roles_and_pause_channels(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    admin = signed_in(client.base_url, "admin-1")
+    page = admin.get("/review/users").text
+    added = admin.post(
+        "/review/users",
+        data={
+            "csrf_token": csrf_of(page),
+            "username": "newbie",
+            "password": "a long password",
+            "role": "viewer",
+            "timezone": "America/New_York",
+        },
+    )
+    assert added.status_code == 303
+    bad = admin.post(
+        "/review/users",
+        data={
+            "csrf_token": csrf_of(page),
+            "username": "other",
+            "password": "a long password",
+            "role": "viewer",
+            "timezone": "Mars/Olympus",
+        },
+    )
+    assert bad.status_code == 422 and "unknown time zone" in bad.text
+    assert (
+        signed_in(client.base_url, "newbie", "a long password").get("/review/").status_code == 200
+    )
+    admin.post("/review/users/newbie", data={"csrf_token": csrf_of(page), "role": "approver"})
+    listed = client.api("GET", "/audit").json()
+    assert ("admin-1", "change_user") in [(e["actor"], e["action"]) for e in listed]
+
+    channels = admin.get("/review/channels").text
+    paused = admin.post(
+        "/review/channels/wire/pause", data={"csrf_token": csrf_of(channels), "reason": "a test"}
+    )
+    assert paused.status_code == 303
+    state = {c["name"]: c for c in client.api("GET", "/channels").json()}["wire"]
+    assert state["paused"] and state["reason"] == "the channel is paused: a test"
+    admin.post("/review/channels/wire/resume", data={"csrf_token": csrf_of(channels)})
+    assert not {c["name"]: c for c in client.api("GET", "/channels").json()}["wire"]["paused"]
