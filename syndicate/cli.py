@@ -69,11 +69,22 @@ def serve(host: str, port: int, workers: int) -> None:
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
-    """Run a Celery worker; extra arguments go to `celery worker`."""
-    _runtime_or_exit()
-    from workers.app import celery_app
+    """Run a Celery worker; extra arguments go to `celery worker`.
 
-    celery_app.worker_main(["worker", "--loglevel=INFO", *celery_args])
+    It consumes every queue unless given `-Q`: `-Q celery` for feeds, cards and composition,
+    `-Q delivery` for talking to the platforms."""
+    _runtime_or_exit()
+    from workers.app import DELIVERY_QUEUE, WORK_QUEUE, celery_app
+
+    queues = (
+        []
+        if {"-Q", "--queues"} & {a.split("=")[0] for a in celery_args}
+        else [
+            "-Q",
+            f"{WORK_QUEUE},{DELIVERY_QUEUE}",
+        ]
+    )
+    celery_app.worker_main(["worker", "--loglevel=INFO", *queues, *celery_args])
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -247,10 +258,11 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
 
 def _register() -> None:
     from syndicate.cli_import import import_feed
+    from syndicate.cli_ops import channels, doctor, preview, replay
     from syndicate.cli_users import users
 
-    main.add_command(users)
-    main.add_command(import_feed)
+    for command in (users, import_feed, doctor, preview, replay, channels):
+        main.add_command(command)
 
 
 _register()

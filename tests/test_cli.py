@@ -108,3 +108,65 @@ def test_users_create_list_token_disable_and_revoke(
     assert run("disable", "sam").returncode == 0
     assert run("list").stdout.splitlines() == ["sam\tapprover\tdisabled\tsam"]
     assert run("role", "nobody", "viewer").returncode == 1
+
+
+def test_doctor_gives_each_part_a_verdict(
+    stack_env: dict[str, str], worker: object, beat: object, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from tests.servers import free_port, wait_until
+
+    healthy = wait_until(lambda: (r := syndicate("doctor", env=stack_env)).returncode == 0 and r)
+    lines = healthy.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "ok    configuration",
+        "ok    credentials",
+        "ok    database",
+        "ok    broker",
+        "ok    worker",
+    ]
+    assert "schema up to date" in lines[2]
+
+    broken = Path(str(tmp_path)) / "broken.toml"
+    broken.write_text('[site]\ntitle = ""\n', encoding="utf-8")
+    env = {
+        **stack_env,
+        "SYNDICATE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "SYNDICATE_CONFIG": str(broken),
+    }
+    sick = syndicate("doctor", env=env)
+    assert sick.returncode == 1
+    assert sick.stdout.splitlines()[0].startswith(f"FAIL  configuration: {broken}: invalid")
+    assert "FAIL  broker: unreachable" in sick.stdout
+    assert "FAIL  worker: unknown: the broker is unreachable" in sick.stdout
+
+
+def test_preview_replay_and_channels_list(
+    stack_env: dict[str, str], runtime: Runtime, clean: None
+) -> None:
+    event = parse_generic(envelope(article("cli-1"), delivery_id="cli-delivery-1"))
+    receive(runtime.factory, event, utcnow())
+
+    shown = syndicate("preview", "cli-1", "x-preview", env=stack_env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Council approves the new river crossing\n")
+    assert "weighted characters" in shown.stderr
+    assert syndicate("preview", "cli-1", "nope", env=stack_env).returncode == 1
+    assert "no article 'gone'" in syndicate("preview", "gone", "x-preview", env=stack_env).stderr
+
+    replayed = syndicate("replay", "cli-delivery-1", env=stack_env)
+    assert replayed.stdout.strip() == (
+        "delivery cli-delivery-1: queued feeds, card and posts for article cli-1"
+    )
+    assert syndicate("replay", "unknown", env=stack_env).returncode == 1
+
+    syndicate("pause", "wire", "--reason", "a test", env=stack_env)
+    listed = syndicate("channels", "list", env=stack_env).stdout.splitlines()
+    assert listed == [
+        "newsroom-hook\twebhook\treviewed\tsending",
+        "x-preview\tx\treviewed\tdisabled",
+        "bluesky-preview\tbluesky\treviewed\tdisabled",
+        "wire\twebhook\tautomatic\tthe channel is paused: a test",
+    ]
+    syndicate("resume", "wire", env=stack_env)

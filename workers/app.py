@@ -7,6 +7,11 @@ from celery import Celery
 from syndicate.settings import Settings, get_settings
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+# Talking to platforms has its own queue, so a slow or failing platform cannot hold up feeds,
+# cards and composition; run workers on each (`syndicate worker -Q delivery`) to keep them apart.
+WORK_QUEUE = "celery"
+DELIVERY_QUEUE = "delivery"
+DELIVERY_TASKS = ("syndicate.deliver_post", "syndicate.edit_post", "syndicate.retract_post")
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -27,6 +32,8 @@ def make_celery(settings: Settings) -> Celery:
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,
+        task_default_queue=WORK_QUEUE,
+        task_routes={name: {"queue": DELIVERY_QUEUE} for name in DELIVERY_TASKS},
         beat_schedule={
             "sweep": {
                 "task": "syndicate.sweep",

@@ -25,9 +25,8 @@ class Enqueuer:
             return False
         return True
 
-    def article_changed(self, article_id: str) -> None:
-        for task in ARTICLE_TASKS:
-            self.send(task, article_id)
+    def article_changed(self, article_id: str) -> bool:
+        return all([self.send(task, article_id) for task in ARTICLE_TASKS])
 
     def post_approved(self, post_id: int) -> None:
         self.send("syndicate.deliver_post", post_id)

@@ -1,0 +1,100 @@
+"""Operators' commands: doctor, preview, replay, and the channel list."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command()
+def doctor() -> None:
+    """Check the configuration, database, Redis and worker heartbeat, each with a verdict."""
+    from syndicate.doctor import diagnose
+    from syndicate.settings import Settings
+
+    checks = diagnose(Settings())
+    for check in checks:
+        verdict = "ok  " if check.ok else "FAIL"
+        click.echo(f"{verdict}  {check.name}: {check.detail}")
+    if not all(check.ok for check in checks):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("article_id")
+@click.argument("channel")
+def preview(article_id: str, channel: str) -> None:
+    """Show the post CHANNEL would compose for a stored article, measured as it counts."""
+    from syndicate.cli import _runtime
+    from syndicate.compose import CompositionError
+    from syndicate.models import Article
+    from syndicate.preview import preview as compose_preview
+
+    rt = _runtime()
+    configured = rt.config.channel(channel)
+    if configured is None:
+        raise click.ClickException(f"no channel {channel!r} in {rt.settings.config}")
+    with rt.factory() as session:
+        article = session.get(Article, article_id)
+        if article is None:
+            raise click.ClickException(f"no article {article_id!r}")
+        try:
+            shown = compose_preview(article, configured, rt.templates)
+        except CompositionError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(shown.text)
+    click.echo(f"\n{shown.length} / {shown.limit} {shown.unit}", err=True)
+    for problem in shown.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if not shown.valid:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("delivery_id")
+def replay(delivery_id: str) -> None:
+    """Run the pipeline again for the article a webhook delivery carried: feeds, card, posts.
+
+    Every step is idempotent, so this repairs what went wrong without duplicating anything."""
+    from syndicate.cli import _runtime
+    from syndicate.models import InboundDelivery
+    from workers.app import make_celery
+    from workers.enqueue import Enqueuer
+
+    rt = _runtime()
+    with rt.factory() as session:
+        found = session.get(InboundDelivery, delivery_id)
+        if found is None:
+            raise click.ClickException(f"no webhook delivery {delivery_id!r}")
+        article_id = found.article_id
+    queued = Enqueuer(make_celery(rt.settings)).article_changed(article_id)
+    if not queued:
+        raise click.ClickException("the broker is unreachable; nothing was queued")
+    click.echo(f"delivery {delivery_id}: queued feeds, card and posts for article {article_id}")
+
+
+@click.group()
+def channels() -> None:
+    """The configured channels and their state."""
+
+
+@channels.command("list")
+def list_channels() -> None:
+    """Each channel: platform, approval, and whether it is sending, paused or needs credentials."""
+    from syndicate import channels as channel_states
+    from syndicate.cli import _runtime
+
+    rt = _runtime()
+    with rt.factory() as session:
+        states = channel_states.states(session)
+        for channel in rt.config.channels:
+            state = states.get(channel.name)
+            if not channel.enabled:
+                status = "disabled"
+            elif state and state.needs_credentials:
+                status = "needs new credentials"
+            else:
+                status = channel_states.paused_because(session, channel.name) or "sending"
+            approval = "automatic" if channel.auto_approve else "reviewed"
+            click.echo(f"{channel.name}\t{channel.platform}\t{approval}\t{status}")
