@@ -98,3 +98,16 @@ def list_channels() -> None:
                 status = channel_states.paused_because(session, channel.name) or "sending"
             approval = "automatic" if channel.auto_approve else "reviewed"
             click.echo(f"{channel.name}\t{channel.platform}\t{approval}\t{status}")
+
+
+@channels.command("check")
+def check_channels() -> None:
+    """Make one harmless API call per channel; say which need attention (exit 1 if any)."""
+    from syndicate.checks import check_channels as run_checks
+    from syndicate.cli import _runtime
+
+    results = run_checks(_runtime().config)
+    for result in results:
+        click.echo(f"{result.channel}\t{result.verdict}\t{result.detail}")
+    if any(result.verdict == "attention" for result in results):
+        sys.exit(1)

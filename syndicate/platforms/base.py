@@ -68,6 +68,10 @@ class DeliveryError(Exception):
         self.credentials = credentials
 
 
+class NotCheckable(Exception):
+    """The platform offers no harmless call to check a channel's credentials."""
+
+
 def retry_after_seconds(value: str | None) -> float | None:
     """Parse an HTTP Retry-After value: delta seconds or an HTTP date."""
     if not value:
@@ -140,6 +144,11 @@ class Platform:
 
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         raise NotImplementedError
+
+    def check(self) -> str:
+        """Make one harmless call that proves the credentials work; say whose they are.
+        Platforms without such a call raise `NotCheckable`."""
+        raise NotCheckable(f"{self.name} has no way to check credentials without posting")
 
     def edit(self, receipt: Receipt, draft: Draft) -> None:
         raise DeliveryError(f"{self.name} posts cannot be edited", permanent=True)

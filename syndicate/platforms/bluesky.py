@@ -203,6 +203,10 @@ class Bluesky(Platform):
             record["langs"] = draft.extras["langs"]
         return record
 
+    def check(self) -> str:
+        _access, did = BlueskySender(self).session()
+        return f"{self.channel.target} ({did})"
+
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         sender = BlueskySender(self)
         access, did = sender.session()

@@ -45,6 +45,11 @@ class Discord(Platform):
         embeds = [draft.extras["embed"]] if draft.extras.get("embed") else []
         return {"content": draft.text, "embeds": embeds, "allowed_mentions": {"parse": []}}
 
+    def check(self) -> str:
+        # https://discord.com/developers/docs/resources/webhook#get-webhook-with-token
+        hook = self.request("GET", self.token()).json()
+        return f"webhook {hook.get('name', '')!s} in channel {hook.get('channel_id', '?')}"
+
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         # The webhook URL holds its token, so it comes from the environment like any secret.
         # ?wait=true makes Discord answer with the message, or an error if it was not saved.

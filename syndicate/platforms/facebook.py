@@ -35,6 +35,14 @@ class Facebook(Platform):
         post_id = str(response.json()["id"])
         return Receipt(response.status_code, post_id, f"https://www.facebook.com/{post_id}")
 
+    def check(self) -> str:
+        response = self.request(
+            "GET",
+            self._url(f"/{self.channel.target}"),
+            params={"fields": "id,name", "access_token": self.token()},
+        )
+        return str(response.json().get("name") or response.json()["id"])
+
     def delete(self, receipt: Receipt) -> None:
         self.request(
             "DELETE", self._url(f"/{receipt.remote_id}"), params={"access_token": self.token()}

@@ -87,6 +87,13 @@ class LinkedIn(Platform):
             f"https://www.linkedin.com/feed/update/{urn}/" if urn else None,
         )
 
+    def check(self) -> str:
+        # https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
+        response = self.request(
+            "GET", self._url("/v2/userinfo"), headers={"Authorization": f"Bearer {self.token()}"}
+        )
+        return str(response.json().get("name") or response.json().get("sub"))
+
     def delete(self, receipt: Receipt) -> None:
         urn = quote(str(receipt.remote_id), safe="")
         self.request("DELETE", self._url(f"/rest/posts/{urn}"), headers=self._headers())

@@ -96,6 +96,14 @@ class Mastodon(Platform):
         status = response.json()
         return Receipt(response.status_code, str(status["id"]), status.get("url"))
 
+    def check(self) -> str:
+        response = self.request(
+            "GET",
+            f"{self.channel.url.rstrip('/')}/api/v1/accounts/verify_credentials",
+            headers={"Authorization": f"Bearer {self.token()}"},
+        )
+        return f"@{response.json()['acct']}"
+
     can_edit = True
 
     def edit(self, receipt: Receipt, draft: Draft) -> None:

@@ -61,6 +61,14 @@ class Telegram(Platform):
         # The bot token is part of the URL: https://core.telegram.org/bots/api#making-requests
         return f"{(self.channel.url or API).rstrip('/')}/bot{self.token()}/{name}"
 
+    def check(self) -> str:
+        # https://core.telegram.org/bots/api#getme and #getchat: the bot, and that it can see
+        # the chat it posts to.
+        bot = self.request("POST", self._method("getMe"), json={}).json()["result"]
+        chat = self.request("POST", self._method("getChat"), json={"chat_id": self.channel.target})
+        title = chat.json()["result"].get("title") or self.channel.target
+        return f"@{bot.get('username')} in {title}"
+
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         body = self.payload(draft, idempotency_key)
         method = "sendPhoto" if "photo" in body else "sendMessage"

@@ -34,6 +34,14 @@ class Threads(Platform):
     def _url(self, path: str) -> str:
         return f"{(self.channel.url or API).rstrip('/')}{path}"
 
+    def check(self) -> str:
+        response = self.request(
+            "GET",
+            self._url(f"/{self.channel.target}"),
+            params={"fields": "id,username", "access_token": self.token()},
+        )
+        return f"@{response.json().get('username') or response.json()['id']}"
+
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         # https://developers.facebook.com/docs/threads/posts: create a container, publish it.
         token, user = self.token(), self.channel.target

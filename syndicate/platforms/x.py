@@ -47,6 +47,12 @@ class X(Platform):
         post_id = str(response.json()["data"]["id"])
         return Receipt(response.status_code, post_id, f"https://x.com/i/web/status/{post_id}")
 
+    def check(self) -> str:
+        response = self.request(
+            "GET", self._url("/2/users/me"), headers={"Authorization": f"Bearer {self.token()}"}
+        )
+        return f"@{response.json()['data']['username']}"
+
     def delete(self, receipt: Receipt) -> None:
         self.request(
             "DELETE",

@@ -90,6 +90,9 @@ class Receiver:
                 # A WebSub subscriber confirms its intent by echoing the hub's challenge.
                 query = parse_qs(urlsplit(self.path).query)
                 challenge = query.get("hub.challenge", [""])[0].encode()
+                if not challenge and receiver.respond is not None:
+                    self.do_POST()  # an API read: answered like any other request
+                    return
                 with receiver.lock:
                     receiver.verifications.append(query)
                 self.send_response(200 if challenge else 404)
