@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 
 def _runtime_or_exit() -> object:
+    from syndicate import logs
     from syndicate.runtime import get_runtime
 
+    settings = get_settings()
+    logs.configure(settings.log_format, settings.log_level)
     try:
         return get_runtime()
     except ConfigError as exc:
@@ -63,6 +66,7 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         access_log=False,
+        log_config=None,  # keep the JSON logging set up above
     )
 
 
@@ -193,6 +197,7 @@ def up(host: str, port: int) -> None:
     env = dict(os.environ)
     if not env.get("SYNDICATE_BASE_URL"):
         env["SYNDICATE_BASE_URL"] = f"http://{host}:{port}"
+    env.setdefault("SYNDICATE_LOG_FORMAT", "text")  # a person is reading this terminal
     settings = Settings(**{})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secrets_file = _ensure_secrets(settings, env)

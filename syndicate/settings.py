@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     # Article images are fetched from public addresses only, unless this allows private ones.
     image_fetch_allow_private: bool = False
     image_fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # "json" (one object per line, for log collectors) or "text" (for a terminal).
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
     # How long a review-app sign-in lasts before the person signs in again.
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
 

@@ -6,6 +6,8 @@ import logging
 
 from celery import Celery
 
+from syndicate import logs
+
 log = logging.getLogger(__name__)
 
 ARTICLE_TASKS = ("syndicate.rebuild_feeds", "syndicate.build_card", "syndicate.compose_posts")
@@ -19,7 +21,10 @@ class Enqueuer:
 
     def send(self, task: str, *args: object) -> bool:
         try:
-            self.celery.send_task(task, args=list(args))
+            # The request id travels in the message headers, so the task logs under it too.
+            self.celery.send_task(
+                task, args=list(args), headers={"request_id": logs.request_id.get()}
+            )
         except Exception:  # The broker is down: the sweeper finds the work in the database.
             log.warning("could not enqueue %s%r; the sweeper will pick it up", task, args)
             return False

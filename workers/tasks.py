@@ -15,6 +15,7 @@ from syndicate.feeds.build import rebuild_for_article
 from syndicate.http import make_session
 from syndicate.models import utcnow
 from syndicate.runtime import get_runtime
+from workers import context  # noqa: F401  (connects the logging signals)
 from workers.app import DEFAULT_BROKER, celery_app
 from workers.enqueue import Enqueuer
 

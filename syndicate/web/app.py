@@ -15,6 +15,7 @@ from syndicate.web import api, cards, feeds, share, webhooks
 from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserver import FeedServer
+from syndicate.web.requestid import RequestId
 from syndicate.web.ui import admin, pages, posts, session, signin
 from workers.app import DEFAULT_BROKER, make_celery
 from workers.enqueue import Enqueuer
@@ -26,6 +27,8 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app.state.enqueuer = enqueuer or Enqueuer(make_celery(runtime.settings))
     settings = runtime.settings
     app.state.feed_cache = FeedCache(runtime.factory, settings.feed_cache_seconds)
+    # Inside the feed fast path, which logs nothing and must stay lean.
+    app.add_middleware(RequestId)
     app.add_middleware(
         FeedServer,
         cache=app.state.feed_cache,
@@ -83,6 +86,9 @@ def _esc(text: str) -> str:
 
 def app_from_environment() -> FastAPI:
     """The ASGI entry point for uvicorn: `syndicate.web.app:app_from_environment --factory`."""
+    from syndicate import logs
     from syndicate.runtime import get_runtime
+    from syndicate.settings import get_settings
 
+    logs.configure(get_settings().log_format, get_settings().log_level)
     return create_app(get_runtime())

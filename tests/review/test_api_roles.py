@@ -14,6 +14,7 @@ from syndicate.runtime import Runtime
 from syndicate.signin import revoke_token
 from syndicate.users import set_disabled
 from tests.client import Client, article, envelope
+from tests.fakes.receiver import Fault, Receiver
 from tests.people import Person
 from tests.servers import wait_until
 
@@ -218,3 +219,26 @@ def test_an_approval_is_withdrawn_when_the_article_changes(
     ).json()
     assert again["status"] == "approved" and again["approval_withdrawn"] is False
     client.api("POST", "/channels/newsroom-hook/resume")
+
+
+def test_a_failed_post_can_be_retried_by_hand_and_goes_out_once(
+    client: Client, people: dict[Role, Person], receiver: Receiver
+) -> None:
+    post_id = pending_post(client, "retry-1")
+    approver = as_person(client, people[Role.APPROVER])
+    receiver.fail_next(Fault(status=400, body=b'{"error": "bad request"}'))
+    assert approver("POST", f"/posts/{post_id}/approve").status_code == 200
+    failed = wait_until(
+        lambda: (p := client.api("GET", f"/posts/{post_id}").json())["status"] == "failed" and p
+    )
+    assert failed["problem"].startswith("HTTP 400")
+    retried = approver("POST", f"/posts/{post_id}/retry")
+    assert retried.status_code == 200 and retried.json()["status"] in (
+        "approved",
+        "sending",
+        "sent",
+    )
+    wait_until(lambda: client.api("GET", f"/posts/{post_id}").json()["status"] == "sent")
+    ours = [r for r in receiver.received("/newsroom") if r.json()["article"]["id"] == "retry-1"]
+    assert len(ours) == 2  # the refused attempt and the retry, nothing more
+    assert approver("POST", f"/posts/{post_id}/retry").status_code == 409

@@ -1,0 +1,89 @@
+"""Structured logs: JSON lines that carry the request id from the webhook through its tasks."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from syndicate import logs, signatures
+from tests.client import Client, article, envelope
+from tests.servers import WorkerProcess, wait_until
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_a_record_is_one_json_line_with_the_request_context(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    logs.configure("json")
+    token = logs.request_id.set("req-1")
+    try:
+        logging.getLogger("syndicate.test").warning("article %s stored", "a-1")
+    finally:
+        logs.request_id.reset(token)
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    entry = json.loads(line)
+    assert entry["message"] == "article a-1 stored"
+    assert entry["level"] == "warning" and entry["logger"] == "syndicate.test"
+    assert entry["request_id"] == "req-1"
+    assert entry["time"].endswith("+00:00")
+
+
+def test_only_sane_request_ids_are_taken_from_callers() -> None:
+    assert logs.new_request_id("abc-123_x.y:z") == "abc-123_x.y:z"
+    assert len(logs.new_request_id("bad id\nwith newline")) == 32
+    assert len(logs.new_request_id("x" * 200)) == 32
+
+
+def test_the_request_id_follows_an_article_into_every_task(
+    client: Client, worker: WorkerProcess
+) -> None:
+    body = json.dumps(envelope(article("logged-1"))).encode()
+    headers = {
+        "Content-Type": "application/json",
+        signatures.HEADER: signatures.sign(body, client.secret),
+        "X-Request-ID": "trace-logged-1",
+    }
+    response = client.http.post("/hooks/articles", content=body, headers=headers)
+    assert response.status_code == 202, response.text
+    request_id = response.headers["x-request-id"]
+    assert request_id == "trace-logged-1"
+    anonymous = client.http.get("/healthz")
+    assert len(anonymous.headers["x-request-id"]) == 32
+
+    def task_lines() -> list[dict[str, object]]:
+        lines = worker.log_path.read_text().splitlines()
+        entries = [json.loads(line) for line in lines if line.startswith("{")]
+        return [e for e in entries if e.get("request_id") == request_id]
+
+    found = wait_until(
+        lambda: (
+            (lines := task_lines())
+            and {"feeds for article logged-1", "card", "posts"} <= {categorise(e) for e in lines}
+            and lines
+        )
+    )
+    assert all(e.get("article_id") in ("logged-1", None) for e in found)
+    assert any(e.get("article_id") == "logged-1" for e in found)
+
+
+def categorise(entry: dict[str, object]) -> str:
+    message = str(entry["message"])
+    if message.startswith("feeds for article logged-1"):
+        return "feeds for article logged-1"
+    if "syndicate.build_card" in message:
+        return "card"
+    if "syndicate.compose_posts" in message:
+        return "posts"
+    return "other"
