@@ -1,17 +1,32 @@
-"""Each task logs under the request id of the webhook that caused it, and its article's id."""
+"""Each task logs under the request id of the webhook that caused it and its article's id,
+and reports how long it took."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import redis
 from celery.signals import task_postrun, task_prerun
 
-from syndicate import logs
+from syndicate import logs, metrics
+from syndicate.settings import get_settings
+from workers.app import DEFAULT_BROKER
 from workers.enqueue import ARTICLE_TASKS
+
+_started: dict[str, float] = {}
+_client: list[redis.Redis] = []
+
+
+def _redis() -> redis.Redis:
+    if not _client:
+        _client.append(redis.Redis.from_url(get_settings().redis_url or DEFAULT_BROKER))
+    return _client[0]
 
 
 @task_prerun.connect
-def _enter(task: Any = None, args: Any = None, **_: Any) -> None:
+def _enter(task_id: str = "", task: Any = None, args: Any = None, **_: Any) -> None:
+    _started[task_id] = time.monotonic()
     request = getattr(task, "request", None)
     offered = request.get("request_id") if request is not None else None
     logs.request_id.set(offered if isinstance(offered, str) else None)
@@ -20,6 +35,9 @@ def _enter(task: Any = None, args: Any = None, **_: Any) -> None:
 
 
 @task_postrun.connect
-def _leave(**_: Any) -> None:
+def _leave(task_id: str = "", task: Any = None, **_: Any) -> None:
+    started = _started.pop(task_id, None)
+    if started is not None and task is not None:
+        metrics.observe_task(_redis(), task.name, time.monotonic() - started)
     logs.request_id.set(None)
     logs.article_id.set(None)

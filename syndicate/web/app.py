@@ -6,18 +6,20 @@ from pathlib import Path
 
 import redis
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
-from syndicate import __version__, health
+from syndicate import __version__, health, metrics
+from syndicate.metrics import BufferedCounter
 from syndicate.runtime import Runtime
 from syndicate.web import api, cards, feeds, share, webhooks
+from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserver import FeedServer
 from syndicate.web.requestid import RequestId
 from syndicate.web.ui import admin, pages, posts, session, signin
-from workers.app import DEFAULT_BROKER, make_celery
+from workers.app import DEFAULT_BROKER, DELIVERY_QUEUE, WORK_QUEUE, make_celery
 from workers.enqueue import Enqueuer
 
 
@@ -27,6 +29,8 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app.state.enqueuer = enqueuer or Enqueuer(make_celery(runtime.settings))
     settings = runtime.settings
     app.state.feed_cache = FeedCache(runtime.factory, settings.feed_cache_seconds)
+    broker = redis.Redis.from_url(settings.redis_url or DEFAULT_BROKER, socket_timeout=2)
+    app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, metrics.WEBHOOKS))
     # Inside the feed fast path, which logs nothing and must stay lean.
     app.add_middleware(RequestId)
     app.add_middleware(
@@ -35,6 +39,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         base_url=settings.base_url,
         hubs=runtime.config.site.websub_hubs,
         max_age=settings.feed_max_age,
+        counter=BufferedCounter(broker, metrics.FEEDS),
     )
     install_handlers(app)
     for module in (webhooks, feeds, cards, share, api, signin, pages, posts, admin):
@@ -48,7 +53,12 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         """The process is up."""
         return {"status": "ok"}
 
-    broker = redis.Redis.from_url(settings.redis_url or DEFAULT_BROKER, socket_timeout=2)
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> PlainTextResponse:
+        """Prometheus metrics for the whole installation (text exposition format 0.0.4)."""
+        with runtime.factory() as session:
+            body = metrics.render(session, broker, (WORK_QUEUE, DELIVERY_QUEUE))
+        return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:

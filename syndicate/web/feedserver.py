@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from syndicate.metrics import BufferedCounter
 from syndicate.web.feedcache import CachedFeed, FeedCache
 
 Scope = MutableMapping[str, Any]
@@ -65,9 +66,16 @@ def is_fresh(scope: Scope, feed: CachedFeed, etag: str) -> bool:
 
 class FeedServer:
     def __init__(
-        self, app: ASGIApp, cache: FeedCache, base_url: str, hubs: list[str], max_age: int
+        self,
+        app: ASGIApp,
+        cache: FeedCache,
+        base_url: str,
+        hubs: list[str],
+        max_age: int,
+        counter: BufferedCounter | None = None,
     ) -> None:
         self.app = app
+        self.counter = counter
         self.cache = cache
         self.base_url = base_url
         self.hub_links = [f'<{hub}>; rel="hub"' for hub in hubs]
@@ -104,7 +112,10 @@ class FeedServer:
             (b"vary", b"Accept-Encoding"),
             (b"link", link.encode()),
         ]
-        if is_fresh(scope, feed, etag):
+        fresh = is_fresh(scope, feed, etag)
+        if self.counter is not None:
+            self.counter.add("304" if fresh else "200")
+        if fresh:
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return

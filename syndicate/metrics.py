@@ -1,0 +1,179 @@
+"""Prometheus metrics for the whole installation, however many processes it runs.
+
+Counters live in Redis, so every web process and worker adds to the same numbers; the rest
+(posts by status, deliveries by platform and outcome, queue depth) is read at scrape time
+from the database and the broker, which already hold the truth."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+
+import redis
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from syndicate.models import Delivery, Post
+
+PREFIX = "syndicate:metrics:"
+WEBHOOKS = PREFIX + "webhooks"
+FEEDS = PREFIX + "feeds"
+TASKS = PREFIX + "task:"
+TASK_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+def observe_task(client: redis.Redis, task: str, seconds: float) -> None:
+    key = TASKS + task
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            pipe.hincrby(key, "count", 1)
+            pipe.hincrbyfloat(key, "sum", seconds)
+            for bound in TASK_BUCKETS:
+                if seconds <= bound:
+                    pipe.hincrby(key, f"le_{bound}", 1)
+            pipe.execute()
+    except redis.RedisError:
+        pass
+
+
+class BufferedCounter:
+    """Counts kept in memory and added to a Redis hash about once a second by a background
+    thread, so a request never waits on Redis and metrics never fail one."""
+
+    def __init__(self, client: redis.Redis, key: str, interval: float = 1.0) -> None:
+        self.client = client
+        self.key = key
+        self.interval = interval
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.scheduled = False
+
+    def add(self, field: str) -> None:
+        self.counts[field] += 1
+        if not self.scheduled:
+            self.scheduled = True
+            timer = threading.Timer(self.interval, self.flush)
+            timer.daemon = True
+            timer.start()
+
+    def flush(self) -> None:
+        with self.lock:
+            self.scheduled = False
+            pending, self.counts = self.counts, Counter()
+            try:
+                with self.client.pipeline(transaction=False) as pipe:
+                    for field, n in pending.items():
+                        pipe.hincrby(self.key, field, n)
+                    pipe.execute()
+            except redis.RedisError:
+                self.counts.update(pending)
+
+
+def _line(name: str, value: float, labels: dict[str, str] | None = None) -> str:
+    if labels:
+        shown = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
+        return f"{name}{{{shown}}} {value:g}"
+    return f"{name} {value:g}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _family(name: str, kind: str, help_text: str, lines: Iterable[str]) -> list[str]:
+    return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", *lines]
+
+
+def render(session: Session, client: redis.Redis, queues: Iterable[str]) -> str:
+    out: list[str] = []
+    webhooks = {k.decode(): int(v) for k, v in client.hgetall(WEBHOOKS).items()}
+    out += _family(
+        "syndicate_webhooks_total",
+        "counter",
+        "Webhook requests by endpoint and HTTP status.",
+        (
+            _line(
+                "syndicate_webhooks_total",
+                n,
+                {"endpoint": k.split("|")[0], "status": k.split("|")[1]},
+            )
+            for k, n in sorted(webhooks.items())
+        ),
+    )
+    feeds = {k.decode(): int(v) for k, v in client.hgetall(FEEDS).items()}
+    out += _family(
+        "syndicate_feed_requests_total",
+        "counter",
+        "Feed requests answered from stored bytes, by status (304: the reader's copy was current).",
+        (
+            _line("syndicate_feed_requests_total", feeds.get(s, 0), {"status": s})
+            for s in ("200", "304")
+        ),
+    )
+    answered = feeds.get("200", 0) + feeds.get("304", 0)
+    out += _family(
+        "syndicate_feed_not_modified_ratio",
+        "gauge",
+        "Share of feed requests answered 304 Not Modified.",
+        [
+            _line(
+                "syndicate_feed_not_modified_ratio",
+                feeds.get("304", 0) / answered if answered else 0,
+            )
+        ],
+    )
+    out += _family(
+        "syndicate_queue_depth",
+        "gauge",
+        "Tasks waiting in each broker queue.",
+        (_line("syndicate_queue_depth", client.llen(q), {"queue": q}) for q in queues),
+    )
+    by_status = session.execute(select(Post.status, func.count()).group_by(Post.status)).all()
+    out += _family(
+        "syndicate_posts",
+        "gauge",
+        "Posts by status.",
+        (_line("syndicate_posts", n, {"status": s}) for s, n in sorted(by_status)),
+    )
+    attempts = session.execute(
+        select(Post.platform, Delivery.outcome, func.count())
+        .join(Post, Delivery.post_id == Post.id)
+        .group_by(Post.platform, Delivery.outcome)
+    ).all()
+    out += _family(
+        "syndicate_deliveries_total",
+        "counter",
+        "Delivery attempts by platform and outcome.",
+        (
+            _line("syndicate_deliveries_total", n, {"platform": p, "outcome": o})
+            for p, o, n in sorted(attempts)
+        ),
+    )
+    histogram = []
+    for key in sorted(client.scan_iter(match=TASKS + "*")):
+        task = key.decode()[len(TASKS) :]
+        fields = {k.decode(): float(v) for k, v in client.hgetall(key).items()}
+        for bound in TASK_BUCKETS:
+            histogram.append(
+                _line(
+                    "syndicate_task_seconds_bucket",
+                    fields.get(f"le_{bound}", 0),
+                    {"task": task, "le": f"{bound:g}"},
+                )
+            )
+        histogram.append(
+            _line(
+                "syndicate_task_seconds_bucket",
+                fields.get("count", 0),
+                {"task": task, "le": "+Inf"},
+            )
+        )
+        histogram.append(_line("syndicate_task_seconds_sum", fields.get("sum", 0), {"task": task}))
+        histogram.append(
+            _line("syndicate_task_seconds_count", fields.get("count", 0), {"task": task})
+        )
+    out += _family(
+        "syndicate_task_seconds", "histogram", "How long each kind of task took.", histogram
+    )
+    return "\n".join(out) + "\n"
