@@ -20,6 +20,7 @@ from syndicate.web import actions
 from syndicate.web.auth import Admin, Approver, Editor, Viewer
 from syndicate.web.deps import AppRuntime, DbSession, TaskQueue
 from syndicate.web.errors import ApiError
+from syndicate.web.params import MAX_ID, PostId
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -64,7 +65,7 @@ class EditIn(BaseModel):
 
 
 class BulkApproveIn(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=500)
 
 
 class BulkResult(BaseModel):
@@ -130,7 +131,7 @@ def list_posts(
 
 
 @router.get("/posts/{post_id}", response_model=PostOut)
-def get_post(post_id: int, session: DbSession, who: Viewer) -> PostOut:
+def get_post(post_id: PostId, session: DbSession, who: Viewer) -> PostOut:
     post = session.get(Post, post_id)
     if post is None:
         raise ApiError(404, f"no post {post_id}")
@@ -139,7 +140,7 @@ def get_post(post_id: int, session: DbSession, who: Viewer) -> PostOut:
 
 @router.post("/posts/{post_id}/approve", response_model=PostOut)
 async def approve_post(
-    post_id: int,
+    post_id: PostId,
     runtime: AppRuntime,
     queue: TaskQueue,
     who: Approver,
@@ -166,7 +167,7 @@ async def bulk_approve(
 
 
 @router.post("/posts/{post_id}/edit", response_model=PostOut)
-async def edit_post(post_id: int, payload: EditIn, runtime: AppRuntime, who: Editor) -> PostOut:
+async def edit_post(post_id: PostId, payload: EditIn, runtime: AppRuntime, who: Editor) -> PostOut:
     """Replace a post's text. It goes back for review (or is marked invalid if the platform
     would refuse it), and any approval is withdrawn."""
     post = await run_in_threadpool(actions.edit, runtime, who, post_id, payload.text)
@@ -175,7 +176,7 @@ async def edit_post(post_id: int, payload: EditIn, runtime: AppRuntime, who: Edi
 
 @router.post("/posts/{post_id}/send-now", response_model=PostOut)
 async def send_post_now(
-    post_id: int,
+    post_id: PostId,
     runtime: AppRuntime,
     queue: TaskQueue,
     who: Approver,
@@ -187,7 +188,9 @@ async def send_post_now(
 
 
 @router.post("/posts/{post_id}/retry", response_model=PostOut)
-async def retry_post(post_id: int, runtime: AppRuntime, queue: TaskQueue, who: Approver) -> PostOut:
+async def retry_post(
+    post_id: PostId, runtime: AppRuntime, queue: TaskQueue, who: Approver
+) -> PostOut:
     """Send a failed (or unknown) post again."""
     post = await run_in_threadpool(actions.retry, runtime, queue, who, post_id)
     return PostOut.of(post)
@@ -214,7 +217,7 @@ class ChannelOut(BaseModel):
 
 @router.post("/posts/{post_id}/schedule", response_model=PostOut)
 async def schedule_post(
-    post_id: int, payload: ScheduleIn, runtime: AppRuntime, queue: TaskQueue, who: Approver
+    post_id: PostId, payload: ScheduleIn, runtime: AppRuntime, queue: TaskQueue, who: Approver
 ) -> PostOut:
     post = await run_in_threadpool(
         actions.schedule, runtime, queue, who, post_id, payload.at, payload.revision
@@ -272,7 +275,7 @@ def resume_everything(runtime: AppRuntime, who: Admin) -> None:
 
 @router.post("/posts/{post_id}/reject", response_model=PostOut)
 async def reject_post(
-    post_id: int,
+    post_id: PostId,
     runtime: AppRuntime,
     who: Approver,
     payload: Annotated[RejectIn | None, Body()] = None,
@@ -287,7 +290,7 @@ class AuditOut(BaseModel):
     at: datetime
     actor: str
     action: str
-    post_id: int | None
+    post_id: PostId | None
     article_id: str | None
     detail: dict[str, Any]
 
@@ -296,7 +299,7 @@ class AuditOut(BaseModel):
 def audit_log(
     session: DbSession,
     who: Viewer,
-    post_id: int | None = None,
+    post_id: PostId | None = None,
     article_id: str | None = None,
     limit: int = Query(default=100, ge=1, le=500),
     offset: int = Query(default=0, ge=0),

@@ -69,10 +69,13 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
             health.check_worker(broker, max(60.0, 3 * settings.dispatch_interval_seconds)),
         ]
         ready = all(c.ok for c in checks)
-        body = {
+        body: dict[str, object] = {
             "status": "ready" if ready else "not ready",
             "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
         }
+        if not ready:
+            failing = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
+            body["message"] = f"not ready: {failing}"
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from syndicate import review
@@ -19,6 +20,7 @@ from syndicate.web import actions
 from syndicate.web.auth import Principal
 from syndicate.web.deps import AppRuntime, DbSession, TaskQueue
 from syndicate.web.errors import ApiError
+from syndicate.web.params import MAX_ID, PostId
 from syndicate.web.ui.display import from_input_time
 from syndicate.web.ui.session import (
     PREFIX,
@@ -129,7 +131,7 @@ def _post_page(
 
 @router.get("/posts/{post_id}")
 def post_page(
-    request: Request, post_id: int, runtime: AppRuntime, session: DbSession, who: ViewerPage
+    request: Request, post_id: PostId, runtime: AppRuntime, session: DbSession, who: ViewerPage
 ) -> Response:
     return _post_page(runtime, session, who, post_id, notice=notice_for(request))
 
@@ -145,7 +147,7 @@ def _refused(
 
 @router.post("/posts/{post_id}/edit")
 async def edit(
-    post_id: int,
+    post_id: PostId,
     runtime: AppRuntime,
     session: DbSession,
     who: EditorForm,
@@ -192,7 +194,7 @@ async def _approve_as_shown(
 
 @router.post("/posts/{post_id}/approve")
 async def approve(
-    post_id: int,
+    post_id: PostId,
     runtime: AppRuntime,
     session: DbSession,
     queue: TaskQueue,
@@ -205,7 +207,7 @@ async def approve(
 
 @router.post("/posts/{post_id}/send-now")
 async def send_now(
-    post_id: int,
+    post_id: PostId,
     runtime: AppRuntime,
     session: DbSession,
     queue: TaskQueue,
@@ -220,7 +222,7 @@ async def send_now(
 
 @router.post("/posts/{post_id}/schedule")
 async def schedule(
-    post_id: int,
+    post_id: PostId,
     runtime: AppRuntime,
     session: DbSession,
     queue: TaskQueue,
@@ -239,7 +241,7 @@ async def schedule(
 
 @router.post("/posts/{post_id}/reject")
 async def reject(
-    post_id: int,
+    post_id: PostId,
     runtime: AppRuntime,
     session: DbSession,
     who: ApproverForm,
@@ -254,7 +256,7 @@ async def reject(
 
 @router.post("/posts/{post_id}/retry")
 async def retry(
-    post_id: int, runtime: AppRuntime, session: DbSession, queue: TaskQueue, who: ApproverForm
+    post_id: PostId, runtime: AppRuntime, session: DbSession, queue: TaskQueue, who: ApproverForm
 ) -> Response:
     try:
         await run_in_threadpool(actions.retry, runtime, queue, who, post_id)
@@ -269,7 +271,7 @@ async def bulk_approve(
     session: DbSession,
     queue: TaskQueue,
     who: ApproverForm,
-    ids: Annotated[list[int], Form()],
+    ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Form()],
 ) -> Response:
     failed = []
     for post_id in dict.fromkeys(ids):
