@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,16 @@ def install_handlers(app: FastAPI) -> None:
         # The database refused a value the request carried (a NUL byte, a number out of range).
         log.info("refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
         return error_response(422, "a value in the request cannot be stored or looked up")
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> JSONResponse:
+        # Nothing was stored: the sender should try again shortly (CMSs retry on 503).
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(
+            503,
+            "the database is unavailable; nothing was stored, try again shortly",
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
