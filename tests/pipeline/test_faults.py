@@ -21,7 +21,7 @@ from sqlalchemy import select
 from syndicate import articles, posts
 from syndicate.cms import parse_generic
 from syndicate.config import load_config
-from syndicate.models import Article, Post, PostStatus, utcnow
+from syndicate.models import Article, FeedDocument, Post, PostStatus, utcnow
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from tests.client import article, envelope
@@ -273,3 +273,41 @@ auto_approve = true
     finally:
         broker.kill()
         receiver.stop()
+
+
+def test_a_worker_killed_while_rendering_feeds_leaves_nothing_out(
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
+) -> None:
+    config = tmp_path / "render.toml"
+    config.write_text('[site]\ntitle = "Faults"\n')
+    env = {
+        **fault_env,
+        "SYNDICATE_CONFIG": str(config),
+        "SYNDICATE_SWEEP_GRACE_SECONDS": "1",
+        "SYNDICATE_DISPATCH_INTERVAL_SECONDS": "1",
+    }
+    ids = [f"render-{n:02d}" for n in range(30)]
+    queue = Enqueuer(make_celery(Settings(redis_url=BROKER)))
+    for article_id in ids:
+        articles.receive(runtime.factory, parse_generic(envelope(article(article_id))), utcnow())
+        queue.article_changed(article_id)
+    victim = start_worker(env, tmp_path / "victim.log")
+    wait_until(lambda: b"feeds for article" in (tmp_path / "victim.log").read_bytes())
+    kill(victim)  # in the middle of the queue of renders
+
+    def rendered() -> int:
+        with runtime.factory() as session:
+            rows = session.scalars(select(Article).where(Article.id.in_(ids))).all()
+            return sum(a.feeds_version == a.version for a in rows)
+
+    assert rendered() < len(ids)
+    start_worker(env, tmp_path / "survivor.log")
+    beat = WorkerProcess(env, tmp_path / "beat.log", command="beat", ready=b"beat: Starting")
+    beat.start()
+    try:
+        wait_until(lambda: rendered() == len(ids), timeout=90)
+    finally:
+        beat.stop()
+    with runtime.factory() as session:
+        feed = session.get_one(FeedDocument, "rss.xml").body.decode()
+    assert all(f"https://news.example/2026/{a}" in feed for a in ids)
