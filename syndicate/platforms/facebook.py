@@ -43,6 +43,16 @@ class Facebook(Platform):
         )
         return str(response.json().get("name") or response.json()["id"])
 
+    can_edit = True
+
+    def edit(self, receipt: Receipt, draft: Draft) -> None:
+        # https://developers.facebook.com/docs/graph-api/reference/page-post/#updating
+        self.request(
+            "POST",
+            self._url(f"/{receipt.remote_id}"),
+            data={"message": draft.text, "access_token": self.token()},
+        )
+
     def delete(self, receipt: Receipt) -> None:
         self.request(
             "DELETE", self._url(f"/{receipt.remote_id}"), params={"access_token": self.token()}

@@ -94,6 +94,19 @@ class LinkedIn(Platform):
         )
         return str(response.json().get("name") or response.json().get("sub"))
 
+    can_edit = True
+
+    def edit(self, receipt: Receipt, draft: Draft) -> None:
+        # https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api
+        # "Update Posts": a partial update may change the commentary.
+        urn = quote(str(receipt.remote_id), safe="")
+        self.request(
+            "POST",
+            self._url(f"/rest/posts/{urn}"),
+            headers={**self._headers(), "X-RestLi-Method": "PARTIAL_UPDATE"},
+            json={"patch": {"$set": {"commentary": draft.text}}},
+        )
+
     def delete(self, receipt: Receipt) -> None:
         urn = quote(str(receipt.remote_id), safe="")
         self.request("DELETE", self._url(f"/rest/posts/{urn}"), headers=self._headers())

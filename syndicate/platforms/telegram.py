@@ -77,6 +77,24 @@ class Telegram(Platform):
         url = f"https://t.me/{chat[1:]}/{message_id}" if chat.startswith("@") else None
         return Receipt(200, f"{message_id}", url)
 
+    can_edit = True
+
+    def edit(self, receipt: Receipt, draft: Draft) -> None:
+        # https://core.telegram.org/bots/api#editmessagetext (#editmessagecaption for photos)
+        sent = self.payload(draft, "")
+        common = {"chat_id": self.channel.target, "message_id": receipt.remote_id}
+        if "photo" in sent:
+            method, body = "editMessageCaption", {"caption": sent["caption"], "parse_mode": "HTML"}
+        else:
+            method = "editMessageText"
+            body = {k: sent[k] for k in ("text", "parse_mode", "link_preview_options")}
+        try:
+            self.request("POST", self._method(method), json={**common, **body})
+        except DeliveryError as error:
+            # Telegram refuses an edit that changes nothing; the post already says this.
+            if "message is not modified" not in error.message:
+                raise
+
     def delete(self, receipt: Receipt) -> None:
         self.request(
             "POST",

@@ -171,3 +171,52 @@ def test_an_answer_that_never_comes_is_ambiguous(case: tuple[Case, Receiver, Pla
     with pytest.raises(DeliveryError) as error:
         adapter.send(draft(adapter), "key-1")
     assert error.value.ambiguous  # none of these platforms has an idempotency key
+
+
+def test_telegram_edits_the_message_and_accepts_an_edit_that_changes_nothing() -> None:
+    server = Receiver(telegram_answer).start()
+    try:
+        os.environ["TEST_CHAT_SECRET"] = "TOKEN-123"
+        channel = ChannelConfig(
+            name="chat",
+            platform="telegram",
+            url=server.url,
+            target="@newsroom",
+            secret_env="TEST_CHAT_SECRET",
+        )
+        telegram = get_platform("telegram")(channel, requests.Session())
+        receipt = telegram.send(draft(telegram), "key-1")
+        edited = Draft("<b>Bridge &amp; tunnel open</b>", "https://news.example.com/a")
+        telegram.edit(receipt, edited)
+        request = server.received()[-1]
+        assert request.path == "/botTOKEN-123/editMessageText"
+        assert request.json() == {
+            "chat_id": "@newsroom",
+            "message_id": "42",
+            "text": "<b>Bridge &amp; tunnel open</b>",
+            "parse_mode": "HTML",
+            "link_preview_options": {
+                "url": "https://news.example.com/a",
+                "prefer_large_media": True,
+            },
+        }
+        not_modified = {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: message is not modified: specified new message content "
+            "and reply markup are exactly the same as a current content and reply markup of the "
+            "message",
+        }
+        server.fail_next(Fault(status=400, body=json.dumps(not_modified).encode()))
+        telegram.edit(receipt, edited)  # no error: the message already says this
+        gone = {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: message to edit not found",
+        }
+        server.fail_next(Fault(status=400, body=json.dumps(gone).encode()))
+        with pytest.raises(DeliveryError, match="message to edit not found") as error:
+            telegram.edit(receipt, edited)
+        assert error.value.permanent
+    finally:
+        server.stop()

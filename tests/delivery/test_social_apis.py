@@ -28,6 +28,10 @@ def answer(request: Received) -> tuple[Any, ...]:
         ).encode()
     if request.path == "/rest/posts":
         return 201, b"", {"x-restli-id": "urn:li:share:7000000000000000001"}
+    if request.path.startswith("/rest/posts/urn%3Ali%3Ashare%3A"):  # a partial update
+        return 204, b""
+    if request.path == "/1234567890_998877":  # an edit of the Page post
+        return 200, b'{"success": true}'
     if request.path == "/1234567890/feed":
         return 200, b'{"id": "1234567890_998877"}'
     if request.path == "/17841400000/threads":
@@ -167,3 +171,26 @@ def test_threads_creates_a_container_then_publishes_it(server: Receiver) -> None
     assert parse_qs(create.body.decode())["text"] == [f"Bridge approved {LINK}"]
     assert parse_qs(publish.body.decode())["creation_id"] == ["container-1"]
     assert receipt.remote_id == "media-1"
+
+
+def test_linkedin_edits_a_post_s_commentary_with_a_partial_update(server: Receiver) -> None:
+    linkedin = adapter("linkedin", server, target="urn:li:organization:42")
+    receipt = linkedin.send(draft(linkedin), "k")
+    linkedin.edit(receipt, draft(linkedin, f"Bridge approved, 7 to 2 {LINK}"))
+    edit = server.received()[-1]
+    assert edit.path == "/rest/posts/urn%3Ali%3Ashare%3A7000000000000000001"
+    assert edit.headers["x-restli-method"] == "PARTIAL_UPDATE"
+    assert edit.headers["linkedin-version"] == "202510"
+    assert edit.json() == {"patch": {"$set": {"commentary": f"Bridge approved, 7 to 2 {LINK}"}}}
+
+
+def test_facebook_edits_the_page_post_s_message(server: Receiver) -> None:
+    facebook = adapter("facebook", server, target="1234567890")
+    receipt = facebook.send(draft(facebook), "k")
+    facebook.edit(receipt, draft(facebook, f"Bridge approved, 7 to 2 {LINK}"))
+    edit = server.received()[-1]
+    assert edit.path == "/1234567890_998877"
+    assert parse_qs(edit.body.decode()) == {
+        "message": [f"Bridge approved, 7 to 2 {LINK}"],
+        "access_token": ["user-token"],
+    }
