@@ -109,3 +109,25 @@ def test_a_form_sent_without_its_csrf_token_is_refused(
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("alert")).to_contain_text("CSRF token is missing or wrong")
     assert client.api("GET", f"/posts/{post_id}").json()["status"] == "pending_review"
+
+
+def test_hostile_article_text_never_runs_in_the_review_app(
+    app_context: BrowserContext, client: Client, people: dict[Role, Person]
+) -> None:
+    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    post_id = pending_post(
+        client,
+        "hostile-1",
+        title=f"Council {hostile}",
+        summary=f'<a href="javascript:window.__pwned=3">read</a> {hostile}',
+    )
+    page = sign_in(app_context, client, "approver-1")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in (f"/review/posts/{post_id}", "/review/articles/hostile-1", "/review/queue"):
+        page.goto(f"{client.base_url}{path}")
+        expect(page.locator("main")).to_contain_text("Council <img src=x")  # shown as text
+        assert page.evaluate("window.__pwned") is None, path
+        assert page.locator("main img[src='x']").count() == 0, path
+        assert page.locator("main a[href^='javascript:']").count() == 0, path
+    assert dialogs == []
