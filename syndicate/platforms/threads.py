@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
-from syndicate.platforms.base import Draft, Limits, Platform, Receipt
+from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
 from syndicate.text import graphemes, is_emoji, urls, utf8_length
 
 API = "https://graph.threads.net/v1.0"
@@ -42,15 +43,52 @@ class Threads(Platform):
         )
         return f"@{response.json().get('username') or response.json()['id']}"
 
+    # Seconds to wait before each look at a container's status: about half a minute in all.
+    status_delays: ClassVar[tuple[float, ...]] = (0, 1, 2, 4, 8, 15)
+
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
-        # https://developers.facebook.com/docs/threads/posts: create a container, publish it.
+        # https://developers.facebook.com/docs/threads/posts: create a container, wait until
+        # it is ready, publish it.
         token, user = self.token(), self.channel.target
         body = {**self.payload(draft, idempotency_key), "access_token": token}
         container = self.request("POST", self._url(f"/{user}/threads"), data=body).json()["id"]
+        self._wait_until_ready(str(container), token)
         published = self.request(
             "POST",
             self._url(f"/{user}/threads_publish"),
             data={"creation_id": container, "access_token": token},
         )
         media_id = str(published.json()["id"])
-        return Receipt(published.status_code, media_id, None)
+        return Receipt(published.status_code, media_id, self._permalink(media_id, token))
+
+    def _wait_until_ready(self, container: str, token: str) -> None:
+        """https://developers.facebook.com/docs/threads/troubleshooting: a container's status
+        is IN_PROGRESS, FINISHED, ERROR, EXPIRED or PUBLISHED."""
+        for delay in self.status_delays:
+            time.sleep(delay)
+            found = self.request(
+                "GET",
+                self._url(f"/{container}"),
+                params={"fields": "status,error_message", "access_token": token},
+            ).json()
+            status = found.get("status")
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status in ("ERROR", "EXPIRED"):
+                reason = found.get("error_message") or status.lower()
+                raise DeliveryError(f"Threads could not prepare the post: {reason}", permanent=True)
+        # Nothing was published, so trying again later cannot post twice.
+        raise DeliveryError(
+            "Threads was still preparing the post after 30 s; nothing was published"
+        )
+
+    def _permalink(self, media_id: str, token: str) -> str | None:
+        try:
+            found = self.request(
+                "GET",
+                self._url(f"/{media_id}"),
+                params={"fields": "permalink", "access_token": token},
+            ).json()
+        except (DeliveryError, ValueError):
+            return None  # the post is out; only its link is unknown
+        return str(found["permalink"]) if found.get("permalink") else None

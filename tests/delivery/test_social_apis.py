@@ -36,6 +36,13 @@ def answer(request: Received) -> tuple[Any, ...]:
         return 200, b'{"id": "1234567890_998877"}'
     if request.path == "/17841400000/threads":
         return 200, b'{"id": "container-1"}'
+    if request.path.startswith("/container-1?"):
+        return 200, b'{"status": "FINISHED", "id": "container-1"}'
+    if request.path.startswith("/media-1?"):
+        return (
+            200,
+            b'{"permalink": "https://www.threads.net/@gazette/post/C1a2b3", "id": "media-1"}',
+        )
     if request.path == "/17841400000/threads_publish":
         return 200, b'{"id": "media-1"}'
     return 404, b'{"error": "not found"}'
@@ -162,15 +169,38 @@ def test_facebook_posts_message_and_link_and_knows_its_throttling_codes(
     assert error.value.permanent and error.value.credentials
 
 
-def test_threads_creates_a_container_then_publishes_it(server: Receiver) -> None:
+def test_threads_creates_a_container_waits_until_it_is_ready_then_publishes_it(
+    server: Receiver,
+) -> None:
     threads = adapter("threads", server, target="17841400000")
+    threads.status_delays = (0, 0, 0)  # type: ignore[misc]
+    server.fail_next(Fault(status=200, body=b'{"id": "container-1"}'))  # the create
+    server.fail_next(Fault(status=200, body=b'{"status": "IN_PROGRESS", "id": "container-1"}'))
     receipt = threads.send(draft(threads), "k")
-    create, publish = server.received()
+    create, first_look, second_look, publish, permalink = server.received()
     assert create.path == "/17841400000/threads"
     assert parse_qs(create.body.decode())["media_type"] == ["TEXT"]
     assert parse_qs(create.body.decode())["text"] == [f"Bridge approved {LINK}"]
+    assert first_look.path.startswith("/container-1?fields=status%2Cerror_message")
+    assert second_look.path == first_look.path
     assert parse_qs(publish.body.decode())["creation_id"] == ["container-1"]
+    assert permalink.path.startswith("/media-1?fields=permalink")
     assert receipt.remote_id == "media-1"
+    assert receipt.url == "https://www.threads.net/@gazette/post/C1a2b3"
+
+
+def test_threads_never_publishes_a_container_that_failed(server: Receiver) -> None:
+    threads = adapter("threads", server, target="17841400000")
+    server.fail_next(Fault(status=200, body=b'{"id": "container-1"}'))
+    failed = {"status": "ERROR", "error_message": "The link could not be fetched"}
+    server.fail_next(Fault(status=200, body=json.dumps(failed).encode()))
+    with pytest.raises(DeliveryError, match="The link could not be fetched") as error:
+        threads.send(draft(threads), "k")
+    assert error.value.permanent
+    assert [r.path.split("?")[0] for r in server.received()] == [
+        "/17841400000/threads",
+        "/container-1",
+    ]
 
 
 def test_linkedin_edits_a_post_s_commentary_with_a_partial_update(server: Receiver) -> None:
