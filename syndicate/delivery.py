@@ -20,14 +20,18 @@ from syndicate.platforms import get_platform
 from syndicate.platforms.base import DeliveryError, Draft, Receipt
 from syndicate.posts import adapter
 
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_CAP_SECONDS = 300.0
-
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
     max_attempts: int = 8
     lease_seconds: int = 300
+    backoff_base_seconds: float = 2.0
+    backoff_cap_seconds: float = 300.0
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter."""
+        ceiling = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2**attempt)
+        return random.uniform(0, ceiling)
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,6 @@ class Outcome:
 
     status: str
     retry_in: float | None = None
-
-
-def backoff(attempt: int) -> float:
-    """Exponential backoff with full jitter."""
-    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
 
 
 def idempotency_key(post: Post) -> str:
@@ -174,7 +173,7 @@ def _record_failure(
             delivery.outcome = DeliveryOutcome.FAILED
             post.status = PostStatus.FAILED
             return Outcome(PostStatus.FAILED)
-        wait = error.retry_after if error.retry_after is not None else backoff(attempt)
+        wait = error.retry_after if error.retry_after is not None else policy.backoff(attempt)
         delivery.outcome = DeliveryOutcome.RETRY
         post.status = PostStatus.APPROVED
         post.next_attempt_at = finished + timedelta(seconds=wait)

@@ -42,6 +42,8 @@ class Runtime:
         return DeliveryPolicy(
             max_attempts=self.settings.delivery_max_attempts,
             lease_seconds=self.settings.delivery_lease_seconds,
+            backoff_base_seconds=self.settings.delivery_backoff_base_seconds,
+            backoff_cap_seconds=self.settings.delivery_backoff_cap_seconds,
         )
 
 

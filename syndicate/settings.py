@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     feed_cache_seconds: float = Field(default=1.0, ge=0)
     delivery_max_attempts: int = Field(default=8, gt=0)
     delivery_lease_seconds: int = Field(default=300, gt=0)
+    # Retries wait a random time up to base * 2^attempt seconds, never more than the cap,
+    # unless the platform names its own wait.
+    delivery_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    delivery_backoff_cap_seconds: float = Field(default=300.0, gt=0)
     dispatch_interval_seconds: float = Field(default=15.0, gt=0)
     sweep_grace_seconds: float = Field(default=60.0, ge=0)
     # Article images are fetched from public addresses only, unless this allows private ones.

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from syndicate import articles, posts
 from syndicate.cms import parse_generic
 from syndicate.config import load_config
-from syndicate.models import Article, FeedDocument, Post, PostStatus, utcnow
+from syndicate.models import Article, Delivery, FeedDocument, Post, PostStatus, utcnow
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from tests.client import article, envelope
 from tests.databases import fresh_database
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
-from tests.fakes.receiver import Fault, Receiver
+from tests.fakes.receiver import Fault, Received, Receiver
 from tests.servers import WorkerProcess, free_port, wait_until
 from workers.app import make_celery
 from workers.enqueue import Enqueuer
@@ -311,3 +311,57 @@ def test_a_worker_killed_while_rendering_feeds_leaves_nothing_out(
     with runtime.factory() as session:
         feed = session.get_one(FeedDocument, "rss.xml").body.decode()
     assert all(f"https://news.example/2026/{a}" in feed for a in ids)
+
+
+def test_a_platform_down_for_a_minute_gets_every_post_once_when_it_returns(
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
+) -> None:
+    back_at = time.monotonic() + 60
+    published: list[str] = []  # what the platform accepted, once it was back
+
+    def platform(request: Received) -> tuple[int, bytes]:
+        if time.monotonic() < back_at:
+            return 500, b'{"error": "upstream unavailable"}'
+        published.append(request.json()["article"]["id"])
+        return 200, b'{"ok": true}'
+
+    receiver = Receiver(platform).start()
+    config = tmp_path / "outage.toml"
+    config.write_text(f"""
+[site]
+title = "Faults"
+[[channels]]
+name = "wire"
+platform = "webhook"
+url = "{receiver.url}/wire"
+auto_approve = true
+""")
+    env = {
+        **fault_env,
+        "SYNDICATE_CONFIG": str(config),
+        "SYNDICATE_DELIVERY_MAX_ATTEMPTS": "100",
+        "SYNDICATE_DELIVERY_BACKOFF_BASE_SECONDS": "0.5",
+        "SYNDICATE_DELIVERY_BACKOFF_CAP_SECONDS": "5",
+    }
+    ids = [f"down-{n}" for n in range(3)]
+    post_ids = [approved_post(runtime, str(config), "wire", article_id) for article_id in ids]
+    start_worker(env, tmp_path / "worker.log")
+    celery = make_celery(Settings(redis_url=BROKER))
+    try:
+        for post_id in post_ids:
+            celery.send_task("syndicate.deliver_post", [post_id], queue="delivery")
+        wait_until(lambda: len(receiver.received("/wire")) >= 6)  # each refused, retried
+        assert all(
+            status(runtime, p) in (PostStatus.APPROVED, PostStatus.SENDING) for p in post_ids
+        )
+        wait_until(lambda: all(status(runtime, p) == PostStatus.SENT for p in post_ids), timeout=90)
+        assert time.monotonic() >= back_at
+        with runtime.factory() as session:
+            attempts = session.scalars(select(Delivery).where(Delivery.post_id.in_(post_ids))).all()
+        sent = [d for d in attempts if d.outcome == "sent"]
+        assert sorted(d.post_id for d in sent) == sorted(post_ids)  # exactly one success each
+        assert all(d.outcome in ("retry", "sent") for d in attempts)
+        assert len(attempts) > 3 * len(post_ids)  # retried through the outage
+        assert sorted(published) == ids
+    finally:
+        receiver.stop()
