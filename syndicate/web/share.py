@@ -115,7 +115,11 @@ def go(article_id: str, button: str, session: DbSession, runtime: AppRuntime) ->
         target = f"{runtime.settings.base_url.rstrip('/')}/share/{article.id}/mastodon"
     else:
         target = BUTTONS[button].intent(shared_text(article, BUTTONS[button], runtime.templates))
-    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    headers = {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Robots-Tag": "noindex, nofollow",
+    }
     return RedirectResponse(target, status_code=303, headers=headers)
 
 

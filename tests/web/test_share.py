@@ -35,7 +35,8 @@ def test_the_snippet_has_one_accessible_link_per_configured_button(client: Clien
     links = re.findall(r"<a [^>]*>", html)
     assert len(links) == len(shown)
     for tag in links:
-        assert 'target="_blank"' in tag and 'rel="noopener noreferrer"' in tag
+        # nofollow: crawlers that follow links would count as readers sharing.
+        assert 'target="_blank"' in tag and 'rel="noopener noreferrer nofollow"' in tag
         assert re.search(r'aria-label="[^"]+ \(opens in a new tab\)"', tag)
         href = re.search(r'href="([^"]+)"', tag)
         assert href and href.group(1).startswith(f"{client.base_url}/share/share-1/go/")
