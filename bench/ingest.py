@@ -113,7 +113,7 @@ def main() -> None:
     print(f"  answers by status: {dict(sorted(statuses.items()))}")
     print(
         f"  accepted {accepted:,}; stored deliveries {deliveries:,}, revisions {revisions:,}; "
-        f"tasks queued {queued:,} (3 per article)"
+        f"tasks queued {queued:,} (one per article, fanned out by a worker)"
     )
     lost = accepted - min(deliveries or 0, revisions or 0)
     print(f"  lost: {max(lost, 0)}   target: >= 1,000 requests/s with p99 under 50 ms")

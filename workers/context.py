@@ -12,7 +12,7 @@ from celery.signals import task_postrun, task_prerun
 from syndicate import logs, metrics
 from syndicate.settings import get_settings
 from workers.app import DEFAULT_BROKER
-from workers.enqueue import ARTICLE_TASKS
+from workers.enqueue import ARTICLE_TASKS, FAN_OUT
 
 _started: dict[str, float] = {}
 _client: list[redis.Redis] = []
@@ -30,7 +30,7 @@ def _enter(task_id: str = "", task: Any = None, args: Any = None, **_: Any) -> N
     request = getattr(task, "request", None)
     offered = request.get("request_id") if request is not None else None
     logs.request_id.set(offered if isinstance(offered, str) else None)
-    is_article_task = task is not None and task.name in ARTICLE_TASKS and args
+    is_article_task = task is not None and task.name in (*ARTICLE_TASKS, FAN_OUT) and args
     logs.article_id.set(str(args[0]) if is_article_task else None)
 
 

@@ -11,6 +11,8 @@ from syndicate import logs
 log = logging.getLogger(__name__)
 
 ARTICLE_TASKS = ("syndicate.rebuild_feeds", "syndicate.build_card", "syndicate.compose_posts")
+# One message from the web process; a worker fans it out into the three article tasks.
+FAN_OUT = "syndicate.article_changed"
 
 
 class Enqueuer:
@@ -31,6 +33,9 @@ class Enqueuer:
         return True
 
     def article_changed(self, article_id: str) -> bool:
+        return self.send(FAN_OUT, article_id)
+
+    def article_tasks(self, article_id: str) -> bool:
         return all([self.send(task, article_id) for task in ARTICLE_TASKS])
 
     def post_approved(self, post_id: int) -> None:

@@ -31,6 +31,13 @@ DATABASE_RETRY = {
 }
 
 
+@celery_app.task(name="syndicate.article_changed")
+def article_changed(article_id: str) -> None:
+    """Fan one article change out into its feed, card and post tasks, which run in parallel."""
+    if not enqueue.article_tasks(article_id):
+        raise RuntimeError("the broker refused the article tasks; the sweeper will find them")
+
+
 @celery_app.task(name="syndicate.rebuild_feeds", **DATABASE_RETRY)
 def rebuild_feeds(article_id: str) -> None:
     rt = get_runtime()
