@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from syndicate import __version__, health, metrics
 from syndicate.metrics import BufferedCounter
 from syndicate.runtime import Runtime
+from syndicate.throttle import SignInThrottle
 from syndicate.web import api, cards, feeds, share, webhooks
 from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import install_handlers
@@ -30,6 +31,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     settings = runtime.settings
     app.state.feed_cache = FeedCache(runtime.factory, settings.feed_cache_seconds)
     broker = redis.Redis.from_url(settings.redis_url or DEFAULT_BROKER, socket_timeout=2)
+    app.state.signin_throttle = SignInThrottle(broker)
     app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, metrics.WEBHOOKS))
     # Inside the feed fast path, which logs nothing and must stay lean.
     app.add_middleware(RequestId)

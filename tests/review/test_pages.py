@@ -329,3 +329,26 @@ def test_admins_add_users_change_roles_and_pause_channels(
     assert state["paused"] and state["reason"] == "the channel is paused: a test"
     admin.post("/review/channels/wire/resume", data={"csrf_token": csrf_of(channels)})
     assert not {c["name"]: c for c in client.api("GET", "/channels").json()}["wire"]["paused"]
+
+
+def test_repeated_wrong_passwords_lock_that_username_for_a_while(
+    client: Client, people: dict[Role, Person], runtime: Runtime
+) -> None:
+    from syndicate.users import create_user
+
+    with runtime.factory.begin() as session:
+        create_user(session, "guess-me", "the real password", Role.VIEWER)
+    http = httpx.Client(base_url=client.base_url)
+
+    def attempt(password: str) -> httpx.Response:
+        form = http.get("/review/login")
+        data = {"username": "guess-me", "password": password, "csrf_token": csrf_of(form.text)}
+        return http.post("/review/login", data=data)
+
+    assert [attempt(f"guess {n}").status_code for n in range(10)] == [401] * 10
+    locked = attempt("the real password")
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins for this account. Try again in 15 min." in locked.text
+    assert "syndicate_session" not in locked.headers.get("set-cookie", "")
+    # Other accounts are not affected.
+    assert signed_in(client.base_url, "viewer-1").get("/review/").status_code == 200

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from syndicate.models import Role, utcnow
 from syndicate.signin import end_session, start_session
+from syndicate.throttle import SignInThrottle
 from syndicate.users import authenticate
 from syndicate.web.auth import COOKIE, CSRF_FIELD, Principal
 from syndicate.web.deps import AppRuntime
@@ -82,10 +83,18 @@ def login(
             "The sign-in form had expired or was not sent from this app. Reload it and try again.",
             None,
         )
+    throttle: SignInThrottle = request.app.state.signin_throttle
+    wait = throttle.wait_seconds(username)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        message = f"Too many failed sign-ins for this account. Try again in {minutes} min."
+        return _login_page(runtime, next, message, 429)
     with runtime.factory.begin() as session:
         user = authenticate(session, username, password)
         if user is None:
+            throttle.failed(username)
             return _login_page(runtime, next, "Wrong username or password.", 401)
+        throttle.succeeded(username)
         lifetime = timedelta(hours=runtime.settings.session_hours)
         token = start_session(session, user, utcnow(), lifetime)
     response = RedirectResponse(_safe_next(next), status_code=303)
