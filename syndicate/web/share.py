@@ -111,6 +111,7 @@ def go(article_id: str, button: str, session: DbSession, runtime: AppRuntime) ->
         raise ApiError(404, f"no share button {button!r}")
     article = _article(session, article_id)
     count_click(session, article.id, button)
+    session.commit()  # counted before the reader is answered, not after
     if button == "mastodon":
         target = f"{runtime.settings.base_url.rstrip('/')}/share/{article.id}/mastodon"
     else:
