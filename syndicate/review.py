@@ -172,15 +172,9 @@ class PostFilter:
 
 
 def list_posts(
-    session: Session,
-    status: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    where: PostFilter | None = None,
+    session: Session, where: PostFilter, limit: int = 100, offset: int = 0
 ) -> list[Post]:
-    return list(
-        session.scalars(_filtered(where or PostFilter(status=status)).limit(limit).offset(offset))
-    )
+    return list(session.scalars(_filtered(where).limit(limit).offset(offset)))
 
 
 def count_posts(session: Session, where: PostFilter) -> int:

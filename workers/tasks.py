@@ -129,4 +129,4 @@ def sweep() -> None:
     for post_id in due:
         enqueue.post_approved(post_id)
     for article_id in stale:
-        enqueue.article_changed(article_id)
+        enqueue.article_tasks(article_id)  # already in a worker: no fan-out hop

@@ -127,7 +127,7 @@ def list_posts(
 ) -> list[PostOut]:
     """Posts, newest first, filtered by status, channel, platform, article and creation time."""
     where = review.PostFilter(status, channel, platform, article_id, since, until)
-    return [PostOut.of(p) for p in review.list_posts(session, None, limit, offset, where)]
+    return [PostOut.of(p) for p in review.list_posts(session, where, limit, offset)]
 
 
 @router.get("/posts/{post_id}", response_model=PostOut)

@@ -89,6 +89,20 @@ def approved_post(runtime: Runtime, config_path: str, channel: str, article_id: 
         ).one()
 
 
+def wire_config(path: Path, receiver: Receiver, extra: str = "") -> Path:
+    """A site with one auto-approved webhook channel, `wire`, posting to `receiver`."""
+    path.write_text(f"""
+[site]
+title = "Faults"
+[[channels]]
+name = "wire"
+platform = "webhook"
+url = "{receiver.url}/wire"
+auto_approve = true
+{extra}""")
+    return path
+
+
 def status(runtime: Runtime, post_id: int) -> str:
     with runtime.factory() as session:
         return session.get_one(Post, post_id).status
@@ -98,17 +112,7 @@ def test_a_worker_killed_mid_delivery_never_posts_twice_to_a_plain_webhook(
     runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
 ) -> None:
     receiver = Receiver().start()
-    config = tmp_path / "webhook.toml"
-    config.write_text(f"""
-[site]
-title = "Faults"
-[[channels]]
-name = "wire"
-platform = "webhook"
-url = "{receiver.url}/wire"
-auto_approve = true
-timeout_seconds = 60
-""")
+    config = wire_config(tmp_path / "webhook.toml", receiver, "timeout_seconds = 60")
     env = {**fault_env, "SYNDICATE_CONFIG": str(config)}
     post_id = approved_post(runtime, str(config), "wire", "killed-1")
     celery = make_celery(Settings(redis_url=BROKER))
@@ -221,16 +225,7 @@ def test_a_redis_restart_that_loses_every_queued_task_loses_no_work(
 ) -> None:
     receiver = Receiver().start()
     broker = PrivateRedis(free_port(), tmp_path).start()
-    config = tmp_path / "restart.toml"
-    config.write_text(f"""
-[site]
-title = "Faults"
-[[channels]]
-name = "wire"
-platform = "webhook"
-url = "{receiver.url}/wire"
-auto_approve = true
-""")
+    config = wire_config(tmp_path / "restart.toml", receiver)
     env = {
         **fault_env,
         "SYNDICATE_CONFIG": str(config),
@@ -326,16 +321,7 @@ def test_a_platform_down_for_a_minute_gets_every_post_once_when_it_returns(
         return 200, b'{"ok": true}'
 
     receiver = Receiver(platform).start()
-    config = tmp_path / "outage.toml"
-    config.write_text(f"""
-[site]
-title = "Faults"
-[[channels]]
-name = "wire"
-platform = "webhook"
-url = "{receiver.url}/wire"
-auto_approve = true
-""")
+    config = wire_config(tmp_path / "outage.toml", receiver)
     env = {
         **fault_env,
         "SYNDICATE_CONFIG": str(config),

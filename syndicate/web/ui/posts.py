@@ -73,7 +73,7 @@ def queue(
     total = review.count_posts(session, where)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    posts = review.list_posts(session, None, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
+    posts = review.list_posts(session, where, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     groups: list[tuple[object, list[Post]]] = []
     for post in posts:
         if groups and groups[-1][0] is post.article:
