@@ -80,7 +80,14 @@ def tag_facets(text: str) -> list[dict[str, Any]]:
 _S32 = "234567abcdefghijklmnopqrstuvwxyz"
 API = "https://bsky.social"
 SESSION_SECONDS = 60 * 60
-_sessions: dict[tuple[str, str], tuple[float, str, str]] = {}
+# (when created, accessJwt, refreshJwt, did) per (PDS, handle).
+_sessions: dict[tuple[str, str], tuple[float, str, str, str]] = {}
+# What a PDS answers when an access token has run out (or is no longer valid).
+_EXPIRED = ("ExpiredToken", "InvalidToken")
+
+
+class ExpiredSession(DeliveryError):
+    """The PDS refused the access token as expired: refresh the session and try again."""
 
 
 def tid(micros: int, clock_id: int) -> str:
@@ -105,31 +112,69 @@ class BlueskySender:
         headers = kwargs.pop("headers", {})
         if access:
             headers["Authorization"] = f"Bearer {access}"
-        response = self.adapter.request(
-            method, f"{self.base}/xrpc/{name}", headers=headers, **kwargs
-        )
+        try:
+            response = self.adapter.request(
+                method, f"{self.base}/xrpc/{name}", headers=headers, **kwargs
+            )
+        except DeliveryError as error:
+            if access and error.status_code in (400, 401) and _names_expiry(error.message):
+                raise ExpiredSession(error.message, status_code=error.status_code) from error
+            raise
         return response.json() if response.content else {}
+
+    def call(self, method: str, name: str, **kwargs: Any) -> Any:
+        """An authenticated call; an expired access token is refreshed once and the call
+        repeated (the same request, so it cannot do anything twice)."""
+        access, _did = self.session()
+        try:
+            return self.xrpc(method, name, access, **kwargs)
+        except ExpiredSession:
+            access, _did = self.refresh()
+            return self.xrpc(method, name, access, **kwargs)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.base, self.adapter.channel.target)
 
     def session(self) -> tuple[str, str]:
         """(accessJwt, did), from an hour-long cache: createSession allows 30 calls in 5 min."""
-        key = (self.base, self.adapter.channel.target)
-        cached = _sessions.get(key)
+        cached = _sessions.get(self.key)
         if cached and time.monotonic() - cached[0] < SESSION_SECONDS:
-            return cached[1], cached[2]
+            return cached[1], cached[3]
         created = self.xrpc(
             "POST",
             "com.atproto.server.createSession",
             json={"identifier": self.adapter.channel.target, "password": self.adapter.token()},
         )
-        _sessions[key] = (time.monotonic(), created["accessJwt"], created["did"])
-        return created["accessJwt"], created["did"]
+        return self.remember(created)
 
-    def existing(self, access: str, did: str, rkey: str) -> dict[str, Any] | None:
+    def refresh(self) -> tuple[str, str]:
+        """Swap the refresh token for a new pair; start over if the PDS refuses it."""
+        cached = _sessions.pop(self.key, None)
+        if cached is None:
+            return self.session()
         try:
-            found: dict[str, Any] = self.xrpc(
+            refreshed = self.xrpc(
+                "POST",
+                "com.atproto.server.refreshSession",
+                headers={"Authorization": f"Bearer {cached[2]}"},
+            )
+        except DeliveryError as error:
+            if error.status_code not in (400, 401):
+                raise
+            return self.session()
+        return self.remember(refreshed)
+
+    def remember(self, answer: dict[str, Any]) -> tuple[str, str]:
+        access, refresh, did = answer["accessJwt"], answer["refreshJwt"], answer["did"]
+        _sessions[self.key] = (time.monotonic(), access, refresh, did)
+        return access, did
+
+    def existing(self, did: str, rkey: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = self.call(
                 "GET",
                 "com.atproto.repo.getRecord",
-                access,
                 params={"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey},
             )
             return found
@@ -138,19 +183,19 @@ class BlueskySender:
                 return None
             raise
 
-    def thumb(self, access: str, draft: Draft) -> dict[str, Any] | None:
+    def thumb(self, draft: Draft) -> dict[str, Any] | None:
         if draft.thumbnail is None:
             return None
         data, media_type = draft.thumbnail
-        uploaded = self.xrpc(
-            "POST",
-            "com.atproto.repo.uploadBlob",
-            access,
-            data=data,
-            headers={"Content-Type": media_type},
+        uploaded = self.call(
+            "POST", "com.atproto.repo.uploadBlob", data=data, headers={"Content-Type": media_type}
         )
         blob: dict[str, Any] = uploaded["blob"]
         return blob
+
+
+def _names_expiry(message: str) -> bool:
+    return any(f'"{name}"' in message for name in _EXPIRED)
 
 
 class Bluesky(Platform):
@@ -209,18 +254,17 @@ class Bluesky(Platform):
 
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         sender = BlueskySender(self)
-        access, did = sender.session()
+        _access, did = sender.session()
         rkey = record_key(idempotency_key)
-        found = sender.existing(access, did, rkey)
+        found = sender.existing(did, rkey)
         if found is None:
             record = self.payload(draft, idempotency_key)
-            thumb = sender.thumb(access, draft)
+            thumb = sender.thumb(draft)
             if thumb and record.get("embed"):
                 record["embed"]["external"]["thumb"] = thumb
-            found = sender.xrpc(
+            found = sender.call(
                 "POST",
                 "com.atproto.repo.createRecord",
-                access,
                 json={
                     "repo": did,
                     "collection": "app.bsky.feed.post",
@@ -232,11 +276,10 @@ class Bluesky(Platform):
 
     def delete(self, receipt: Receipt) -> None:
         sender = BlueskySender(self)
-        access, did = sender.session()
+        _access, did = sender.session()
         rkey = str(receipt.remote_id).rsplit("/", 1)[-1]
-        sender.xrpc(
+        sender.call(
             "POST",
             "com.atproto.repo.deleteRecord",
-            access,
             json={"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey},
         )

@@ -1,0 +1,162 @@
+"""Bluesky delivery against a real AT Protocol PDS (`@atproto/pds`), which validates every record
+against the lexicon: the post, its facets and its link card must be what the network accepts."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+
+import pytest
+import requests
+from PIL import Image
+
+from syndicate.compose import compose
+from syndicate.config import ChannelConfig
+from syndicate.platforms import bluesky
+from syndicate.platforms.base import DeliveryError, Draft
+from syndicate.platforms.bluesky import Bluesky, record_key
+from tests.peers.atproto import RealPDS
+from tests.platforms.conftest import TEMPLATES, make_article
+
+HANDLE = "newsroom.test"
+PASSWORD = "a long app password"
+URL = "https://news.example.com/2026/11/river-crossing"
+
+
+@pytest.fixture(scope="module")
+def pds() -> Iterator[RealPDS]:
+    server = RealPDS()
+    server.create_account(HANDLE, PASSWORD)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sky(pds: RealPDS) -> Bluesky:
+    bluesky._sessions.clear()
+    os.environ["TEST_REAL_PDS_PASSWORD"] = PASSWORD
+    channel = ChannelConfig(
+        name="sky",
+        platform="bluesky",
+        url=pds.url,
+        target=HANDLE,
+        secret_env="TEST_REAL_PDS_PASSWORD",
+        timeout_seconds=30,
+    )
+    return Bluesky(channel, requests.Session())
+
+
+def share_image() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 630), (12, 74, 110)).save(out, "PNG")
+    return out.getvalue()
+
+
+def composed_post(sky: Bluesky, title: str, summary: str) -> Draft:
+    article = make_article(title=title, summary=summary, url=URL, tags=["Local Politics"])
+    result = compose(article, sky.channel, sky, TEMPLATES)
+    assert result.problems == []
+    draft = result.draft
+    draft.thumbnail = (share_image(), "image/png")
+    return draft
+
+
+def record_session_calls(sky: Bluesky) -> list[str]:
+    """The names of the session calls (sign-in, refresh) the adapter makes from now on."""
+    called: list[str] = []
+
+    def note(response: requests.Response, *args: object, **kwargs: object) -> None:
+        name = response.url.split("/xrpc/")[-1]
+        if name.startswith("com.atproto.server."):
+            called.append(name)
+
+    sky.session.hooks["response"].append(note)
+    return called
+
+
+def stored(pds: RealPDS, did: str, rkey: str) -> requests.Response:
+    return pds.get(
+        "com.atproto.repo.getRecord", repo=did, collection="app.bsky.feed.post", rkey=rkey
+    )
+
+
+def test_the_pds_accepts_the_post_its_facets_and_its_card(pds: RealPDS, sky: Bluesky) -> None:
+    title = "東京 and Zürich 👨‍👩‍👧‍👦 sign the river-crossing pact & more " * 8
+    summary = "Après trois ans de débat, le conseil a voté 7 contre 2. 🎉 " * 10
+    draft = composed_post(sky, title, summary)
+    key = "syndicate-post-1-1764000000000001"
+
+    receipt = sky.send(draft, key)
+
+    did = receipt.remote_id.split("/")[2]
+    record = stored(pds, did, record_key(key)).json()["value"]
+    assert record["text"] == draft.text
+    text = record["text"].encode()
+    features = {
+        text[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(): f["features"][0]
+        for f in record["facets"]
+    }
+    link = next(f for f in features.values() if f["$type"] == bluesky.LINK)
+    assert link["uri"].startswith(URL)
+    assert features["#LocalPolitics"] == {"$type": bluesky.TAG, "tag": "LocalPolitics"}
+    external = record["embed"]["external"]
+    assert external["uri"] == link["uri"]
+    assert external["title"].startswith("東京 and Zürich")
+    assert external["thumb"]["mimeType"] == "image/png"
+    blob = pds.get("com.atproto.sync.getBlob", did=did, cid=external["thumb"]["ref"]["$link"])
+    assert blob.content == draft.thumbnail[0]
+    assert receipt.url == f"https://bsky.app/profile/{did}/post/{record_key(key)}"
+
+
+def test_sending_again_with_the_same_key_does_not_post_twice(pds: RealPDS, sky: Bluesky) -> None:
+    draft = composed_post(sky, "Bridge opens on time", "The mayor cut the ribbon.")
+    key = "syndicate-post-2-1764000000000002"
+    first = sky.send(draft, key)
+    again = sky.send(draft, key)
+    assert again.remote_id == first.remote_id
+    did = first.remote_id.split("/")[2]
+    listed = pds.get(
+        "com.atproto.repo.listRecords", repo=did, collection="app.bsky.feed.post", limit="100"
+    ).json()["records"]
+    assert [r["uri"] for r in listed].count(first.remote_id) == 1
+
+
+def test_the_pds_refuses_a_post_longer_than_the_lexicon_allows(sky: Bluesky) -> None:
+    draft = sky.finish(Draft(text="word " * 70, link=URL))
+    with pytest.raises(DeliveryError) as error:
+        sky.send(draft, "syndicate-post-3-1764000000000003")
+    assert error.value.permanent and "grapheme" in error.value.message
+
+
+def test_an_expired_access_token_is_refreshed_not_signed_in_again(
+    pds: RealPDS, sky: Bluesky
+) -> None:
+    draft = composed_post(sky, "Ferry timetable changes", "Two more crossings a day.")
+    sky.send(draft, "syndicate-post-4-1764000000000004")
+    key = (pds.url.rstrip("/"), HANDLE)
+    created_at, _access, refresh, did = bluesky._sessions[key]
+    expired = pds.expired_access_token(did)
+    bluesky._sessions[key] = (created_at, expired, refresh, did)
+    called = record_session_calls(sky)
+
+    receipt = sky.send(draft, "syndicate-post-5-1764000000000005")
+
+    assert stored(pds, did, record_key("syndicate-post-5-1764000000000005")).ok
+    assert receipt.remote_id.startswith(f"at://{did}/")
+    renewed = bluesky._sessions[key]
+    assert renewed[1] != expired and renewed[2] != refresh
+    assert called == ["com.atproto.server.refreshSession"]
+
+
+def test_a_deleted_post_is_gone_from_the_repository(pds: RealPDS, sky: Bluesky) -> None:
+    draft = composed_post(sky, "Library hours extended", "Open until ten.")
+    receipt = sky.send(draft, "syndicate-post-6-1764000000000006")
+    did = receipt.remote_id.split("/")[2]
+    rkey = record_key("syndicate-post-6-1764000000000006")
+    assert stored(pds, did, rkey).ok
+
+    sky.delete(receipt)
+
+    gone = stored(pds, did, rkey)
+    assert gone.status_code == 400 and gone.json()["error"] == "RecordNotFound"
