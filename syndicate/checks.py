@@ -11,6 +11,7 @@ from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
 from syndicate.platforms.base import DeliveryError, NotCheckable
 from syndicate.posts import adapter
+from syndicate.tokens import TokenVault
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,9 @@ class ChannelCheck:
 
 
 def check_channels(
-    config: SyndicateConfig, http: Callable[[], requests.Session] = make_session
+    config: SyndicateConfig,
+    vault: TokenVault | None = None,
+    http: Callable[[], requests.Session] = make_session,
 ) -> list[ChannelCheck]:
     found = []
     for channel in config.channels:
@@ -29,7 +32,7 @@ def check_channels(
             found.append(ChannelCheck(channel.name, "disabled", "not in use"))
             continue
         try:
-            who = adapter(channel, http()).check()
+            who = adapter(channel, http(), vault).check()
         except NotCheckable as exc:
             found.append(ChannelCheck(channel.name, "unchecked", str(exc)))
         except DeliveryError as exc:

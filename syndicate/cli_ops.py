@@ -105,9 +105,41 @@ def check_channels() -> None:
     """Make one harmless API call per channel; say which need attention (exit 1 if any)."""
     from syndicate.checks import check_channels as run_checks
     from syndicate.cli import _runtime
+    from syndicate.tokens import TokenVault
 
-    results = run_checks(_runtime().config)
+    runtime = _runtime()
+    results = run_checks(runtime.config, TokenVault(runtime.factory))
     for result in results:
         click.echo(f"{result.channel}\t{result.verdict}\t{result.detail}")
     if any(result.verdict == "attention" for result in results):
         sys.exit(1)
+
+
+@channels.command("set-tokens")
+@click.argument("name")
+@click.option("--expires-in", type=int, default=None, help="Seconds the access token lives.")
+def set_tokens(name: str, expires_in: int | None) -> None:
+    """Store a channel's new OAuth 2.0 tokens after authorising the app again. Reads the access
+    token and then the refresh token from standard input (one per line), so they stay out of
+    the shell's history."""
+    from datetime import timedelta
+
+    from syndicate import channels as channel_states
+    from syndicate.cli import _runtime
+    from syndicate.models import ChannelState, utcnow
+    from syndicate.tokens import Grant, TokenVault
+
+    runtime = _runtime()
+    if runtime.config.channel(name) is None:
+        raise click.ClickException(f"no channel named {name!r}")
+    hidden = sys.stdin.isatty()
+    access = click.prompt("access token", hide_input=hidden, prompt_suffix=": ")
+    refresh = click.prompt("refresh token", hide_input=hidden, prompt_suffix=": ")
+    expires = utcnow() + timedelta(seconds=expires_in) if expires_in else None
+    TokenVault(runtime.factory).store(name, Grant(access.strip(), refresh.strip(), expires))
+    click.echo(f"stored new tokens for {name}")
+    with runtime.factory.begin() as session:
+        state = session.get(ChannelState, name)
+        if state is not None and state.needs_credentials:
+            channel_states.resume(session, name, utcnow())
+            click.echo(f"{name} was waiting for new credentials; it is sending again")

@@ -98,6 +98,12 @@ class ChannelConfig(BaseModel):
     # A dated API version where the platform asks for one (LinkedIn-Version: YYYYMM).
     api_version: str = ""
     secret_env: str = ""
+    # OAuth 2.0 with rotating refresh tokens (X): the first refresh token, and the app's client
+    # id and (for a confidential client) the variable holding its secret. Syndicate keeps the
+    # newest tokens in its database from then on.
+    refresh_token_env: str = ""
+    client_id: str = ""
+    client_secret_env: str = ""
     auto_approve: bool = False
     enabled: bool = True
     template: str = ""
@@ -135,7 +141,17 @@ class ChannelConfig(BaseModel):
 
     def secret(self) -> str:
         """The channel's secret, read from the environment variable the file names."""
-        return os.environ.get(self.secret_env, "") if self.secret_env else ""
+        return _env(self.secret_env)
+
+    def refresh_token(self) -> str:
+        return _env(self.refresh_token_env)
+
+    def client_secret(self) -> str:
+        return _env(self.client_secret_env)
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "") if name else ""
 
 
 class SyndicateConfig(BaseModel):

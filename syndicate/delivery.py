@@ -17,8 +17,9 @@ from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
 from syndicate.models import Card, Delivery, DeliveryOutcome, Post, PostStatus, utcnow
 from syndicate.platforms import get_platform
-from syndicate.platforms.base import DeliveryError, Draft, Receipt
+from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt, nothing_posted
 from syndicate.posts import adapter
+from syndicate.tokens import TokenVault
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class DeliveryPolicy:
     lease_seconds: int = 300
     backoff_base_seconds: float = 2.0
     backoff_cap_seconds: float = 300.0
+    look_delay_seconds: float = 20.0
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter."""
@@ -109,18 +111,36 @@ def deliver(
         draft = Draft(post.text, post.link, dict(post.extras), thumbnail)
         key = idempotency_key(post)
         channel = config.channel(post.channel)
-        delivery_id, attempt = delivery.id, delivery.attempt
+        delivery_id, attempt, look = delivery.id, delivery.attempt, post.look_before_sending
     started = time.monotonic()
+    looks = False
     try:
         if channel is None or not channel.enabled:
             raise DeliveryError(f"channel {post.channel!r} is not configured", permanent=True)
-        receipt = adapter(channel, http()).send(draft, key)
+        platform = adapter(channel, http(), TokenVault(factory))
+        looks = platform.finds_own_posts
+        receipt = _look_for(platform, draft) if look and looks else None
+        if receipt is None:
+            receipt = platform.send(draft, key)
     except DeliveryError as error:
         latency = int((time.monotonic() - started) * 1000)
-        return _record_failure(factory, post_id, delivery_id, attempt, error, latency, policy)
+        return _record_failure(
+            factory, post_id, delivery_id, attempt, error, latency, policy, looks
+        )
     latency = int((time.monotonic() - started) * 1000)
     _record_success(factory, post_id, delivery_id, receipt, latency)
     return Outcome("sent")
+
+
+def _look_for(platform: Platform, draft: Draft) -> Receipt | None:
+    """Find the post an unanswered attempt may have made. Looking posts nothing, so a failure
+    here is never ambiguous: the post is looked for again on the next attempt."""
+    try:
+        with nothing_posted():
+            return platform.find_sent(draft)
+    except DeliveryError as error:
+        error.message = f"could not look for the post on the account: {error.message}"
+        raise
 
 
 def _record_success(
@@ -138,6 +158,7 @@ def _record_success(
         post.remote_id, post.remote_url = receipt.remote_id, receipt.url
         post.problem = ""
         post.next_attempt_at = None
+        post.look_before_sending = False
 
 
 def _record_failure(
@@ -148,7 +169,10 @@ def _record_failure(
     error: DeliveryError,
     latency: int,
     policy: DeliveryPolicy,
+    looks: bool = False,
 ) -> Outcome:
+    """`looks`: the platform can list the account's posts, so an ambiguous attempt is followed
+    by a look for the post rather than left `unknown`."""
     finished = utcnow()
     with factory.begin() as session:
         post = session.get_one(Post, post_id)
@@ -158,6 +182,15 @@ def _record_failure(
         delivery.latency_ms = latency
         delivery.finished_at = finished
         post.problem = error.message
+        spent = attempt - post.attempt_base >= policy.max_attempts
+        if error.ambiguous and looks and not spent:
+            delivery.outcome = DeliveryOutcome.UNKNOWN
+            wait = max(policy.look_delay_seconds, error.retry_after or 0.0)
+            post.status = PostStatus.APPROVED
+            post.look_before_sending = True
+            post.next_attempt_at = finished + timedelta(seconds=wait)
+            post.problem = f"{error.message}; looking for it on the account before sending again"
+            return Outcome("retry", retry_in=wait)
         if error.ambiguous:
             delivery.outcome = post.status = DeliveryOutcome.UNKNOWN
             return Outcome(PostStatus.UNKNOWN)
@@ -169,7 +202,7 @@ def _record_failure(
             post.status = PostStatus.APPROVED
             post.problem = f"waiting: {reason}"
             return Outcome("paused")
-        if error.permanent or attempt - post.attempt_base >= policy.max_attempts:
+        if error.permanent or spent:
             delivery.outcome = DeliveryOutcome.FAILED
             post.status = PostStatus.FAILED
             return Outcome(PostStatus.FAILED)
@@ -195,8 +228,9 @@ def reconcile_stuck(
     """Settle posts left `sending` past their lease (a worker died mid-call).
 
     Where the platform cannot post twice under one key (Mastodon, Bluesky), the post simply
-    goes back to be sent again. Elsewhere nobody knows whether the platform got it, so it
-    becomes `unknown` and waits for a person rather than risk a second post.
+    goes back to be sent again. Where it can list the account's posts (X, Facebook, Threads),
+    the next attempt looks there first. Elsewhere nobody knows whether the platform got it, so
+    it becomes `unknown` and waits for a person rather than risk a second post.
     """
     cutoff = now - timedelta(seconds=lease_seconds)
     stuck = list(
@@ -206,13 +240,17 @@ def reconcile_stuck(
     )
     for post in stuck:
         channel = config.channel(post.channel) if config else None
-        retry = channel is not None and get_platform(channel.platform).idempotent_sends
-        post.status = PostStatus.APPROVED if retry else PostStatus.UNKNOWN
-        post.problem = (
-            "delivery was interrupted; sending again under the same idempotency key"
-            if retry
-            else "delivery was interrupted; check the platform before retrying"
-        )
+        platform = get_platform(channel.platform) if channel else None
+        retry = platform is not None and platform.idempotent_sends
+        look = platform is not None and platform.finds_own_posts and not retry
+        post.status = PostStatus.APPROVED if retry or look else PostStatus.UNKNOWN
+        post.look_before_sending = look
+        if retry:
+            post.problem = "delivery was interrupted; sending again under the same idempotency key"
+        elif look:
+            post.problem = "delivery was interrupted; looking for it on the account first"
+        else:
+            post.problem = "delivery was interrupted; check the platform before retrying"
         session.execute(
             update(Delivery)
             .where(Delivery.post_id == post.id, Delivery.outcome == DeliveryOutcome.SENDING)

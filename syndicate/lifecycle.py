@@ -18,6 +18,7 @@ from syndicate.http import make_session
 from syndicate.models import Delivery, DeliveryOutcome, Post, PostStatus
 from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt
 from syndicate.posts import adapter
+from syndicate.tokens import TokenVault
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def _sent_post(
         return SentPost(
             Receipt(200, post.remote_id, post.remote_url),
             Draft(post.text, post.link, dict(post.extras)),
-            adapter(channel, http()),
+            adapter(channel, http(), TokenVault(factory)),
         )
 
 

@@ -166,6 +166,9 @@ class Post(Base):
     approval_withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     # Attempts made before the last retry by hand: the retry budget counts from there.
     attempt_base: Mapped[int] = mapped_column(Integer, default=0)
+    # The last attempt may have reached the platform: look for the post on the account before
+    # sending it again.
+    look_before_sending: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -292,6 +295,19 @@ class Card(Base):
     image_type: Mapped[str] = mapped_column(String(40), default="")
     image_hash: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelToken(Base):
+    """A channel's OAuth 2.0 user tokens. Refresh tokens are single-use and rotate on every
+    refresh, so the newest pair lives here rather than in the environment."""
+
+    __tablename__ = "channel_tokens"
+
+    channel: Mapped[str] = mapped_column(String(63), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text, default="")
+    refresh_token: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ShareCount(Base):

@@ -15,12 +15,17 @@ from syndicate.models import Article, ArticleStatus, Post, PostStatus
 from syndicate.platforms import get_platform
 from syndicate.platforms.base import Draft, Platform
 from syndicate.templating import Templates
+from syndicate.tokens import TokenVault
 
 REVISABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
 
 
-def adapter(channel: ChannelConfig, session: requests.Session | None = None) -> Platform:
-    return get_platform(channel.platform)(channel, session or requests.Session())
+def adapter(
+    channel: ChannelConfig,
+    session: requests.Session | None = None,
+    vault: TokenVault | None = None,
+) -> Platform:
+    return get_platform(channel.platform)(channel, session or requests.Session(), vault)
 
 
 @dataclass(frozen=True)

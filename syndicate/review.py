@@ -121,6 +121,7 @@ def retry(session: Session, post_id: int, now: datetime) -> Post:
     post.status = PostStatus.APPROVED
     post.attempt_base = attempts
     post.next_attempt_at = None
+    post.look_before_sending = False
     post.problem = ""
     post.updated_at = now
     return post

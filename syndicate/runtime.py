@@ -44,6 +44,7 @@ class Runtime:
             lease_seconds=self.settings.delivery_lease_seconds,
             backoff_base_seconds=self.settings.delivery_backoff_base_seconds,
             backoff_cap_seconds=self.settings.delivery_backoff_cap_seconds,
+            look_delay_seconds=self.settings.delivery_look_delay_seconds,
         )
 
 

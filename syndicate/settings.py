@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # unless the platform names its own wait.
     delivery_backoff_base_seconds: float = Field(default=2.0, gt=0)
     delivery_backoff_cap_seconds: float = Field(default=300.0, gt=0)
+    # How long to wait before looking on the account for a post whose send went unanswered:
+    # a platform's list of recent posts can lag behind its create call.
+    delivery_look_delay_seconds: float = Field(default=20.0, ge=0)
     dispatch_interval_seconds: float = Field(default=15.0, gt=0)
     sweep_grace_seconds: float = Field(default=60.0, ge=0)
     # Article images are fetched from public addresses only, unless this allows private ones.

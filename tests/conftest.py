@@ -39,6 +39,7 @@ TABLES = (
     "feed_archives",
     "feeds",
     "channel_states",
+    "channel_tokens",
     "share_counts",
     "articles",
     "audit_entries",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -13,6 +15,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from syndicate.config import ChannelConfig
 from syndicate.http import TIMEOUT
+from syndicate.tokens import TokenVault
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,20 @@ class DeliveryError(Exception):
         self.credentials = credentials
 
 
+@contextmanager
+def nothing_posted() -> Iterator[None]:
+    """Around calls that cannot create a post (an upload, a read): a lost answer there is a
+    plain transient failure, never an ambiguous one."""
+    try:
+        yield
+    except DeliveryError as error:
+        if not error.ambiguous:
+            raise
+        raise DeliveryError(
+            error.message, retry_after=error.retry_after, status_code=error.status_code
+        ) from error
+
+
 class NotCheckable(Exception):
     """The platform offers no harmless call to check a channel's credentials."""
 
@@ -103,10 +120,20 @@ class Platform:
     # Platforms whose create call cannot post twice for one idempotency key (Mastodon's
     # Idempotency-Key, Bluesky's record key) may retry a send whose outcome is unknown.
     idempotent_sends: ClassVar[bool] = False
+    # Platforms that can list the account's recent posts, so a send whose answer was lost can
+    # be looked for instead of marked unknown.
+    finds_own_posts: ClassVar[bool] = False
 
-    def __init__(self, channel: ChannelConfig, session: requests.Session) -> None:
+    def __init__(
+        self,
+        channel: ChannelConfig,
+        session: requests.Session,
+        vault: TokenVault | None = None,
+    ) -> None:
         self.channel = channel
         self.session = session
+        # Where rotating OAuth tokens are kept; adapters that need one say so when it is absent.
+        self.vault = vault
 
     @property
     def max_length(self) -> int:
@@ -149,6 +176,10 @@ class Platform:
         """Make one harmless call that proves the credentials work; say whose they are.
         Platforms without such a call raise `NotCheckable`."""
         raise NotCheckable(f"{self.name} has no way to check credentials without posting")
+
+    def find_sent(self, draft: Draft) -> Receipt | None:
+        """The account's recent post that carries `draft.link`, or None if there is none."""
+        raise NotImplementedError
 
     def edit(self, receipt: Receipt, draft: Draft) -> None:
         raise DeliveryError(f"{self.name} posts cannot be edited", permanent=True)

@@ -43,6 +43,28 @@ class Facebook(Platform):
         )
         return str(response.json().get("name") or response.json()["id"])
 
+    finds_own_posts = True
+
+    def find_sent(self, draft: Draft) -> Receipt | None:
+        # https://developers.facebook.com/docs/graph-api/reference/page/feed/#read: the Page's
+        # recent posts, with the link each one shares in its attachment.
+        recent = self.request(
+            "GET",
+            self._url(f"/{self.channel.target}/feed"),
+            params={
+                "fields": "id,message,permalink_url,attachments{unshimmed_url}",
+                "limit": 25,
+                "access_token": self.token(),
+            },
+        ).json()
+        for post in recent.get("data", []):
+            shared = {a.get("unshimmed_url") for a in post.get("attachments", {}).get("data", [])}
+            if draft.link in shared or draft.link in (post.get("message") or ""):
+                post_id = str(post["id"])
+                url = post.get("permalink_url") or f"https://www.facebook.com/{post_id}"
+                return Receipt(200, post_id, url)
+        return None
+
     can_edit = True
 
     def edit(self, receipt: Receipt, draft: Draft) -> None:

@@ -61,6 +61,20 @@ class Threads(Platform):
         media_id = str(published.json()["id"])
         return Receipt(published.status_code, media_id, self._permalink(media_id, token))
 
+    finds_own_posts = True
+
+    def find_sent(self, draft: Draft) -> Receipt | None:
+        # https://developers.facebook.com/docs/threads/threads-media#retrieve-a-list-of-all-a-user-s-threads
+        recent = self.request(
+            "GET",
+            self._url(f"/{self.channel.target}/threads"),
+            params={"fields": "id,text,permalink", "limit": 25, "access_token": self.token()},
+        ).json()
+        for post in recent.get("data", []):
+            if draft.link and draft.link in (post.get("text") or ""):
+                return Receipt(200, str(post["id"]), post.get("permalink"))
+        return None
+
     def _wait_until_ready(self, container: str, token: str) -> None:
         """https://developers.facebook.com/docs/threads/troubleshooting: a container's status
         is IN_PROGRESS, FINISHED, ERROR, EXPIRED or PUBLISHED."""

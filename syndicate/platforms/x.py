@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import requests
 from twitter_text import parse_tweet
 
-from syndicate.platforms.base import Draft, Limits, Platform, Receipt
+from syndicate.models import utcnow
+from syndicate.platforms.base import (
+    DeliveryError,
+    Draft,
+    Limits,
+    Platform,
+    Receipt,
+    nothing_posted,
+)
+from syndicate.tokens import Grant, NoTokens
 
 API = "https://api.x.com"
+# https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token
+TOKEN_PATH = "/2/oauth2/token"
+RECENT_POSTS = 20
 
 
 class X(Platform):
@@ -18,6 +31,8 @@ class X(Platform):
     # https://docs.x.com/resources/fundamentals/counting-characters: weights from
     # twitter-text config v3; every URL with a valid TLD costs 23; an emoji sequence costs 2.
     limits: ClassVar[Limits] = Limits(max_length=280, unit="weighted characters")
+    can_delete = True
+    finds_own_posts = True
 
     def measure(self, text: str) -> int:
         return int(parse_tweet(text).weightedLength)
@@ -31,34 +46,33 @@ class X(Platform):
     def payload(self, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         return {"text": draft.text}
 
-    can_delete = True
-
-    def _url(self, path: str) -> str:
-        return f"{(self.channel.url or API).rstrip('/')}{path}"
-
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         # https://docs.x.com/x-api/posts/creation-of-a-post, with an OAuth 2.0 user token.
-        response = self.request(
-            "POST",
-            self._url("/2/tweets"),
-            json=self.payload(draft, idempotency_key),
-            headers={"Authorization": f"Bearer {self.token()}"},
-        )
-        post_id = str(response.json()["data"]["id"])
-        return Receipt(response.status_code, post_id, f"https://x.com/i/web/status/{post_id}")
+        response = self.authorised("POST", "/2/tweets", json=self.payload(draft, idempotency_key))
+        return self.receipt(str(response.json()["data"]["id"]), response.status_code)
 
     def check(self) -> str:
-        response = self.request(
-            "GET", self._url("/2/users/me"), headers={"Authorization": f"Bearer {self.token()}"}
-        )
-        return f"@{response.json()['data']['username']}"
+        return f"@{self.authorised('GET', '/2/users/me').json()['data']['username']}"
 
     def delete(self, receipt: Receipt) -> None:
-        self.request(
-            "DELETE",
-            self._url(f"/2/tweets/{receipt.remote_id}"),
-            headers={"Authorization": f"Bearer {self.token()}"},
-        )
+        self.authorised("DELETE", f"/2/tweets/{receipt.remote_id}")
+
+    def find_sent(self, draft: Draft) -> Receipt | None:
+        """The account's recent post that carries this draft's link, if there is one."""
+        me = self.authorised("GET", "/2/users/me").json()["data"]["id"]
+        recent = self.authorised(
+            "GET",
+            f"/2/users/{me}/tweets",
+            params={"max_results": RECENT_POSTS, "tweet.fields": "entities,created_at"},
+        ).json()
+        for post in recent.get("data", []):
+            links = {u.get("expanded_url") for u in post.get("entities", {}).get("urls", [])}
+            if draft.link in links or draft.link in post.get("text", ""):
+                return self.receipt(str(post["id"]))
+        return None
+
+    def receipt(self, post_id: str, status_code: int = 200) -> Receipt:
+        return Receipt(status_code, post_id, f"https://x.com/i/web/status/{post_id}")
 
     def wait_signal(self, response: requests.Response) -> float | None:
         # https://docs.x.com/fundamentals/rate-limits: x-rate-limit-reset is epoch seconds.
@@ -66,3 +80,71 @@ class X(Platform):
         if reset.isdigit():
             return max(0.0, int(reset) - time.time())
         return super().wait_signal(response)
+
+    # OAuth 2.0 user tokens
+
+    @property
+    def rotates_tokens(self) -> bool:
+        """A channel with a refresh token keeps its tokens fresh itself; one without uses the
+        access token in `secret_env` as it is."""
+        return bool(self.channel.refresh_token_env)
+
+    def authorised(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A call with the user token. A 401 means X took nothing from this request, so with a
+        refreshable token it is safe to refresh once and make the same call again."""
+        token = self.bearer()
+        try:
+            return self.call(method, path, token, **kwargs)
+        except DeliveryError as error:
+            if error.status_code != 401 or not self.rotates_tokens or self.vault is None:
+                raise
+        token = self.vault.refresh(self.channel.name, stale=token, refresher=self.exchange)
+        return self.call(method, path, token, **kwargs)
+
+    def call(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
+        url = f"{(self.channel.url or API).rstrip('/')}{path}"
+        headers = {"Authorization": f"Bearer {token}"}
+        return self.request(method, url, headers=headers, **kwargs)
+
+    def bearer(self) -> str:
+        if not self.rotates_tokens:
+            return self.token()
+        if self.vault is None:
+            raise DeliveryError("X's rotating tokens need the database", permanent=True)
+        seed = Grant(self.channel.secret(), self.channel.refresh_token())
+        try:
+            return self.vault.access_token(self.channel.name, seed, self.exchange)
+        except NoTokens as exc:
+            raise DeliveryError(
+                f"no OAuth tokens for channel {self.channel.name!r}: set the environment "
+                f"variable named by refresh_token_env",
+                permanent=True,
+                credentials=True,
+            ) from exc
+
+    def exchange(self, refresh_token: str) -> Grant:
+        """Spend the refresh token on a new access token and a new refresh token."""
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": self.channel.client_id,
+        }
+        secret = self.channel.client_secret()
+        auth = (self.channel.client_id, secret) if secret else None  # a confidential client
+        url = f"{(self.channel.url or API).rstrip('/')}{TOKEN_PATH}"
+        try:
+            with nothing_posted():
+                response = self.request("POST", url, data=form, auth=auth)
+        except DeliveryError as error:
+            if error.status_code in (400, 401):
+                raise DeliveryError(
+                    f"X refused the refresh token; authorise the app again: {error.message}",
+                    permanent=True,
+                    credentials=True,
+                    status_code=error.status_code,
+                ) from error
+            raise
+        answer = response.json()
+        expires_in = answer.get("expires_in")
+        expires_at = utcnow() + timedelta(seconds=int(expires_in)) if expires_in else None
+        return Grant(answer["access_token"], answer.get("refresh_token", ""), expires_at)

@@ -25,7 +25,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/services, which installs it")
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/browser, which installs it")
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
         args=[

@@ -28,6 +28,12 @@ def answer(request: Received) -> tuple[Any, ...]:
         ).encode()
     if request.path == "/rest/posts":
         return 201, b"", {"x-restli-id": "urn:li:share:7000000000000000001"}
+    if request.path == "/rest/images?action=initializeUpload":
+        upload = f"http://{request.headers['host']}/dms-uploads/C4E10AQ"
+        value = {"uploadUrl": upload, "image": "urn:li:image:C4E10AQ", "uploadUrlExpiresAt": 1}
+        return 200, json.dumps({"value": value}).encode()
+    if request.path == "/dms-uploads/C4E10AQ":
+        return 201, b""
     if request.path.startswith("/rest/posts/urn%3Ali%3Ashare%3A"):  # a partial update
         return 204, b""
     if request.path == "/1234567890_998877":  # an edit of the Page post
@@ -130,6 +136,35 @@ def test_linkedin_posts_an_article_block_with_its_version_headers(server: Receiv
     assert receipt.remote_id == "urn:li:share:7000000000000000001"
 
 
+def test_linkedin_uploads_the_share_image_and_names_it_as_the_card_thumbnail(
+    server: Receiver,
+) -> None:
+    linkedin = adapter("linkedin", server, target="urn:li:organization:42")
+    post = draft(linkedin)
+    post.thumbnail = (b"\x89PNG share image", "image/png")
+    linkedin.send(post, "k")
+    start, upload, create = server.received()
+    assert start.path == "/rest/images?action=initializeUpload"
+    assert start.json() == {"initializeUploadRequest": {"owner": "urn:li:organization:42"}}
+    assert start.headers["linkedin-version"] == "202510"
+    assert upload.path == "/dms-uploads/C4E10AQ" and upload.body == b"\x89PNG share image"
+    assert upload.headers["authorization"] == "Bearer user-token"
+    assert upload.headers["content-type"] == "image/png"
+    article = create.json()["content"]["article"]
+    assert article["thumbnail"] == "urn:li:image:C4E10AQ" and article["source"] == LINK
+
+
+def test_a_lost_answer_while_uploading_to_linkedin_is_not_ambiguous(server: Receiver) -> None:
+    linkedin = adapter("linkedin", server, target="urn:li:organization:42")
+    post = draft(linkedin)
+    post.thumbnail = (b"\x89PNG", "image/png")
+    server.fail_next(Fault(drop=True))
+    with pytest.raises(DeliveryError) as error:
+        linkedin.send(post, "k")
+    assert not error.value.ambiguous and not error.value.permanent
+    assert [r.path for r in server.received()] == ["/rest/images?action=initializeUpload"]
+
+
 def test_facebook_posts_message_and_link_and_knows_its_throttling_codes(
     server: Receiver,
 ) -> None:
@@ -224,3 +259,46 @@ def test_facebook_edits_the_page_post_s_message(server: Receiver) -> None:
         "message": [f"Bridge approved, 7 to 2 {LINK}"],
         "access_token": ["user-token"],
     }
+
+
+def test_facebook_finds_its_post_on_the_page_by_the_link_it_shares(server: Receiver) -> None:
+    facebook = adapter("facebook", server, target="1234567890")
+    feed = {
+        "data": [
+            {"id": "1234567890_1", "message": "Something else", "attachments": {"data": []}},
+            {
+                "id": "1234567890_2",
+                "message": "Bridge approved",
+                "permalink_url": "https://www.facebook.com/gazette/posts/2",
+                "attachments": {"data": [{"unshimmed_url": LINK}]},
+            },
+        ]
+    }
+    server.fail_next(Fault(status=200, body=json.dumps(feed).encode()))
+    found = facebook.find_sent(draft(facebook, "Bridge approved"))
+    assert found is not None and found.remote_id == "1234567890_2"
+    assert found.url == "https://www.facebook.com/gazette/posts/2"
+    (look,) = server.received()
+    assert look.path.startswith("/1234567890/feed?")
+    query = parse_qs(look.path.split("?", 1)[1])
+    assert "attachments{unshimmed_url}" in query["fields"][0]
+    assert query["access_token"] == ["user-token"]
+    server.fail_next(Fault(status=200, body=json.dumps({"data": feed["data"][:1]}).encode()))
+    assert facebook.find_sent(draft(facebook, "Bridge approved")) is None
+
+
+def test_threads_finds_its_post_among_the_user_s_threads(server: Receiver) -> None:
+    threads = adapter("threads", server, target="17841400000")
+    listing = {
+        "data": [
+            {"id": "media-7", "text": f"Bridge approved {LINK}", "permalink": "https://t/7"},
+            {"id": "media-6", "text": "An older post", "permalink": "https://t/6"},
+        ]
+    }
+    server.fail_next(Fault(status=200, body=json.dumps(listing).encode()))
+    found = threads.find_sent(draft(threads))
+    assert found is not None and (found.remote_id, found.url) == ("media-7", "https://t/7")
+    (look,) = server.received()
+    assert look.path.startswith("/17841400000/threads?")
+    server.fail_next(Fault(status=200, body=json.dumps({"data": listing["data"][1:]}).encode()))
+    assert threads.find_sent(draft(threads)) is None

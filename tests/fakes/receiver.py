@@ -130,6 +130,9 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            do_PUT = do_POST
+            do_DELETE = do_POST
+
         return Handler
 
 

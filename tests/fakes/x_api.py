@@ -1,0 +1,182 @@
+"""X's API v2 on loopback, as its documentation describes it: OAuth 2.0 user tokens that expire,
+single-use refresh tokens that rotate, posts, the account's recent posts, and deletes."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import regex
+
+USER_ID = "2244994945"
+CLIENT_ID = "syndicate-client"
+CLIENT_SECRET = "client-secret"
+UNAUTHORIZED = {
+    "title": "Unauthorized",
+    "type": "about:blank",
+    "status": 401,
+    "detail": "Unauthorized",
+}
+INVALID_TOKEN = {
+    "error": "invalid_request",
+    "error_description": "Value passed for the token was invalid.",
+}
+URL = regex.compile(r"https?://\S+")
+
+
+@dataclass
+class FakeX:
+    token_lifetime: int = 7200
+    access: dict[str, float] = field(default_factory=dict)  # token -> expiry (epoch seconds)
+    refresh: set[str] = field(default_factory=set)
+    tweets: list[dict[str, Any]] = field(default_factory=list)  # newest last
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+    drop_next_post_answer: bool = False  # store the post, then drop the connection
+    drop_next_post: bool = False  # drop the connection before storing anything
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.numbers = itertools.count(1)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def issue(self, lifetime: int | None = None) -> tuple[str, str]:
+        """A new (access, refresh) pair, as the authorisation flow would hand the operator."""
+        number = next(self.numbers)
+        access, refresh = f"access-{number}", f"refresh-{number}"
+        with self.lock:
+            self.access[access] = time.time() + (
+                self.token_lifetime if lifetime is None else lifetime
+            )
+            self.refresh.add(refresh)
+        return access, refresh
+
+    def posted(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.tweets)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        x = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def signed_in(self) -> bool:
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                with x.lock:
+                    live = x.access.get(token, 0) > time.time()
+                if not live:
+                    self.answer(401, UNAUTHORIZED)
+                return live
+
+            def body(self) -> bytes:
+                return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if not self.signed_in():
+                    return
+                if url.path == "/2/users/me":
+                    self.answer(
+                        200, {"data": {"id": USER_ID, "name": "Gazette", "username": "newsroom"}}
+                    )
+                elif url.path == f"/2/users/{USER_ID}/tweets":
+                    limit = int(parse_qs(url.query).get("max_results", ["10"])[0])
+                    with x.lock:
+                        newest = list(reversed(x.tweets))[:limit]
+                    self.answer(200, {"data": newest, "meta": {"result_count": len(newest)}})
+                else:
+                    self.answer(404, {"title": "Not Found Error", "status": 404})
+
+            def do_DELETE(self) -> None:
+                if not self.signed_in():
+                    return
+                tweet_id = urlsplit(self.path).path.rsplit("/", 1)[-1]
+                with x.lock:
+                    x.tweets = [t for t in x.tweets if t["id"] != tweet_id]
+                self.answer(200, {"data": {"deleted": True}})
+
+            def do_POST(self) -> None:
+                path = urlsplit(self.path).path
+                if path == "/2/oauth2/token":
+                    self.token(self.body())
+                elif path == "/2/tweets":
+                    body = self.body()
+                    with x.lock:
+                        lost, x.drop_next_post = x.drop_next_post, False
+                    if lost:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.connection.close()
+                    elif self.signed_in():
+                        self.tweet(json.loads(body)["text"])
+                else:
+                    self.answer(404, {"title": "Not Found Error", "status": 404})
+
+            def token(self, body: bytes) -> None:
+                form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+                basic = self.headers.get("Authorization", "").removeprefix("Basic ")
+                client = base64.b64decode(basic).decode() if basic else ""
+                with x.lock:
+                    x.token_requests.append({**form, "basic": client})
+                    known = form.get("refresh_token") in x.refresh
+                    if known:
+                        x.refresh.discard(form["refresh_token"])
+                right_client = (
+                    client == f"{CLIENT_ID}:{CLIENT_SECRET}" and form.get("client_id") == CLIENT_ID
+                )
+                if form.get("grant_type") != "refresh_token" or not known or not right_client:
+                    self.answer(400, INVALID_TOKEN)
+                    return
+                access, refresh = x.issue()
+                self.answer(
+                    200,
+                    {
+                        "token_type": "bearer",
+                        "expires_in": x.token_lifetime,
+                        "access_token": access,
+                        "scope": "tweet.read tweet.write users.read offline.access",
+                        "refresh_token": refresh,
+                    },
+                )
+
+            def tweet(self, text: str) -> None:
+                tweet_id = str(1860000000000000000 + next(x.numbers))
+                # X shows every link as a t.co address and keeps the original in its entities.
+                urls = [{"expanded_url": u, "url": "https://t.co/abc"} for u in URL.findall(text)]
+                shown = URL.sub("https://t.co/abc", text)
+                with x.lock:
+                    x.tweets.append({"id": tweet_id, "text": shown, "entities": {"urls": urls}})
+                    drop, x.drop_next_post_answer = x.drop_next_post_answer, False
+                if drop:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.connection.close()
+                    return
+                self.answer(201, {"data": {"id": tweet_id, "text": text}})
+
+        return Handler
