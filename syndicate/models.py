@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -111,7 +112,16 @@ class Article(Base):
 
     posts: Mapped[list[Post]] = relationship(back_populates="article")
 
-    __table_args__ = (Index("ix_articles_status_published", "status", "published_at"),)
+    __table_args__ = (
+        Index("ix_articles_status_published", "status", "published_at"),
+        # Articles whose feeds have not caught up: few at any moment, found without a scan.
+        Index(
+            "ix_articles_feeds_behind",
+            "changed_at",
+            postgresql_where=text("feeds_version < version"),
+            sqlite_where=text("feeds_version < version"),
+        ),
+    )
 
 
 class ArticleRevision(Base):

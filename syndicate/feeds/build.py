@@ -246,27 +246,57 @@ def rebuild_archive(
     archive.built_generation = generation
 
 
+# In a burst, how many articles still waiting for their feeds one rebuild takes along.
+BATCH = 50
+
+
 def rebuild_for_article(
     factory: sessionmaker[Session],
     article_id: str,
     site: SiteConfig,
     settings: FeedSettings,
     now: datetime,
+    batch: int = BATCH,
 ) -> Rebuilt:
-    """Everything one article's change needs in the feeds, in short transactions."""
-    with factory.begin() as session:
-        change = update_memberships(session, article_id, site, settings.archive_page_size, now)
+    """Everything one article's change needs in the feeds, in short transactions.
+
+    Other articles whose feeds are still behind come along (up to `batch`), so in a burst each
+    scope is rendered once for all of them instead of once each; their own tasks then find
+    their feeds caught up and do nothing.
+    """
+    with factory() as session:
+        waiting = _waiting(session, article_id, batch)
+    changes: list[tuple[str, Change]] = []
+    for waiting_id in waiting:
+        with factory.begin() as session:
+            change = update_memberships(session, waiting_id, site, settings.archive_page_size, now)
+            changes.append((waiting_id, change))
     changed: list[str] = []
-    for scope in change.scopes:
+    for scope in sorted({scope for _, change in changes for scope in change.scopes}):
         with factory.begin() as session:
             changed += rebuild_scope(session, scope, site, settings)
-    for scope, page in sorted(change.pages):
+    for scope, page in sorted({page for _, change in changes for page in change.pages}):
         with factory.begin() as session:
             rebuild_archive(session, scope, page, site, settings)
     with factory.begin() as session:
-        session.execute(
-            update(Article)
-            .where(Article.id == article_id, Article.feeds_version < change.version)
-            .values(feeds_version=change.version)
-        )
+        for waiting_id, change in changes:
+            session.execute(
+                update(Article)
+                .where(Article.id == waiting_id, Article.feeds_version < change.version)
+                .values(feeds_version=change.version)
+            )
     return Rebuilt(feed_urls=changed)
+
+
+def _waiting(session: Session, article_id: str, batch: int) -> list[str]:
+    """The article, if its feeds are behind, and the longest-waiting others that are too."""
+    behind = Article.feeds_version < Article.version
+    if session.scalar(select(Article.id).where(Article.id == article_id, behind)) is None:
+        return []
+    others = session.scalars(
+        select(Article.id)
+        .where(behind, Article.id != article_id)
+        .order_by(Article.changed_at)
+        .limit(batch - 1)
+    )
+    return [article_id, *others]
