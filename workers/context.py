@@ -18,7 +18,8 @@ _started: dict[str, float] = {}
 _client: list[redis.Redis] = []
 
 
-def _redis() -> redis.Redis:
+def redis_client() -> redis.Redis:
+    """One client per worker process, for metrics and announcements."""
     if not _client:
         _client.append(redis.Redis.from_url(get_settings().redis_url or DEFAULT_BROKER))
     return _client[0]
@@ -38,6 +39,6 @@ def _enter(task_id: str = "", task: Any = None, args: Any = None, **_: Any) -> N
 def _leave(task_id: str = "", task: Any = None, **_: Any) -> None:
     started = _started.pop(task_id, None)
     if started is not None and task is not None:
-        metrics.observe_task(_redis(), task.name, time.monotonic() - started)
+        metrics.observe_task(redis_client(), task.name, time.monotonic() - started)
     logs.request_id.set(None)
     logs.article_id.set(None)

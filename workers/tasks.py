@@ -11,11 +11,12 @@ from sqlalchemy.exc import OperationalError
 from syndicate import cards, delivery, health, lifecycle, posts, sweeper
 from syndicate.db import session_scope
 from syndicate.feeds import websub
+from syndicate.feeds.announcements import announce_change
 from syndicate.feeds.build import rebuild_for_article
 from syndicate.http import make_session
 from syndicate.models import utcnow
 from syndicate.runtime import get_runtime
-from workers import context  # noqa: F401  (connects the logging signals)
+from workers import context  # also connects the logging signals
 from workers.app import DEFAULT_BROKER, celery_app
 from workers.enqueue import Enqueuer
 
@@ -45,6 +46,8 @@ def rebuild_feeds(article_id: str) -> None:
         rt.factory, article_id, rt.config.site, rt.feed_settings, utcnow()
     )
     log.info("feeds for article %s: %d changed", article_id, len(rebuilt.feed_urls))
+    if rebuilt.feed_urls:
+        announce_change(context.redis_client())
     # Web processes may serve their copy of a feed for feed_cache_seconds: ping once every
     # copy has expired, so the hub fetches the new feed and not the old one.
     countdown = rt.settings.feed_cache_seconds + 0.5

@@ -30,6 +30,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app.state.enqueuer = enqueuer or Enqueuer(make_celery(runtime.settings))
     settings = runtime.settings
     app.state.feed_cache = FeedCache(runtime.factory, settings.feed_cache_seconds)
+    app.state.feed_cache.listen(settings.redis_url or DEFAULT_BROKER)
     broker = redis.Redis.from_url(settings.redis_url or DEFAULT_BROKER, socket_timeout=2)
     app.state.signin_throttle = SignInThrottle(broker)
     app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, metrics.WEBHOOKS))

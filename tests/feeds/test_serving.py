@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from typing import Any
 
 import feedparser
@@ -11,10 +12,12 @@ import httpx
 import pytest
 from lxml import html
 
+from syndicate.runtime import Runtime
+from syndicate.web.app import create_app
 from tests.client import Client, article, envelope
 from tests.fakes.receiver import Receiver
 from tests.fakes.websub_hub import WebSubHub
-from tests.servers import wait_until
+from tests.servers import WebServer, wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
 CONTENT_TYPES = {
@@ -269,3 +272,24 @@ def test_json_feed_is_served_as_json(client: Client) -> None:
     wait_until(lambda: titles(client, "/feeds/feed.json") == ["Als JSON"])
     body = client.http.get("/feeds/feed.json", headers={"Accept-Encoding": "identity"}).content
     assert json.loads(body)["version"] == "https://jsonfeed.org/version/1.1"
+
+
+def test_web_processes_drop_their_copy_of_a_feed_as_soon_as_a_worker_stores_a_new_one(
+    client: Client, runtime: Runtime
+) -> None:
+    """Each web process keeps feeds in memory for up to SYNDICATE_FEED_CACHE_SECONDS; the
+    worker's announcement makes a new article show at once, however long that is."""
+    patient = replace(
+        runtime, settings=runtime.settings.model_copy(update={"feed_cache_seconds": 600})
+    )
+    server = WebServer(create_app(patient)).start()
+    try:
+        reader = httpx.Client(base_url=server.url, timeout=10)
+        publish(client, "c1", title="Cached first")
+        wait_until(lambda: "Cached first" in reader.get("/feeds/feed.json").text)
+
+        publish(client, "c2", title="Announced second")
+
+        wait_until(lambda: "Announced second" in reader.get("/feeds/feed.json").text, timeout=15)
+    finally:
+        server.stop()
