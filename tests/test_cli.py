@@ -12,15 +12,18 @@ from syndicate import channels
 from syndicate.articles import receive
 from syndicate.cms import parse_generic
 from syndicate.feeds.build import rebuild_for_article
-from syndicate.models import FeedDocument, utcnow
+from syndicate.models import ChannelToken, FeedDocument, utcnow
 from syndicate.runtime import Runtime
 from tests.client import article, envelope
 
 
-def syndicate(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def syndicate(
+    *args: str, env: dict[str, str], given: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "syndicate.cli", *args],
         env={**os.environ, **env},
+        input=given,
         capture_output=True,
         text=True,
         timeout=60,
@@ -170,3 +173,30 @@ def test_preview_replay_and_channels_list(
         "wire\twebhook\tautomatic\tthe channel is paused: a test",
     ]
     syndicate("resume", "wire", env=stack_env)
+
+
+def test_new_oauth_tokens_are_stored_and_a_channel_waiting_for_them_resumes(
+    stack_env: dict[str, str], runtime: Runtime, clean: None
+) -> None:
+    with runtime.factory.begin() as session:
+        channels.pause(session, "wire", "X refused the refresh token", utcnow(), True)
+
+    stored = syndicate(
+        "channels",
+        "set-tokens",
+        "wire",
+        "--expires-in",
+        "7200",
+        env=stack_env,
+        given="new-access\nnew-refresh\n",
+    )
+
+    assert stored.returncode == 0, stored.stderr
+    assert "new-access" not in stored.stdout + stored.stderr
+    with runtime.factory() as session:
+        token = session.get_one(ChannelToken, "wire")
+        assert (token.access_token, token.refresh_token) == ("new-access", "new-refresh")
+        assert token.expires_at is not None and token.expires_at > utcnow()
+        assert channels.paused_because(session, "wire") is None
+    unknown = syndicate("channels", "set-tokens", "nope", env=stack_env, given="a\nb\n")
+    assert unknown.returncode == 1 and "no channel named 'nope'" in unknown.stderr

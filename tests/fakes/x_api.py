@@ -41,6 +41,9 @@ class FakeX:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     drop_next_post_answer: bool = False  # store the post, then drop the connection
     drop_next_post: bool = False  # drop the connection before storing anything
+    # Until this moment (time.monotonic()), X takes every request in and acts on it, but
+    # holds the answer back: a platform that hangs.
+    hang_until: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -68,6 +71,9 @@ class FakeX:
             self.refresh.add(refresh)
         return access, refresh
 
+    def hold_answer(self) -> None:
+        time.sleep(max(0.0, self.hang_until - time.monotonic()))
+
     def posted(self) -> list[dict[str, Any]]:
         with self.lock:
             return list(self.tweets)
@@ -80,6 +86,7 @@ class FakeX:
                 pass
 
             def answer(self, status: int, body: dict[str, Any]) -> None:
+                x.hold_answer()
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -37,6 +37,7 @@ from tests.client import article, envelope
 from tests.databases import fresh_database
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
 from tests.fakes.receiver import Fault, Received, Receiver
+from tests.fakes.x_api import FakeX
 from tests.servers import WorkerProcess, free_port, wait_until
 from workers.app import make_celery
 from workers.enqueue import Enqueuer
@@ -366,3 +367,55 @@ def test_a_platform_down_for_a_minute_gets_every_post_once_when_it_returns(
         assert sorted(published) == ids
     finally:
         receiver.stop()
+
+
+def test_a_platform_that_hangs_for_a_minute_gets_every_post_once(
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
+) -> None:
+    """X takes each post in but answers nothing for a minute. Every send times out with its
+    outcome unknown; the posts are looked for on the account, not sent again, and once X
+    answers they are found and recorded as sent."""
+    x_api = FakeX(hang_until=time.monotonic() + 60)
+    access, _refresh = x_api.issue(lifetime=3600)
+    config = tmp_path / "hang.toml"
+    config.write_text(f"""
+[site]
+title = "Faults"
+[[channels]]
+name = "x-main"
+platform = "x"
+url = "{x_api.url}"
+secret_env = "FAULT_X_TOKEN"
+auto_approve = true
+timeout_seconds = 2
+""")
+    env = {
+        **fault_env,
+        "SYNDICATE_CONFIG": str(config),
+        "FAULT_X_TOKEN": access,
+        "SYNDICATE_DELIVERY_MAX_ATTEMPTS": "100",
+        "SYNDICATE_DELIVERY_BACKOFF_BASE_SECONDS": "0.5",
+        "SYNDICATE_DELIVERY_BACKOFF_CAP_SECONDS": "5",
+        "SYNDICATE_DELIVERY_LOOK_DELAY_SECONDS": "1",
+    }
+    ids = [f"hang-{n}" for n in range(3)]
+    post_ids = [approved_post(runtime, str(config), "x-main", article_id) for article_id in ids]
+    start_worker(env, tmp_path / "worker.log")
+    celery = make_celery(Settings(redis_url=BROKER))
+    try:
+        for post_id in post_ids:
+            celery.send_task("syndicate.deliver_post", [post_id], queue="delivery")
+        wait_until(lambda: len(x_api.posted()) == len(ids), timeout=30)  # taken in, unanswered
+        wait_until(
+            lambda: all(status(runtime, p) == PostStatus.SENT for p in post_ids), timeout=120
+        )
+        assert time.monotonic() >= x_api.hang_until
+        assert len(x_api.posted()) == len(ids)  # nothing went out twice
+        with runtime.factory() as session:
+            sent = session.scalars(select(Post).where(Post.id.in_(post_ids))).all()
+            attempts = session.scalars(select(Delivery).where(Delivery.post_id.in_(post_ids))).all()
+        assert sorted(p.remote_id for p in sent) == sorted(t["id"] for t in x_api.posted())
+        assert {d.outcome for d in attempts} <= {"unknown", "retry", "sent"}
+        assert [d.outcome for d in attempts].count("sent") == len(ids)
+    finally:
+        x_api.stop()
