@@ -29,6 +29,7 @@ from syndicate.articles import receive
 from syndicate.cms import parse_generic
 from syndicate.embedded import free_port
 from syndicate.feeds.build import rebuild_for_article
+from syndicate.feeds.content import safe_html
 from syndicate.feeds.scopes import scopes_of
 from syndicate.models import Article, Feed, FeedMembership, utcnow
 from syndicate.runtime import Runtime, build_runtime
@@ -38,6 +39,7 @@ TAGS = [f"Topic {n}" for n in range(200)]
 AUTHORS = [f"Reporter {n}" for n in range(50)]
 SECTIONS = [f"Section {n}" for n in range(10)]
 BODY = "<p>" + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 20 + "</p>"
+SAFE_BODY = safe_html(BODY, "https://news.example/")
 
 
 def seed(runtime: Runtime, start: int, count: int, page_size: int) -> None:
@@ -59,6 +61,7 @@ def seed(runtime: Runtime, start: int, count: int, page_size: int) -> None:
                     title=f"Seeded article number {n}",
                     summary="A seeded summary.",
                     content_html=BODY,
+                    feed_html=SAFE_BODY,  # as the pipeline stored it when it was published
                     authors=[{"name": rng.choice(AUTHORS)}],
                     tags=rng.sample(TAGS, 3),
                     section=rng.choice(SECTIONS),

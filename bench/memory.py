@@ -8,6 +8,7 @@ import argparse
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import httpx
 
@@ -34,6 +35,7 @@ def main() -> None:
                 f"mem-{n}-{uuid.uuid4().hex[:6]}",
                 tags=[TAGS[n % len(TAGS)], TAGS[(n * 7) % len(TAGS)]],
                 authors=[{"name": AUTHORS[n % len(AUTHORS)]}],
+                published_at=datetime.now(UTC).isoformat(timespec="microseconds"),
             )
             return stack.publish(art, clients[n % args.senders])
 

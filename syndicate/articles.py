@@ -125,6 +125,8 @@ def _copy_fields(article: Article, data: ArticleIn, content_hash: str) -> None:
     article.url = data.url
     article.title = data.title
     article.summary = data.summary
+    if article.content_html != data.content_html or article.url != data.url:
+        article.feed_html = None  # made safe again by the next feed rebuild
     article.content_html = data.content_html
     article.authors = [a.model_dump(mode="json") for a in data.authors]
     article.tags = list(data.tags)

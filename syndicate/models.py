@@ -90,6 +90,9 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     content_html: Mapped[str] = mapped_column(Text, default="")
+    # `content_html` made safe for feed readers, stored by the worker when the content changes
+    # so that rebuilding a feed never sanitises the other articles in it again.
+    feed_html: Mapped[str | None] = mapped_column(Text, nullable=True)
     authors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     section: Mapped[str | None] = mapped_column(Text, nullable=True)

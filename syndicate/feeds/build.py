@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from syndicate.config import SiteConfig
 from syndicate.db import insert_ignoring_conflicts
 from syndicate.feeds import jsonfeed, store, xml
+from syndicate.feeds.content import safe_html
 from syndicate.feeds.model import FeedItem, FeedMeta, feed_item
 from syndicate.feeds.scopes import FORMATS, SITE, document_key, scopes_of
 from syndicate.models import Article, Feed, FeedArchive, FeedMembership
@@ -75,6 +76,8 @@ def update_memberships(
     ).one_or_none()
     if article is None:
         return Change([], set(), 0)
+    if article.feed_html is None:
+        article.feed_html = safe_html(article.content_html, article.url)
     old = {
         m.scope: m
         for m in session.scalars(

@@ -71,7 +71,9 @@ _ITEMS_MAX = 20_000
 
 
 def _feed_item(base_url: str, article: Article) -> FeedItem:
-    content = safe_html(article.content_html, article.url) if article.content_html else ""
+    content = article.feed_html
+    if content is None:
+        content = safe_html(article.content_html, article.url) if article.content_html else ""
     summary = xml_text(article.summary) or plain_text(content)[:300]
     return FeedItem(
         guid=article_guid(base_url, article.id),

@@ -293,3 +293,23 @@ def test_web_processes_drop_their_copy_of_a_feed_as_soon_as_a_worker_stores_a_ne
         wait_until(lambda: "Announced second" in reader.get("/feeds/feed.json").text, timeout=15)
     finally:
         server.stop()
+
+
+def test_edited_content_replaces_the_old_and_is_made_safe_again(client: Client) -> None:
+    publish(client, "e1", content_html="<p>First draft of the story.</p>")
+    wait_until(lambda: "First draft" in client.http.get("/feeds/feed.json").text)
+
+    publish(
+        client,
+        "e1",
+        content_html='<p onclick="steal()">Final <a href="more/">text</a><script>x()</script>',
+    )
+
+    def content() -> str:
+        items = client.http.get("/feeds/feed.json").json()["items"]
+        return str(items[0]["content_html"]) if items else ""
+
+    wait_until(lambda: "Final" in content())
+    assert "First draft" not in content()
+    assert "onclick" not in content() and "<script" not in content()
+    assert 'href="https://news.example/2026/more/"' in content()
