@@ -34,14 +34,17 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def insert_ignoring_conflicts(
     session: Session, model: type[Any], rows: list[dict[str, Any]]
-) -> None:
-    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
+) -> int:
+    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike; returns the number of
+    rows inserted."""
     if not rows:
-        return
+        return 0
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(model).values(rows).on_conflict_do_nothing())
+    keys = model.__table__.primary_key.columns
+    statement = dialect.insert(model).values(rows).on_conflict_do_nothing().returning(*keys)
+    return len(session.execute(statement).all())
 
 
 def make_engine(url: str) -> Engine:

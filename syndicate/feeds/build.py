@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from syndicate.config import SiteConfig
 from syndicate.db import insert_ignoring_conflicts
@@ -192,8 +192,10 @@ class ScopeRenderer:
         return changed
 
     def _articles(self, scope: str) -> object:
+        # The raw HTML is read only for an article whose safe copy is missing.
         return (
             select(Article)
+            .options(defer(Article.content_html))
             .join(FeedMembership, FeedMembership.article_id == Article.id)
             .where(FeedMembership.scope == scope)
             .order_by(FeedMembership.published_at.desc(), Article.id)

@@ -6,18 +6,17 @@ import gzip
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from syndicate.db import insert_ignoring_conflicts
 from syndicate.models import FeedDocument
 
 
 def save(session: Session, key: str, content_type: str, body: bytes, modified: datetime) -> bool:
-    """Store new bytes; the validators move only when the bytes really changed."""
+    """Store new bytes; the validators move only when the bytes really changed. One statement
+    in the usual case, where the document exists and has changed."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    current = session.scalar(select(FeedDocument.etag).where(FeedDocument.key == key))
-    if current == etag:
-        return False
     values = {
         "content_type": content_type,
         "body": body,
@@ -25,11 +24,14 @@ def save(session: Session, key: str, content_type: str, body: bytes, modified: d
         "etag": etag,
         "last_modified": modified,
     }
-    if current is None:
-        session.execute(insert(FeedDocument).values(key=key, **values))
-    else:
-        session.execute(update(FeedDocument).where(FeedDocument.key == key).values(**values))
-    return True
+    replaced = session.execute(
+        update(FeedDocument)
+        .where(FeedDocument.key == key, FeedDocument.etag != etag)
+        .values(**values)
+    )
+    if getattr(replaced, "rowcount", 0):
+        return True
+    return insert_ignoring_conflicts(session, FeedDocument, [{"key": key, **values}]) > 0
 
 
 def load(session: Session, key: str) -> FeedDocument | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -95,12 +96,30 @@ def _generator(meta: FeedMeta, items: list[FeedItem], rss: bool) -> FeedGenerato
         fg.image(url=meta.logo, title=meta.title, link=meta.site_url)
     # feedgen prepends entries, so add oldest first to keep newest first in the output.
     for item in reversed(items):
-        _entry(fg, item)
+        _add_entry(fg, item)
     return fg
 
 
-def _entry(fg: FeedGenerator, item: FeedItem) -> None:
-    entry = fg.add_entry()
+# Built entries, reused by every feed and format an article version appears in: feedgen
+# serialises an entry without changing it, and every generator here loads the same extensions.
+# Keyed by the identity of the (cached, immutable) FeedItem they were built from.
+_ENTRIES: dict[int, tuple[FeedItem, FeedEntry]] = {}
+_ENTRIES_MAX = 20_000
+
+
+def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
+    hit = _ENTRIES.get(id(item))
+    if hit is not None and hit[0] is item:
+        fg.add_entry(hit[1])
+        return
+    if len(_ENTRIES) >= _ENTRIES_MAX:
+        _ENTRIES.clear()
+    entry = fg.add_entry()  # registers the generator's extensions on the new entry
+    _fill(entry, item)
+    _ENTRIES[id(item)] = (item, entry)
+
+
+def _fill(entry: FeedEntry, item: FeedItem) -> None:
     entry.id(item.guid)
     entry.guid(item.guid, permalink=False)
     entry.title(item.title)
