@@ -113,6 +113,24 @@ class LinkedIn(Platform):
             )
         return str(started["image"])
 
+    finds_own_posts = True
+
+    def find_sent(self, draft: Draft) -> Receipt | None:
+        # https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api
+        # "Find Posts by Authors": the author's newest posts, each with its article block.
+        recent = self.request(
+            "GET",
+            self._url("/rest/posts"),
+            headers={**self._headers(), "X-RestLi-Method": "FINDER"},
+            params={"author": self.channel.target, "q": "author", "count": 20},
+        ).json()
+        for post in recent.get("elements", []):
+            article = (post.get("content") or {}).get("article") or {}
+            if article.get("source") == draft.link:
+                urn = str(post["id"])
+                return Receipt(200, urn, f"https://www.linkedin.com/feed/update/{urn}/")
+        return None
+
     def check(self) -> str:
         # https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
         response = self.request(

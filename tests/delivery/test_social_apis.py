@@ -302,3 +302,28 @@ def test_threads_finds_its_post_among_the_user_s_threads(server: Receiver) -> No
     assert look.path.startswith("/17841400000/threads?")
     server.fail_next(Fault(status=200, body=json.dumps({"data": listing["data"][1:]}).encode()))
     assert threads.find_sent(draft(threads)) is None
+
+
+def test_linkedin_finds_its_post_among_the_author_s_posts_by_its_article_link(
+    server: Receiver,
+) -> None:
+    linkedin = adapter("linkedin", server, target="urn:li:organization:42")
+    found_posts = {
+        "elements": [
+            {"id": "urn:li:share:1", "content": {"article": {"source": "https://other.example"}}},
+            {"id": "urn:li:share:2", "commentary": "No article"},
+            {"id": "urn:li:share:3", "content": {"article": {"source": LINK}}},
+        ]
+    }
+    server.fail_next(Fault(status=200, body=json.dumps(found_posts).encode()))
+    found = linkedin.find_sent(draft(linkedin))
+    assert found is not None and found.remote_id == "urn:li:share:3"
+    assert found.url == "https://www.linkedin.com/feed/update/urn:li:share:3/"
+    (look,) = server.received()
+    query = parse_qs(look.path.split("?", 1)[1])
+    assert look.path.startswith("/rest/posts?")
+    assert query["author"] == ["urn:li:organization:42"] and query["q"] == ["author"]
+    assert look.headers["x-restli-method"] == "FINDER"
+    assert look.headers["linkedin-version"] == "202510"
+    server.fail_next(Fault(status=200, body=json.dumps({"elements": []}).encode()))
+    assert linkedin.find_sent(draft(linkedin)) is None
