@@ -228,9 +228,9 @@ def reconcile_stuck(
     """Settle posts left `sending` past their lease (a worker died mid-call).
 
     Where the platform cannot post twice under one key (Mastodon, Bluesky), the post simply
-    goes back to be sent again. Where it can list the account's posts (X, LinkedIn, Facebook, Threads),
-    the next attempt looks there first. Elsewhere nobody knows whether the platform got it, so
-    it becomes `unknown` and waits for a person rather than risk a second post.
+    goes back to be sent again. Where it can list the account's posts (X, LinkedIn, Facebook,
+    Threads), the next attempt looks there first. Elsewhere nobody knows whether the platform
+    got it, so it becomes `unknown` and waits for a person rather than risk a second post.
     """
     cutoff = now - timedelta(seconds=lease_seconds)
     stuck = list(
