@@ -35,6 +35,9 @@ class Fault:
     drop: bool = False
     # Whether the request counts as received (a hang or drop after reading still delivered it).
     record: bool = True
+    # Only a request this accepts meets the fault; others (a late task of an earlier test, say)
+    # are answered as usual and leave it waiting.
+    when: Callable[[Received], bool] | None = None
 
 
 # An answer: (status, body) or (status, body, headers).
@@ -69,6 +72,13 @@ class Receiver:
     def fail_next(self, *faults: Fault) -> None:
         with self.lock:
             self.faults.extend(faults)
+
+    def take_fault(self, request: Received) -> Fault | None:
+        """The first waiting fault meant for this request, taken off the list (lock held)."""
+        for index, fault in enumerate(self.faults):
+            if fault.when is None or fault.when(request):
+                return self.faults.pop(index)
+        return None
 
     def received(self, path: str | None = None) -> list[Received]:
         with self.lock:
@@ -106,7 +116,7 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 received = Received(self.path, headers, body)
                 with receiver.lock:
-                    fault = receiver.faults.pop(0) if receiver.faults else None
+                    fault = receiver.take_fault(received)
                     if fault is None or fault.record:
                         receiver.requests.append(received)
                 if fault is None:
