@@ -29,6 +29,8 @@ class DeliveryPolicy:
     backoff_base_seconds: float = 2.0
     backoff_cap_seconds: float = 300.0
     look_delay_seconds: float = 20.0
+    # Retries stop once the next one would come later than this after the first attempt.
+    deadline_seconds: float = 6 * 3600.0
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter."""
@@ -207,10 +209,37 @@ def _record_failure(
             post.status = PostStatus.FAILED
             return Outcome(PostStatus.FAILED)
         wait = error.retry_after if error.retry_after is not None else policy.backoff(attempt)
+        first = _first_attempt_at(session, post) or delivery.started_at
+        next_try = delivery.started_at + timedelta(seconds=wait)
+        if next_try > first + timedelta(seconds=policy.deadline_seconds):
+            delivery.outcome = DeliveryOutcome.FAILED
+            post.status = PostStatus.FAILED
+            post.problem = (
+                f"gave up: the next try would come more than {_duration(policy.deadline_seconds)} "
+                f"after the first; last error: {error.message}"
+            )
+            return Outcome(PostStatus.FAILED)
         delivery.outcome = DeliveryOutcome.RETRY
         post.status = PostStatus.APPROVED
         post.next_attempt_at = finished + timedelta(seconds=wait)
         return Outcome("retry", retry_in=wait)
+
+
+def _first_attempt_at(session: Session, post: Post) -> datetime | None:
+    """When the attempts in the post's current retry budget began (a retry by hand restarts it)."""
+    return session.scalar(
+        select(func.min(Delivery.started_at)).where(
+            Delivery.post_id == post.id, Delivery.attempt > post.attempt_base
+        )
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds:g} s"
 
 
 def due_posts(session: Session, now: datetime, limit: int = 500) -> list[int]:

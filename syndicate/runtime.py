@@ -45,6 +45,7 @@ class Runtime:
             backoff_base_seconds=self.settings.delivery_backoff_base_seconds,
             backoff_cap_seconds=self.settings.delivery_backoff_cap_seconds,
             look_delay_seconds=self.settings.delivery_look_delay_seconds,
+            deadline_seconds=self.settings.delivery_deadline_seconds,
         )
 
 

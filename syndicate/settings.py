@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # How long to wait before looking on the account for a post whose send went unanswered:
     # a platform's list of recent posts can lag behind its create call.
     delivery_look_delay_seconds: float = Field(default=20.0, ge=0)
+    # A post stops being retried once the next try would come this long after its first.
+    delivery_deadline_seconds: float = Field(default=6 * 3600.0, gt=0)
     dispatch_interval_seconds: float = Field(default=15.0, gt=0)
     sweep_grace_seconds: float = Field(default=60.0, ge=0)
     # Article images are fetched from public addresses only, unless this allows private ones.

@@ -7,11 +7,10 @@ from typing import Any, ClassVar
 
 import requests
 
-from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
+from syndicate.platforms.base import Draft, Limits, Platform, Receipt
+from syndicate.platforms.graph import raise_for_graph_error, usage_wait
 
 API = "https://graph.facebook.com/v21.0"
-# https://developers.facebook.com/docs/graph-api/overview/rate-limiting: throttling codes.
-THROTTLED = (4, 17, 32, 613)
 
 
 class Facebook(Platform):
@@ -83,20 +82,8 @@ class Facebook(Platform):
     def raise_for_response(self, response: requests.Response) -> None:
         if response.status_code < 400:
             return
-        try:
-            error = response.json()["error"]
-        except (ValueError, KeyError, TypeError):
-            return super().raise_for_response(response)
-        code, message = error.get("code"), f"Facebook: {error.get('message', response.reason)}"
-        if code in THROTTLED or response.status_code >= 500:
-            raise DeliveryError(
-                message,
-                status_code=response.status_code,
-                retry_after=self.wait_signal(response) or 600.0,
-            )
-        raise DeliveryError(
-            message,
-            permanent=True,
-            status_code=response.status_code,
-            credentials=code in (10, 102, 190, 200),
-        )
+        if not raise_for_graph_error(response, "Facebook"):
+            super().raise_for_response(response)
+
+    def wait_signal(self, response: requests.Response) -> float | None:
+        return usage_wait(response)

@@ -82,7 +82,7 @@ class Telegram(Platform):
     def edit(self, receipt: Receipt, draft: Draft) -> None:
         # https://core.telegram.org/bots/api#editmessagetext (#editmessagecaption for photos)
         sent = self.payload(draft, "")
-        common = {"chat_id": self.channel.target, "message_id": receipt.remote_id}
+        common = {"chat_id": self.channel.target, "message_id": _message_id(receipt)}
         if "photo" in sent:
             method, body = "editMessageCaption", {"caption": sent["caption"], "parse_mode": "HTML"}
         else:
@@ -99,7 +99,8 @@ class Telegram(Platform):
         self.request(
             "POST",
             self._method("deleteMessage"),
-            json={"chat_id": self.channel.target, "message_id": receipt.remote_id},
+            # https://core.telegram.org/bots/api#deletemessage
+            json={"chat_id": self.channel.target, "message_id": _message_id(receipt)},
         )
 
     def raise_for_response(self, response: requests.Response) -> None:
@@ -125,3 +126,9 @@ class Telegram(Platform):
             status_code=code,
             credentials=code in (401, 403),
         )
+
+
+def _message_id(receipt: Receipt) -> int | str:
+    """The Bot API's message ids are integers; receipts keep them as text."""
+    remote = str(receipt.remote_id)
+    return int(remote) if remote.isdigit() else remote

@@ -5,7 +5,17 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
+import requests
+
+from syndicate.platforms.base import (
+    DeliveryError,
+    Draft,
+    Limits,
+    Platform,
+    Receipt,
+    nothing_posted,
+)
+from syndicate.platforms.graph import raise_for_graph_error, usage_wait
 from syndicate.text import graphemes, is_emoji, urls, utf8_length
 
 API = "https://graph.threads.net/v1.0"
@@ -18,6 +28,7 @@ MAX_LINKS = 5
 class Threads(Platform):
     name = "threads"
     limits: ClassVar[Limits] = Limits(max_length=500, unit="characters")
+    can_delete = True
 
     def measure(self, text: str) -> int:
         return sum(utf8_length(c) if is_emoji(c) else len(c) for c in graphemes(text))
@@ -51,8 +62,11 @@ class Threads(Platform):
         # it is ready, publish it.
         token, user = self.token(), self.channel.target
         body = {**self.payload(draft, idempotency_key), "access_token": token}
-        container = self.request("POST", self._url(f"/{user}/threads"), data=body).json()["id"]
-        self._wait_until_ready(str(container), token)
+        # A container is not a post: until the publish call, a lost answer posted nothing.
+        with nothing_posted():
+            created = self.request("POST", self._url(f"/{user}/threads"), data=body)
+            container = str(created.json()["id"])
+            self._wait_until_ready(container, token)
         published = self.request(
             "POST",
             self._url(f"/{user}/threads_publish"),
@@ -106,3 +120,19 @@ class Threads(Platform):
         except (DeliveryError, ValueError):
             return None  # the post is out; only its link is unknown
         return str(found["permalink"]) if found.get("permalink") else None
+
+    def delete(self, receipt: Receipt) -> None:
+        # https://developers.facebook.com/docs/threads/posts/delete-posts (needs the
+        # threads_delete permission; 100 deletions a day per account).
+        self.request(
+            "DELETE", self._url(f"/{receipt.remote_id}"), params={"access_token": self.token()}
+        )
+
+    def raise_for_response(self, response: requests.Response) -> None:
+        if response.status_code < 400:
+            return
+        if not raise_for_graph_error(response, "Threads"):
+            super().raise_for_response(response)
+
+    def wait_signal(self, response: requests.Response) -> float | None:
+        return usage_wait(response)

@@ -14,7 +14,7 @@ import requests
 
 from syndicate.config import ChannelConfig
 from syndicate.platforms import get_platform
-from syndicate.platforms.base import DeliveryError, Draft, Platform
+from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt
 from tests.fakes.receiver import Fault, Received, Receiver
 
 TEXT = "<b>Bridge &amp; tunnel</b>\n\nhttps://news.example.com/a"
@@ -192,7 +192,7 @@ def test_telegram_edits_the_message_and_accepts_an_edit_that_changes_nothing() -
         assert request.path == "/botTOKEN-123/editMessageText"
         assert request.json() == {
             "chat_id": "@newsroom",
-            "message_id": "42",
+            "message_id": 42,
             "text": "<b>Bridge &amp; tunnel open</b>",
             "parse_mode": "HTML",
             "link_preview_options": {
@@ -217,6 +217,35 @@ def test_telegram_edits_the_message_and_accepts_an_edit_that_changes_nothing() -
         server.fail_next(Fault(status=400, body=json.dumps(gone).encode()))
         with pytest.raises(DeliveryError, match="message to edit not found") as error:
             telegram.edit(receipt, edited)
+        assert error.value.permanent
+    finally:
+        server.stop()
+
+
+def test_telegram_deletes_the_message_it_sent() -> None:
+    server = Receiver(telegram_answer).start()
+    try:
+        os.environ["TEST_CHAT_SECRET"] = "TOKEN-123"
+        channel = ChannelConfig(
+            name="chat",
+            platform="telegram",
+            url=server.url,
+            target="@newsroom",
+            secret_env="TEST_CHAT_SECRET",
+        )
+        telegram = get_platform("telegram")(channel, requests.Session())
+        telegram.delete(telegram.send(draft(telegram), "key-1"))
+        request = server.received()[-1]
+        assert request.path == "/botTOKEN-123/deleteMessage"
+        assert request.json() == {"chat_id": "@newsroom", "message_id": 42}
+        gone = {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: message to delete not found",
+        }
+        server.fail_next(Fault(status=400, body=json.dumps(gone).encode()))
+        with pytest.raises(DeliveryError, match="message to delete not found") as error:
+            telegram.delete(Receipt(200, "42"))
         assert error.value.permanent
     finally:
         server.stop()

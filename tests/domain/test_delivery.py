@@ -178,6 +178,27 @@ def test_it_gives_up_after_the_last_attempt(
     assert len(receiver.received("/hook")) == POLICY.max_attempts
 
 
+def test_it_gives_up_when_the_next_try_would_come_after_the_deadline(
+    runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver
+) -> None:
+    policy = DeliveryPolicy(max_attempts=10, lease_seconds=60, deadline_seconds=600)
+    start = utcnow()
+    receiver.fail_next(
+        Fault(status=429, headers={"Retry-After": "120"}),
+        Fault(status=429, headers={"Retry-After": "500"}),
+    )
+    first = delivery.deliver(runtime.factory, post_id, config, policy, start)
+    assert first.status == "retry" and first.retry_in == 120
+    later = start + timedelta(seconds=130)
+    second = delivery.deliver(runtime.factory, post_id, config, policy, later)
+    assert second.status == PostStatus.FAILED  # 130 s + 500 s is past 10 minutes
+    post, attempts = state(runtime, post_id)
+    assert post.status == PostStatus.FAILED
+    assert post.problem.startswith("gave up: the next try would come more than 10 min")
+    assert "HTTP 429" in post.problem
+    assert [a.outcome for a in attempts] == ["retry", "failed"]
+
+
 @pytest.mark.parametrize("fault", [Fault(hang_seconds=2), Fault(drop=True)])
 def test_an_answer_that_never_comes_is_unknown_not_retried(
     runtime: Runtime, config: SyndicateConfig, post_id: int, receiver: Receiver, fault: Fault

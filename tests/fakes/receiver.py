@@ -19,6 +19,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    method: str = "POST"
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -114,7 +115,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                received = Received(self.path, headers, body)
+                received = Received(self.path, headers, body, self.command)
                 with receiver.lock:
                     fault = receiver.take_fault(received)
                     if fault is None or fault.record:
