@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from syndicate.platforms.base import Draft, Limits, Platform, Receipt
+from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt, nothing_posted
 from syndicate.text import URL, grapheme_count
 
 log = logging.getLogger(__name__)
@@ -87,14 +87,52 @@ class Mastodon(Platform):
     can_delete = True
 
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        body = self.payload(draft, idempotency_key)
+        media_id = self.upload_image(draft)
+        if media_id:
+            body["media_ids"] = [media_id]
         response = self.request(
             "POST",
             f"{self.channel.url.rstrip('/')}/api/v1/statuses",
-            json=self.payload(draft, idempotency_key),
+            json=body,
             headers={"Authorization": f"Bearer {self.token()}", "Idempotency-Key": idempotency_key},
         )
         status = response.json()
         return Receipt(response.status_code, str(status["id"]), status.get("url"))
+
+    # Seconds to wait before each look at an upload the server is still processing.
+    media_delays: ClassVar[tuple[float, ...]] = (0.5, 1, 2, 4, 8)
+
+    def upload_image(self, draft: Draft) -> str | None:
+        """With `photo = true`, upload the share image, described by the article title, and
+        return its media id. https://docs.joinmastodon.org/methods/media/#v2: a 202 means the
+        server is still processing it, and a status cannot carry it until its `url` is set."""
+        if not self.channel.photo or draft.thumbnail is None:
+            return None
+        data, media_type = draft.thumbnail
+        title = str((draft.extras.get("article") or {}).get("title") or "")
+        base = self.channel.url.rstrip("/")
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        extension = "jpg" if media_type == "image/jpeg" else "png"
+        with nothing_posted():
+            response = self.request(
+                "POST",
+                f"{base}/api/v2/media",
+                headers=headers,
+                files={"file": (f"share.{extension}", data, media_type)},
+                data={"description": title[:1500]},
+            )
+            media = response.json()
+            for delay in self.media_delays:
+                if media.get("url"):
+                    return str(media["id"])
+                time.sleep(delay)
+                media = self.request(
+                    "GET", f"{base}/api/v1/media/{media['id']}", headers=headers
+                ).json()
+        if media.get("url"):
+            return str(media["id"])
+        raise DeliveryError("Mastodon was still processing the share image; nothing was posted")
 
     def check(self) -> str:
         response = self.request(

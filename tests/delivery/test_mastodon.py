@@ -20,6 +20,7 @@ from syndicate.platforms.base import DeliveryError, Draft
 from syndicate.platforms.mastodon import Mastodon
 from syndicate.runtime import Runtime
 from tests.client import article, envelope
+from tests.fakes.images import photo_bytes
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
 
 POLICY = DeliveryPolicy(max_attempts=3, lease_seconds=60)
@@ -178,3 +179,34 @@ def test_an_edited_article_edits_the_status_and_an_unpublished_one_deletes_it(
     assert post.status == PostStatus.DELETED
     assert [a.outcome for a in attempts] == ["sent", "edited", "deleted"]
     assert lifecycle.retract(runtime.factory, post_id, config, utcnow()) == "skipped"
+
+
+def test_with_photo_on_the_share_image_is_attached_and_described(
+    config: SyndicateConfig, mastodon: MastodonMock
+) -> None:
+    channel = config.channels[0].model_copy(update={"photo": True})
+    toots = Mastodon(channel, requests.Session())
+    link = "https://news.example/2026/m1"
+    draft = toots.finish(
+        Draft(
+            f"Zürich café reopens {link}",
+            link,
+            {"article": {"title": "Zürich café reopens", "language": "de"}},
+            (photo_bytes(1200, 630), "image/jpeg"),
+        )
+    )
+    receipt = toots.send(draft, "photo-key-1")
+    status = mastodon.status(str(receipt.remote_id))
+    (media,) = status["media_attachments"]
+    assert media["type"] == "image" and media["description"] == "Zürich café reopens"
+    assert status["language"] == "de" and status["visibility"] == "unlisted"
+
+
+def test_without_photo_no_image_is_uploaded(
+    config: SyndicateConfig, mastodon: MastodonMock
+) -> None:
+    toots = Mastodon(config.channels[0], requests.Session())
+    link = "https://news.example/2026/m2"
+    draft = Draft(f"Plain {link}", link, {}, (photo_bytes(1200, 630), "image/jpeg"))
+    status = mastodon.status(str(toots.send(draft, "photo-key-2").remote_id))
+    assert status["media_attachments"] == []
