@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import regex
+import requests
 
 from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
 from syndicate.text import grapheme_count, urls, utf8_length
@@ -208,6 +209,15 @@ class Bluesky(Platform):
 
     def measure(self, text: str) -> int:
         return grapheme_count(text)
+
+    def wait_signal(self, response: requests.Response) -> float | None:
+        # https://docs.bsky.app/docs/advanced-guides/rate-limits: Retry-After on a 429, and
+        # RateLimit-Reset (epoch seconds) on every limited route.
+        wait = super().wait_signal(response)
+        reset = response.headers.get("RateLimit-Reset", "")
+        if wait is None and reset.isdigit():
+            wait = max(0.0, int(reset) - time.time())
+        return wait
 
     def problems(self, draft: Draft) -> list[str]:
         found = super().problems(draft)

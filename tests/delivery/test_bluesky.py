@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -113,3 +114,33 @@ def test_record_keys_are_valid_tids_and_stable() -> None:
     assert first == record_key("syndicate-post-9-1732500000123456")
     assert first != record_key("syndicate-post-10-1732500000123456")
     assert len(first) == 13 and first[0] in "234567abcdefghij"
+
+
+def test_a_rate_limit_waits_until_the_pds_says(pds: FakePDS) -> None:
+    sky = adapter(pds)
+    reset = int(time.time()) + 300
+    limited = {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
+    pds.fail_next("com.atproto.repo.createRecord", 429, limited, {"RateLimit-Reset": str(reset)})
+    with pytest.raises(DeliveryError) as error:
+        sky.send(draft(sky), "syndicate-post-5-5")
+    assert not error.value.permanent and error.value.retry_after is not None
+    assert 295 <= error.value.retry_after <= 300
+    headers = {"Retry-After": "40", "RateLimit-Reset": str(reset)}
+    pds.fail_next("com.atproto.repo.createRecord", 429, limited, headers)
+    with pytest.raises(DeliveryError) as error:
+        sky.send(draft(sky), "syndicate-post-5-5")
+    assert error.value.retry_after == 40  # Retry-After, when given, is the nearer promise
+    sky.send(draft(sky), "syndicate-post-5-5")
+    assert len(pds.records) == 1
+
+
+def test_a_server_error_then_success_makes_one_post(pds: FakePDS) -> None:
+    sky = adapter(pds)
+    broken = {"error": "InternalServerError", "message": "Internal Server Error"}
+    pds.fail_next("com.atproto.repo.createRecord", 500, broken)
+    with pytest.raises(DeliveryError) as error:
+        sky.send(draft(sky), "syndicate-post-6-6")
+    assert not error.value.permanent and error.value.status_code == 500
+    receipt = sky.send(draft(sky), "syndicate-post-6-6")
+    assert list(pds.records) == [record_key("syndicate-post-6-6")]
+    assert receipt.remote_id.endswith(record_key("syndicate-post-6-6"))

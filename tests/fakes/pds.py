@@ -24,15 +24,22 @@ class FakePDS:
         self.calls: list[str] = []
         self.sessions = 0
         self.fail_create_after_storing = False
+        # (XRPC method, status, headers, body): the next call of that method answers this.
+        self.faults: list[tuple[str, int, dict[str, str], dict[str, Any]]] = []
+        self.lock = threading.Lock()
         pds = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
 
-            def answer(self, status: int, body: dict[str, Any]) -> None:
+            def answer(
+                self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -73,7 +80,10 @@ class FakePDS:
                 path = urlsplit(self.path).path
                 pds.calls.append(path)
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if path == "/xrpc/com.atproto.server.createSession":
+                fault = pds.take_fault(path)
+                if fault is not None:
+                    self.answer(fault[1], fault[3], fault[2])
+                elif path == "/xrpc/com.atproto.server.createSession":
                     given = json.loads(body)
                     if (given["identifier"], given["password"]) != (HANDLE, PASSWORD):
                         self.answer(
@@ -132,6 +142,19 @@ class FakePDS:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def fail_next(
+        self, method: str, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        with self.lock:
+            self.faults.append((method, status, headers or {}, body))
+
+    def take_fault(self, path: str) -> tuple[str, int, dict[str, str], dict[str, Any]] | None:
+        with self.lock:
+            for index, fault in enumerate(self.faults):
+                if path == f"/xrpc/{fault[0]}":
+                    return self.faults.pop(index)
+        return None
 
     def invalid(self, rkey: str, record: dict[str, Any]) -> str | None:
         if not TID.match(rkey):
