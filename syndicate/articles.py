@@ -1,17 +1,23 @@
-"""Store what a CMS tells us: publish, revise and unpublish articles, idempotently per delivery."""
+"""Store what a CMS tells us: publish, revise and unpublish articles, idempotently per delivery.
+
+Deliveries are applied in batches: everything waiting is stored in one transaction with a
+handful of statements, whatever the batch's size, and with the outcome each delivery would have
+had on its own, in the order given.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.cms import ArticleEvent, ArticleIn
-from syndicate.db import insert_ignoring_conflicts
+from syndicate.db import insert_many_ignoring_conflicts, update_many_by_key
 from syndicate.models import (
     UNSENT_STATUSES,
     Article,
@@ -21,6 +27,14 @@ from syndicate.models import (
     Post,
     PostStatus,
 )
+
+# What a delivery needs to know of the article it changes, and what it may change.
+_STATE = (Article.id, Article.status, Article.revision, Article.content_hash, Article.version)
+_CONTENT = (Article.url, Article.content_html)
+# SQLSTATEs that mean another transaction got in the way: worth trying again.
+_CONTENTION = {"40001", "40P01", "55P03"}
+ATTEMPTS = 5
+ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -34,120 +48,172 @@ class Receipt:
 
 def receive(factory: sessionmaker[Session], event: ArticleEvent, now: datetime) -> Receipt:
     """Apply one webhook delivery in its own transaction; safe under concurrent repeats."""
-    for attempt in range(5):
+    return receive_batch(factory, [event], now)[0]
+
+
+def receive_batch(
+    factory: sessionmaker[Session], events: Sequence[ArticleEvent], now: datetime
+) -> list[Receipt]:
+    """Apply deliveries in one transaction, in order; safe under concurrent repeats."""
+    for attempt in range(ATTEMPTS):
         try:
             with factory.begin() as session:
-                return _receive(session, event, now)
-        except (IntegrityError, OperationalError):
-            # A concurrent delivery for the same article or delivery id won the race;
-            # the next pass sees what it committed.
-            if attempt == 4:
+                return _receive(session, events, now)
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent delivery for the same article or delivery id won the race; the
+            # next pass sees what it committed.
+            if attempt == ATTEMPTS - 1 or not _contention(exc):
                 raise
     raise AssertionError("unreachable")
 
 
-def _receive(session: Session, event: ArticleEvent, now: datetime) -> Receipt:
-    earlier = session.get(InboundDelivery, event.delivery_id)
-    if earlier is not None:
-        return Receipt(200, earlier.response, changed=False)
-    article_id = event.article.id
-    if isinstance(event.article, ArticleIn):
-        _insert_if_missing(session, article_id, now)
-    article = session.scalars(
-        select(Article).where(Article.id == article_id).with_for_update()
-    ).one_or_none()
-    # The lock serialises deliveries for one article: look again for a twin that just committed.
-    earlier = session.get(InboundDelivery, event.delivery_id, populate_existing=True)
-    if earlier is not None:
-        return Receipt(200, earlier.response, changed=False)
-    if isinstance(event.article, ArticleIn):
-        assert article is not None
-        status, changed = _publish(session, article, event.article, now)
-    else:
-        status, changed = _unpublish(session, article, now)
-    body = {
-        "article_id": article_id,
-        "revision": article.revision if article is not None else None,
-        "status": status,
-    }
-    session.add(
-        InboundDelivery(
-            delivery_id=event.delivery_id,
-            event=event.event,
-            article_id=article_id,
-            response=body,
-            received_at=now,
+def _contention(exc: IntegrityError | OperationalError) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _CONTENTION or "database is locked" in str(exc.orig)
+
+
+class _Batch:
+    """The articles a batch touches, locked, and the rows it will write."""
+
+    def __init__(self, session: Session, events: Sequence[ArticleEvent], now: datetime) -> None:
+        self.now = now
+        published = sorted({e.article.id for e in events if isinstance(e.article, ArticleIn)})
+        rows = [
+            {"id": i, "created_at": now, "changed_at": now, "published_at": now} for i in published
+        ]
+        insert_many_ignoring_conflicts(session, ARTICLES, rows)
+        # Locked in id order, so two batches sharing articles wait rather than deadlock.
+        locked = session.execute(
+            select(*_STATE, *_CONTENT)
+            .where(Article.id.in_(sorted({e.article.id for e in events})))
+            .order_by(Article.id)
+            .with_for_update()
         )
-    )
-    session.flush()
-    return Receipt(202, body, changed)
-
-
-def _insert_if_missing(session: Session, article_id: str, now: datetime) -> None:
-    row = {"id": article_id, "created_at": now, "changed_at": now, "published_at": now}
-    insert_ignoring_conflicts(session, Article, [row])
-
-
-def _publish(
-    session: Session, article: Article, data: ArticleIn, now: datetime
-) -> tuple[str, bool]:
-    content_hash = data.content_hash()
-    was_live = article.revision > 0 and article.status == ArticleStatus.PUBLISHED
-    if was_live and article.content_hash == content_hash:
-        return "unchanged", False
-    if article.content_hash != content_hash:
-        article.revision += 1
-        session.add(
-            ArticleRevision(
-                article_id=article.id,
-                number=article.revision,
-                content_hash=content_hash,
-                data=data.model_dump(mode="json"),
-                created_at=now,
+        self.articles: dict[str, dict[str, Any]] = {r.id: dict(r._mapping) for r in locked}
+        answered = session.execute(
+            select(InboundDelivery.delivery_id, InboundDelivery.response).where(
+                InboundDelivery.delivery_id.in_({e.delivery_id for e in events})
             )
         )
-    _copy_fields(article, data, content_hash)
-    article.status = ArticleStatus.PUBLISHED
-    article.version += 1
-    article.changed_at = now
-    return ("updated" if was_live else "published"), True
+        self.answers: dict[str, dict[str, Any]] = {d: r for d, r in answered}
+        self.revisions: list[dict[str, Any]] = []
+        self.deliveries: list[dict[str, Any]] = []
+        self.changed: set[str] = set()
+        self.unpublished: set[str] = set()
+
+    def apply(self, event: ArticleEvent) -> Receipt:
+        earlier = self.answers.get(event.delivery_id)
+        if earlier is not None:
+            return Receipt(200, earlier, changed=False)
+        article = self.articles.get(event.article.id)
+        if isinstance(event.article, ArticleIn):
+            assert article is not None  # inserted above if it was missing
+            status, changed = self._publish(article, event.article)
+        else:
+            status, changed = self._unpublish(article)
+        body = {
+            "article_id": event.article.id,
+            "revision": article["revision"] if article is not None else None,
+            "status": status,
+        }
+        self.answers[event.delivery_id] = body
+        self.deliveries.append(
+            {
+                "delivery_id": event.delivery_id,
+                "event": event.event,
+                "article_id": event.article.id,
+                "response": body,
+                "received_at": self.now,
+            }
+        )
+        return Receipt(202, body, changed)
+
+    def _publish(self, article: dict[str, Any], data: ArticleIn) -> tuple[str, bool]:
+        content_hash = data.content_hash()
+        was_live = article["revision"] > 0 and article["status"] == ArticleStatus.PUBLISHED
+        if was_live and article["content_hash"] == content_hash:
+            return "unchanged", False
+        if article["content_hash"] != content_hash:
+            article["revision"] += 1
+            self.revisions.append(
+                {
+                    "article_id": article["id"],
+                    "number": article["revision"],
+                    "content_hash": content_hash,
+                    "data": data.model_dump(mode="json"),
+                    "created_at": self.now,
+                }
+            )
+        stale_html = article["content_html"] != data.content_html or article["url"] != data.url
+        article.update(article_fields(data, content_hash))
+        if stale_html:
+            article["feed_html"] = None  # made safe again by the next feed rebuild
+        article.update(status=ArticleStatus.PUBLISHED, version=article["version"] + 1)
+        self.changed.add(article["id"])
+        return ("updated" if was_live else "published"), True
+
+    def _unpublish(self, article: dict[str, Any] | None) -> tuple[str, bool]:
+        if article is None or article["revision"] == 0:
+            return "not_found", False
+        if article["status"] == ArticleStatus.UNPUBLISHED:
+            return "unpublished", False
+        article.update(status=ArticleStatus.UNPUBLISHED, version=article["version"] + 1)
+        self.changed.add(article["id"])
+        self.unpublished.add(article["id"])
+        return "unpublished", True
+
+    def write(self, session: Session) -> None:
+        if self.revisions:
+            session.execute(insert(ArticleRevision.__table__), self.revisions)
+        if self.deliveries:
+            session.execute(insert(InboundDelivery.__table__), self.deliveries)
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for article_id in sorted(self.changed):
+            values = {**self.articles[article_id], "changed_at": self.now}
+            by_columns.setdefault(tuple(sorted(values)), []).append(values)
+        for rows in by_columns.values():
+            update_many_by_key(session, ARTICLES, rows)  # one statement for each shape
+        for article_id in sorted(self.unpublished):
+            cancel_unsent_posts(session, article_id, self.now)
+
+
+def _receive(session: Session, events: Sequence[ArticleEvent], now: datetime) -> list[Receipt]:
+    batch = _Batch(session, events, now)
+    receipts = [batch.apply(event) for event in events]
+    batch.write(session)
+    return receipts
+
+
+def article_fields(data: ArticleIn, content_hash: str) -> dict[str, Any]:
+    """The columns an article takes from what the CMS sent."""
+    return {
+        "content_hash": content_hash,
+        "url": data.url,
+        "title": data.title,
+        "summary": data.summary,
+        "content_html": data.content_html,
+        "authors": [a.model_dump(mode="json") for a in data.authors],
+        "tags": list(data.tags),
+        "section": data.section,
+        "image_url": data.image.url if data.image else None,
+        "image_alt": data.image.alt if data.image else "",
+        "language": data.language,
+        "published_at": data.published_at,
+        "updated_at": data.updated_at,
+    }
 
 
 def transient_article(data: ArticleIn) -> Article:
     """An unsaved article, for previews of an article the CMS has not sent yet."""
-    article = Article(id=data.id, status=ArticleStatus.PUBLISHED, revision=0, version=0)
-    _copy_fields(article, data, data.content_hash())
-    return article
-
-
-def _copy_fields(article: Article, data: ArticleIn, content_hash: str) -> None:
-    article.content_hash = content_hash
-    article.url = data.url
-    article.title = data.title
-    article.summary = data.summary
-    if article.content_html != data.content_html or article.url != data.url:
-        article.feed_html = None  # made safe again by the next feed rebuild
-    article.content_html = data.content_html
-    article.authors = [a.model_dump(mode="json") for a in data.authors]
-    article.tags = list(data.tags)
-    article.section = data.section
-    article.image_url = data.image.url if data.image else None
-    article.image_alt = data.image.alt if data.image else ""
-    article.language = data.language
-    article.published_at = data.published_at
-    article.updated_at = data.updated_at
-
-
-def _unpublish(session: Session, article: Article | None, now: datetime) -> tuple[str, bool]:
-    if article is None or article.revision == 0:
-        return "not_found", False
-    if article.status == ArticleStatus.UNPUBLISHED:
-        return "unpublished", False
-    article.status = ArticleStatus.UNPUBLISHED
-    article.version += 1
-    article.changed_at = now
-    cancel_unsent_posts(session, article.id, now)
-    return "unpublished", True
+    return Article(
+        id=data.id,
+        status=ArticleStatus.PUBLISHED,
+        revision=0,
+        version=0,
+        **article_fields(data, data.content_hash()),
+    )
 
 
 def cancel_unsent_posts(session: Session, article_id: str, now: datetime) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, Table, bindparam, create_engine, event, update
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -45,6 +45,33 @@ def insert_ignoring_conflicts(
     keys = model.__table__.primary_key.columns
     statement = dialect.insert(model).values(rows).on_conflict_do_nothing().returning(*keys)
     return len(session.execute(statement).all())
+
+
+def insert_many_ignoring_conflicts(
+    session: Session, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING of many rows, as one cached statement run for each."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+
+
+def update_many_by_key(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE rows by primary key, one cached statement run for each; every row names the
+    same columns, its key among them."""
+    if not rows:
+        return
+    (key,) = table.primary_key.columns
+    names = [name for name in rows[0] if name != key.name]
+    statement = (
+        update(table)
+        .where(key == bindparam(f"key_{key.name}", type_=key.type))
+        .values({name: bindparam(name, type_=table.c[name].type) for name in names})
+    )
+    session.execute(statement, [{**row, f"key_{key.name}": row[key.name]} for row in rows])
 
 
 def make_engine(url: str) -> Engine:

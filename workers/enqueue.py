@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 ARTICLE_TASKS = ("syndicate.rebuild_feeds", "syndicate.build_card", "syndicate.compose_posts")
 # One message from the web process; a worker fans it out into the three article tasks.
 FAN_OUT = "syndicate.article_changed"
+# The same for every article a batch of webhooks changed, each with its request id.
+BATCH_FAN_OUT = "syndicate.articles_changed"
 
 
 class Enqueuer:
@@ -34,6 +36,9 @@ class Enqueuer:
 
     def article_changed(self, article_id: str) -> bool:
         return self.send(FAN_OUT, article_id)
+
+    def articles_changed(self, changes: list[tuple[str, str | None]]) -> bool:
+        return self.send(BATCH_FAN_OUT, [list(change) for change in changes])
 
     def article_tasks(self, article_id: str) -> bool:
         return all([self.send(task, article_id) for task in ARTICLE_TASKS])

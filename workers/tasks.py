@@ -8,7 +8,7 @@ import redis
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from syndicate import cards, delivery, health, lifecycle, posts, sweeper
+from syndicate import cards, delivery, health, lifecycle, logs, posts, sweeper
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.announcements import announce_change
@@ -39,6 +39,22 @@ def article_changed(article_id: str) -> None:
         raise RuntimeError("the broker refused the article tasks; the sweeper will find them")
 
 
+@celery_app.task(name="syndicate.articles_changed")
+def articles_changed(changes: list[list[str | None]]) -> None:
+    """Fan each article a batch of webhooks changed out into its tasks, each under the request
+    id of the webhook that changed it."""
+    refused = []
+    for article_id, request_id in changes:
+        token = logs.request_id.set(request_id)
+        try:
+            if not enqueue.article_tasks(str(article_id)):
+                refused.append(article_id)
+        finally:
+            logs.request_id.reset(token)
+    if refused:
+        raise RuntimeError(f"the broker refused tasks for {refused}; the sweeper will find them")
+
+
 @celery_app.task(name="syndicate.rebuild_feeds", **DATABASE_RETRY)
 def rebuild_feeds(article_id: str) -> None:
     rt = get_runtime()
@@ -62,7 +78,9 @@ def websub_ping(self: Task, hub: str, topic: str) -> None:
         websub.publish(make_session(), hub, topic)
     except websub.PingFailed as exc:
         log.warning("WebSub ping to %s for %s failed: %s", hub, topic, exc)
-        raise self.retry(countdown=delivery.backoff(self.request.retries), exc=exc) from exc
+        raise self.retry(
+            countdown=get_runtime().delivery_policy.backoff(self.request.retries), exc=exc
+        ) from exc
 
 
 @celery_app.task(name="syndicate.build_card", **DATABASE_RETRY)
@@ -100,14 +118,14 @@ def compose_posts(article_id: str) -> None:
 def edit_post(self: Task, post_id: int) -> None:
     rt = get_runtime()
     if lifecycle.edit(rt.factory, post_id, rt.config, utcnow()) == "retry":
-        raise self.retry(countdown=delivery.backoff(self.request.retries))
+        raise self.retry(countdown=get_runtime().delivery_policy.backoff(self.request.retries))
 
 
 @celery_app.task(name="syndicate.retract_post", bind=True, **DATABASE_RETRY)
 def retract_post(self: Task, post_id: int) -> None:
     rt = get_runtime()
     if lifecycle.retract(rt.factory, post_id, rt.config, utcnow()) == "retry":
-        raise self.retry(countdown=delivery.backoff(self.request.retries))
+        raise self.retry(countdown=get_runtime().delivery_policy.backoff(self.request.retries))
 
 
 @celery_app.task(name="syndicate.deliver_post", **DATABASE_RETRY)

@@ -18,6 +18,7 @@ from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserver import FeedServer
+from syndicate.web.ingest import IngestWriter
 from syndicate.web.requestid import RequestId
 from syndicate.web.ui import admin, pages, posts, session, signin
 from workers.app import DEFAULT_BROKER, DELIVERY_QUEUE, WORK_QUEUE, make_celery
@@ -28,6 +29,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app = FastAPI(title="Syndicate", version=__version__)
     app.state.runtime = runtime
     app.state.enqueuer = enqueuer or Enqueuer(make_celery(runtime.settings))
+    app.state.ingest = IngestWriter(runtime.factory, app.state.enqueuer.articles_changed)
     settings = runtime.settings
     app.state.feed_cache = FeedCache(runtime.factory, settings.feed_cache_seconds)
     app.state.feed_cache.listen(settings.redis_url or DEFAULT_BROKER)

@@ -8,14 +8,13 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from syndicate import articles, signatures
+from syndicate import signatures
 from syndicate.cms import ArticleEvent, InvalidPayload, parse_generic
 from syndicate.ghost import parse_ghost
-from syndicate.models import utcnow
-from syndicate.web.deps import AppRuntime, TaskQueue
+from syndicate.runtime import Runtime
 from syndicate.web.errors import ApiError
+from syndicate.web.ingest import IngestWriter
 from syndicate.wordpress import parse_wordpress
 
 log = logging.getLogger(__name__)
@@ -49,11 +48,10 @@ def decode_json(body: bytes, content_type: str) -> object:
         ) from None
 
 
-async def accept(runtime: AppRuntime, queue: TaskQueue, event: ArticleEvent) -> JSONResponse:
+async def accept(request: Request, event: ArticleEvent) -> JSONResponse:
     """Store the event and answer; the pipeline is enqueued only after the commit."""
-    receipt = await run_in_threadpool(articles.receive, runtime.factory, event, utcnow())
-    if receipt.changed:
-        await run_in_threadpool(queue.article_changed, event.article.id)
+    writer: IngestWriter = request.app.state.ingest
+    receipt = await writer.submit(event)
     log.info(
         "webhook %s %s: article %s %s",
         event.event,
@@ -72,9 +70,10 @@ def parsed(parse: Callable[[], ArticleEvent]) -> ArticleEvent:
 
 
 async def signed_json(
-    request: Request, runtime: AppRuntime, verify: Callable[..., None], header: str
+    request: Request, verify: Callable[..., None], header: str
 ) -> tuple[bytes, object]:
     """The raw body and its JSON, once the size and the signature are right."""
+    runtime: Runtime = request.app.state.runtime
     settings = runtime.settings
     body = await read_body(request, settings.webhook_max_bytes)
     try:
@@ -90,28 +89,24 @@ async def signed_json(
 
 
 @router.post("/hooks/articles", status_code=202)
-async def receive_article(request: Request, runtime: AppRuntime, queue: TaskQueue) -> JSONResponse:
+async def receive_article(request: Request) -> JSONResponse:
     """The generic contract, signed with Syndicate-Signature."""
-    _, data = await signed_json(request, runtime, signatures.verify, signatures.HEADER)
-    return await accept(runtime, queue, parsed(lambda: parse_generic(data)))
+    _, data = await signed_json(request, signatures.verify, signatures.HEADER)
+    return await accept(request, parsed(lambda: parse_generic(data)))
 
 
 @router.post("/hooks/ghost", status_code=202)
-async def receive_ghost(request: Request, runtime: AppRuntime, queue: TaskQueue) -> JSONResponse:
+async def receive_ghost(request: Request) -> JSONResponse:
     """Ghost's own post webhooks, signed with X-Ghost-Signature; answered well inside Ghost's
     2-second timeout, since all the work happens after the answer."""
-    body, data = await signed_json(
-        request, runtime, signatures.verify_ghost, signatures.GHOST_HEADER
-    )
-    return await accept(runtime, queue, parsed(lambda: parse_ghost(data, body)))
+    body, data = await signed_json(request, signatures.verify_ghost, signatures.GHOST_HEADER)
+    return await accept(request, parsed(lambda: parse_ghost(data, body)))
 
 
 @router.post("/hooks/wordpress", status_code=202)
-async def receive_wordpress(
-    request: Request, runtime: AppRuntime, queue: TaskQueue
-) -> JSONResponse:
+async def receive_wordpress(request: Request) -> JSONResponse:
     """A WordPress REST API post object, signed with Syndicate-Signature by the plugin in
     integrations/wordpress; `X-Syndicate-Delivery` carries its delivery id."""
-    body, data = await signed_json(request, runtime, signatures.verify, signatures.HEADER)
+    body, data = await signed_json(request, signatures.verify, signatures.HEADER)
     delivery = request.headers.get("X-Syndicate-Delivery")
-    return await accept(runtime, queue, parsed(lambda: parse_wordpress(data, body, delivery)))
+    return await accept(request, parsed(lambda: parse_wordpress(data, body, delivery)))

@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 import redis
@@ -419,3 +420,33 @@ timeout_seconds = 2
         assert [d.outcome for d in attempts].count("sent") == len(ids)
     finally:
         x_api.stop()
+
+
+def test_a_hub_that_refuses_a_ping_gets_it_again(
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
+) -> None:
+    hub = Receiver().start()
+    try:
+        config = tmp_path / "hub.toml"
+        config.write_text(f'[site]\ntitle = "Faults"\nwebsub_hubs = ["{hub.url}/hub"]\n')
+        env = {**fault_env, "SYNDICATE_CONFIG": str(config)}
+        site_feed = f"{env['SYNDICATE_BASE_URL']}/feeds/rss.xml"
+
+        def for_site_feed(request: Received) -> bool:
+            return parse_qs(request.body.decode()).get("hub.topic") == [site_feed]
+
+        hub.fail_next(Fault(status=503, body=b"busy", when=for_site_feed))
+        articles.receive(runtime.factory, parse_generic(envelope(article("ping-1"))), utcnow())
+        Enqueuer(make_celery(Settings(redis_url=BROKER))).article_changed("ping-1")
+        start_worker(env, tmp_path / "worker.log")
+
+        def pings_for_site_feed() -> list[Received]:
+            return [r for r in hub.received("/hub") if for_site_feed(r)]
+
+        pings = wait_until(lambda: len(pings_for_site_feed()) >= 2 and pings_for_site_feed())
+        assert len(pings) == 2  # refused once, accepted the second time, then left alone
+        time.sleep(3)
+        assert len(pings_for_site_feed()) == 2
+        assert parse_qs(pings[1].body.decode())["hub.mode"] == ["publish"]
+    finally:
+        hub.stop()
