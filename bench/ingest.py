@@ -126,9 +126,7 @@ def main() -> None:
     )
     print(f"  requests/s {rps:,.0f}   p50 {latency.get('50')}   p99 {latency.get('99')}")
     print(f"  answers by status: {dict(sorted(statuses.items()))}")
-    print(
-        f"  accepted {accepted:,}; stored deliveries {deliveries:,}, revisions {revisions:,}"
-    )
+    print(f"  accepted {accepted:,}; stored deliveries {deliveries:,}, revisions {revisions:,}")
     print(
         f"  broker messages {queued:,} (one per batch of webhooks), naming {announced:,} "
         f"articles for the workers to fan out"
