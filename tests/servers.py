@@ -14,6 +14,8 @@ from typing import Any
 
 import uvicorn
 
+from syndicate.web.feedprotocol import FeedHttpProtocol
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -39,7 +41,9 @@ def wait_until(check: Callable[[], Any], timeout: float = 20.0, interval: float 
 class WebServer:
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", http=FeedHttpProtocol
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

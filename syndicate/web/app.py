@@ -17,7 +17,7 @@ from syndicate.web import api, cards, feeds, share, webhooks
 from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
-from syndicate.web.feedserver import FeedServer
+from syndicate.web.feedserver import FeedResponder, FeedServer
 from syndicate.web.ingest import IngestWriter
 from syndicate.web.requestid import RequestId
 from syndicate.web.ui import admin, pages, posts, session, signin
@@ -38,14 +38,14 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, metrics.WEBHOOKS))
     # Inside the feed fast path, which logs nothing and must stay lean.
     app.add_middleware(RequestId)
-    app.add_middleware(
-        FeedServer,
-        cache=app.state.feed_cache,
+    app.state.feed_responder = FeedResponder(
+        app.state.feed_cache,
         base_url=settings.base_url,
         hubs=runtime.config.site.websub_hubs,
         max_age=settings.feed_max_age,
         counter=BufferedCounter(broker, metrics.FEEDS),
     )
+    app.add_middleware(FeedServer, responder=app.state.feed_responder)
     install_handlers(app)
     for module in (webhooks, feeds, cards, share, api, signin, pages, posts, admin):
         app.include_router(module.router)

@@ -8,6 +8,7 @@ this path does not find goes on to the app, which answers it (with a JSON 404, s
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, replace
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -24,8 +25,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 PREFIX = "/feeds/"
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
+Headers = list[tuple[bytes, bytes]]
+
+
+def _header(headers: Headers, name: bytes) -> str | None:
+    for key, value in headers:
         if key == name:
             return str(value.decode("latin-1"))
     return None
@@ -51,11 +55,11 @@ def _matches(if_none_match: str, *etags: str) -> bool:
     return any(etag in offered for etag in etags)
 
 
-def is_fresh(scope: Scope, feed: CachedFeed, etag: str) -> bool:
-    if_none_match = _header(scope, b"if-none-match")
+def is_fresh(headers: Headers, feed: CachedFeed, etag: str) -> bool:
+    if_none_match = _header(headers, b"if-none-match")
     if if_none_match is not None:
         return _matches(if_none_match, etag, feed.etag)
-    since = _header(scope, b"if-modified-since")
+    since = _header(headers, b"if-modified-since")
     if since:
         try:
             return feed.last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
@@ -64,66 +68,125 @@ def is_fresh(scope: Scope, feed: CachedFeed, etag: str) -> bool:
     return False
 
 
-class FeedServer:
+@dataclass(frozen=True)
+class FeedAnswer:
+    status: int
+    headers: Headers
+    # The same headers as an HTTP/1.1 header block, each line ending in CRLF.
+    head: bytes
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """One stored feed, plain or gzipped, with its answers prepared once."""
+
+    feed: CachedFeed
+    etag: str
+    not_modified: FeedAnswer
+    full: FeedAnswer
+
+
+def _serialised(headers: Headers) -> bytes:
+    return b"".join(b"%s: %s\r\n" % pair for pair in headers)
+
+
+class FeedResponder:
+    """How a stored feed is answered: validators, 304, HEAD, gzip, caching and hub links. The
+    ASGI layer below and the HTTP protocol in `feedprotocol` both answer through it."""
+
     def __init__(
         self,
-        app: ASGIApp,
         cache: FeedCache,
         base_url: str,
         hubs: list[str],
         max_age: int,
         counter: BufferedCounter | None = None,
     ) -> None:
-        self.app = app
-        self.counter = counter
         self.cache = cache
         self.base_url = base_url
         self.hub_links = [f'<{hub}>; rel="hub"' for hub in hubs]
         self.cache_control = f"public, max-age={max_age}".encode()
+        self.counter = counter
+        self.variants: dict[tuple[str, bool], _Variant] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or not path.startswith(PREFIX)
-        ):
-            await self.app(scope, receive, send)
-            return
-        key = path[len(PREFIX) :]
-        feed = self.cache.peek(key)
-        if feed is None:
-            feed = await run_in_threadpool(self.cache.get, key)
-        if feed is None:
-            await self.app(scope, receive, send)
-            return
-        await self.respond(scope, send, key, feed)
+    @staticmethod
+    def key(method: str, path: str) -> str | None:
+        """The stored feed a request names, if it is a feed request at all."""
+        if method not in ("GET", "HEAD") or not path.startswith(PREFIX):
+            return None
+        return path[len(PREFIX) :]
 
-    async def respond(self, scope: Scope, send: Send, key: str, feed: CachedFeed) -> None:
-        gzipped = bool(feed.body_gzip) and accepts_gzip(_header(scope, b"accept-encoding"))
+    def answer(self, method: str, key: str, feed: CachedFeed, headers: Headers) -> FeedAnswer:
+        gzipped = bool(feed.body_gzip) and accepts_gzip(_header(headers, b"accept-encoding"))
+        variant = self.variants.get((key, gzipped))
+        if variant is None or variant.feed is not feed:
+            variant = self._prepare(key, feed, gzipped)
+        fresh = is_fresh(headers, feed, variant.etag)
+        if self.counter is not None:
+            self.counter.add("304" if fresh else "200")
+        if fresh:
+            return variant.not_modified
+        if method == "HEAD":
+            return replace(variant.full, body=b"")
+        return variant.full
+
+    def _prepare(self, key: str, feed: CachedFeed, gzipped: bool) -> _Variant:
         body, etag = (
             (feed.body_gzip, feed.etag[:-1] + '-gzip"') if gzipped else (feed.body, feed.etag)
         )
         link = ", ".join([*self.hub_links, f'<{self.base_url}/feeds/{key}>; rel="self"'])
-        headers = [
+        validators = [
             (b"etag", etag.encode()),
             (b"last-modified", format_datetime(feed.last_modified, usegmt=True).encode()),
             (b"cache-control", self.cache_control),
             (b"vary", b"Accept-Encoding"),
             (b"link", link.encode()),
         ]
-        fresh = is_fresh(scope, feed, etag)
-        if self.counter is not None:
-            self.counter.add("304" if fresh else "200")
-        if fresh:
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        headers.append((b"content-type", feed.content_type.encode()))
-        headers.append((b"content-length", str(len(body)).encode()))
+        full = [
+            *validators,
+            (b"content-type", feed.content_type.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
         if gzipped:
-            headers.append((b"content-encoding", b"gzip"))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send(
-            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+            full.append((b"content-encoding", b"gzip"))
+        variant = _Variant(
+            feed,
+            etag,
+            FeedAnswer(304, validators, _serialised(validators), b""),
+            FeedAnswer(200, full, _serialised(full), body),
         )
+        if len(self.variants) >= 2 * self.cache.max_entries:
+            self.variants.clear()
+        self.variants[(key, gzipped)] = variant
+        return variant
+
+
+class FeedServer:
+    """The ASGI layer: feeds from memory, or read from the database in a thread."""
+
+    def __init__(self, app: ASGIApp, responder: FeedResponder) -> None:
+        self.app = app
+        self.responder = responder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = (
+            self.responder.key(scope["method"], scope.get("path", ""))
+            if scope["type"] == "http"
+            else None
+        )
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        cache = self.responder.cache
+        feed = cache.peek(key)
+        if feed is None:
+            feed = await run_in_threadpool(cache.get, key)
+        if feed is None:
+            await self.app(scope, receive, send)
+            return
+        answer = self.responder.answer(scope["method"], key, feed, scope["headers"])
+        await send(
+            {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
+        )
+        await send({"type": "http.response.body", "body": answer.body})

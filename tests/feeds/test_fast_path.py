@@ -1,0 +1,126 @@
+"""A feed in a web process's memory is answered by the HTTP protocol itself, byte for byte as
+the app answers one it first reads from the database; anything else goes on to the app."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from syndicate.runtime import Runtime
+from syndicate.web.app import create_app
+from syndicate.web.feedserver import FeedServer
+from tests.client import Client, article, envelope
+from tests.servers import WebServer, wait_until
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[tuple[WebServer, Any]]:
+    """A web process that keeps feeds in memory long enough for the test to control it."""
+    patient = replace(
+        runtime, settings=runtime.settings.model_copy(update={"feed_cache_seconds": 600})
+    )
+    app = create_app(patient)
+    web = WebServer(app).start()
+    yield web, app
+    web.stop()
+
+
+@pytest.fixture
+def through_the_app(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The GET and HEAD requests that reached the app rather than being answered by the
+    protocol."""
+    seen: list[str] = []
+    original = FeedServer.__call__
+
+    async def counting(self: FeedServer, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            seen.append(scope["path"])
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(FeedServer, "__call__", counting)
+    return seen
+
+
+def raw(port: int, request: str) -> bytes:
+    """One request over a fresh connection, read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request.encode("ascii"))
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def without_date(response: bytes) -> tuple[list[bytes], bytes]:
+    head, _, body = response.partition(b"\r\n\r\n")
+    lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"date:")]
+    return lines, body
+
+
+REQUESTS = {
+    "plain": "GET /feeds/rss.xml HTTP/1.0\r\n\r\n",
+    "gzip": "GET /feeds/atom.xml HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n",
+    "head": "HEAD /feeds/feed.json HTTP/1.0\r\n\r\n",
+    "stale": 'GET /feeds/rss.xml HTTP/1.0\r\nIf-None-Match: "not-this-one"\r\n\r\n',
+}
+
+
+def test_a_feed_in_memory_is_answered_as_the_app_answers_it(
+    client: Client, server: tuple[WebServer, Any], through_the_app: list[str]
+) -> None:
+    web, app = server
+    assert client.send(envelope(article("fast-1", title="Fast path"))).status_code == 202
+    wait_until(lambda: "Fast path" in raw(web.port, REQUESTS["plain"]).decode("utf-8"))
+    for name, request in REQUESTS.items():
+        app.state.feed_cache.forget()
+        through_the_app.clear()
+        cold = raw(web.port, request)  # read from the database by the app
+        assert len(through_the_app) == 1, name
+        warm = raw(web.port, request)  # answered from memory by the protocol
+        assert len(through_the_app) == 1, name
+        assert without_date(warm) == without_date(cold), name
+        assert cold.startswith(b"HTTP/1.1 200 OK\r\n"), name
+        assert b"connection: close" in cold.lower(), name
+    lines, body = without_date(raw(web.port, REQUESTS["head"]))
+    assert body == b"" and any(line.startswith(b"content-length: ") for line in lines)
+
+
+def test_conditional_requests_on_one_connection_get_304s_from_memory(
+    client: Client, server: tuple[WebServer, Any], through_the_app: list[str]
+) -> None:
+    web, _app = server
+    assert client.send(envelope(article("fast-2", title="Kept alive"))).status_code == 202
+    wait_until(lambda: "Kept alive" in raw(web.port, REQUESTS["plain"]).decode("utf-8"))
+    head, _, _ = raw(web.port, REQUESTS["plain"]).partition(b"\r\n\r\n")
+    etag = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"etag:"))
+    conditional = (
+        f"GET /feeds/rss.xml HTTP/1.1\r\nHost: t\r\nIf-None-Match: {etag[6:].decode()}\r\n\r\n"
+    )
+    through_the_app.clear()
+    with socket.create_connection(("127.0.0.1", web.port), timeout=10) as connection:
+        # Three requests sent at once (pipelined), then a plain one closing the connection.
+        connection.sendall((conditional * 3 + REQUESTS["plain"]).encode("ascii"))
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 304 Not Modified\r\n") == 3
+    assert received.count(b"HTTP/1.1 200 OK\r\n") == 1
+    assert received.index(b"304") < received.index(b"200 OK")
+    assert through_the_app == []  # all four answered from memory
+
+
+def test_requests_the_protocol_does_not_know_go_on_to_the_app(
+    client: Client, server: tuple[WebServer, Any], through_the_app: list[str]
+) -> None:
+    web, _app = server
+    missing = raw(web.port, "GET /feeds/tags/no-such-tag/rss.xml HTTP/1.0\r\n\r\n")
+    assert missing.startswith(b"HTTP/1.1 404 ") and b'"error"' in missing
+    posted = raw(web.port, "POST /feeds/rss.xml HTTP/1.0\r\nContent-Length: 0\r\n\r\n")
+    assert posted.startswith(b"HTTP/1.1 405 ")
+    assert through_the_app == ["/feeds/tags/no-such-tag/rss.xml"]
