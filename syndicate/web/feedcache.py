@@ -1,21 +1,33 @@
 """A per-process copy of stored feed documents, so serving a feed costs no query on the hot path.
 
-Workers announce new feeds on a Redis channel and every web process drops its copies at once;
-the copies also expire after `ttl` seconds, which bounds how stale a feed can be if an
-announcement is lost (Redis restarting, say)."""
+Workers announce new feeds on a Redis channel and every web process stops trusting its copies
+at once; the copies also expire after `ttl` seconds, which bounds how stale a feed can be if an
+announcement is lost (Redis restarting, say).
+
+A copy is checked against the database by its ETag alone, and its bytes are read again only
+when they changed. A copy that is past half its life is checked in the background while it is
+still being served, so a busy feed never expires under its readers; and when a copy has to be
+checked before it can be served, concurrent requests for it wait for one query, not one each.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.feeds import store
 from syndicate.feeds.announcements import CHANNEL
+from syndicate.models import FeedDocument
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,58 +39,104 @@ class CachedFeed:
     last_modified: datetime
 
 
+@dataclass(frozen=True)
+class _Entry:
+    checked_at: float  # time.monotonic() when the database last confirmed it
+    generation: int  # the cache's generation then; an announcement since makes it untrusted
+    feed: CachedFeed | None  # None: the database has no such feed
+
+
 class FeedCache:
     def __init__(self, factory: sessionmaker[Session], ttl: float, max_entries: int = 5000):
         self.factory = factory
         self.ttl = ttl
         self.max_entries = max_entries
-        self.entries: dict[str, tuple[float, CachedFeed | None]] = {}
+        self.entries: dict[str, _Entry] = {}
         self.lock = threading.Lock()
+        self.key_locks: dict[str, threading.Lock] = {}
+        self.refreshing: set[str] = set()
+        self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feed-check")
         # Bumped by every announcement, so a copy read from the database before one is not
-        # kept after it.
+        # trusted after it.
         self.generation = 0
 
+    def _fresh(self, key: str, now: float) -> _Entry | None:
+        entry = self.entries.get(key)
+        if entry is None or entry.generation != self.generation:
+            return None
+        if now - entry.checked_at >= self.ttl:
+            return None
+        return entry
+
     def peek(self, key: str) -> CachedFeed | None:
-        """The copy in memory if it is fresh; never touches the database."""
-        hit = self.entries.get(key)
-        if hit is not None and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
-        return None
+        """The copy in memory if it is fresh; never waits on the database."""
+        now = time.monotonic()
+        entry = self._fresh(key, now)
+        if entry is None:
+            return None
+        if now - entry.checked_at >= self.ttl / 2 and key not in self.refreshing:
+            self._refresh_soon(key)
+        return entry.feed
 
     def get(self, key: str) -> CachedFeed | None:
-        now = time.monotonic()
-        hit = self.entries.get(key)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
-        generation = self.generation
-        with self.factory() as session:
-            document = store.load(session, key)
-            feed = (
-                None
-                if document is None
-                else CachedFeed(
-                    document.content_type,
-                    document.body,
-                    document.body_gzip,
-                    document.etag,
-                    document.last_modified,
-                )
-            )
-        with self.lock:
-            if len(self.entries) >= self.max_entries:
-                self.entries.clear()
-            if generation == self.generation:
-                self.entries[key] = (now, feed)
-        return feed
+        """The fresh copy, checked against the database first if it needs to be."""
+        entry = self._fresh(key, time.monotonic())
+        if entry is not None:
+            return entry.feed
+        with self._key_lock(key):
+            entry = self._fresh(key, time.monotonic())  # another request just checked it
+            if entry is not None:
+                return entry.feed
+            return self._check(key)
 
     def forget(self) -> None:
         with self.lock:
             self.generation += 1
-            self.entries.clear()
+
+    def _key_lock(self, key: str) -> threading.Lock:
+        with self.lock:
+            return self.key_locks.setdefault(key, threading.Lock())
+
+    def _refresh_soon(self, key: str) -> None:
+        with self.lock:
+            if key in self.refreshing:
+                return
+            self.refreshing.add(key)
+        self.background.submit(self._refresh, key)
+
+    def _refresh(self, key: str) -> None:
+        try:
+            with self._key_lock(key):
+                self._check(key)
+        except Exception as exc:  # the copy expires as usual; the next request tries again
+            log.warning("could not check the feed %s: %s", key, exc)
+        finally:
+            with self.lock:
+                self.refreshing.discard(key)
+
+    def _check(self, key: str) -> CachedFeed | None:
+        """Ask the database for the feed's ETag, and its bytes only if they are new to us."""
+        started, generation = time.monotonic(), self.generation
+        known = self.entries.get(key)
+        with self.factory() as session:
+            etag = session.scalar(select(FeedDocument.etag).where(FeedDocument.key == key))
+            if etag is None:
+                feed = None
+            elif known is not None and known.feed is not None and known.feed.etag == etag:
+                feed = known.feed
+            else:
+                feed = _loaded(session, key)
+        with self.lock:
+            if len(self.entries) >= self.max_entries:
+                self.entries.clear()
+                self.key_locks.clear()
+            if generation == self.generation:
+                self.entries[key] = _Entry(started, generation, feed)
+        return feed
 
     def listen(self, redis_url: str) -> None:
-        """Forget every copy whenever a worker announces new feeds, in a background thread
-        that reconnects on its own."""
+        """Stop trusting every copy whenever a worker announces new feeds, in a background
+        thread that reconnects on its own."""
         thread = threading.Thread(
             target=self._listen, args=(redis_url,), name="feed-announcements", daemon=True
         )
@@ -98,3 +156,16 @@ class FeedCache:
             except redis.RedisError:
                 time.sleep(delay)
                 delay = min(delay * 2, 30.0)
+
+
+def _loaded(session: Session, key: str) -> CachedFeed | None:
+    document = store.load(session, key)
+    if document is None:
+        return None
+    return CachedFeed(
+        document.content_type,
+        document.body,
+        document.body_gzip,
+        document.etag,
+        document.last_modified,
+    )
