@@ -7,6 +7,7 @@ this path does not find goes on to the app, which answers it (with a JSON 404, s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, replace
 from email.utils import format_datetime, parsedate_to_datetime
@@ -28,15 +29,22 @@ PREFIX = "/feeds/"
 Headers = list[tuple[bytes, bytes]]
 
 
-def _header(headers: Headers, name: bytes) -> str | None:
+def _conditions(headers: Headers) -> tuple[bytes | None, bytes | None, bytes | None]:
+    """Accept-Encoding, If-None-Match and If-Modified-Since, in one pass over the headers."""
+    accept_encoding = if_none_match = if_modified_since = None
     for key, value in headers:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+        if key == b"accept-encoding":
+            accept_encoding = value
+        elif key == b"if-none-match":
+            if_none_match = value
+        elif key == b"if-modified-since":
+            if_modified_since = value
+    return accept_encoding, if_none_match, if_modified_since
 
 
-def accepts_gzip(accept_encoding: str | None) -> bool:
-    for part in (accept_encoding or "").split(","):
+@functools.lru_cache(maxsize=256)  # readers send a handful of distinct values
+def accepts_gzip(accept_encoding: bytes | None) -> bool:
+    for part in (accept_encoding or b"").decode("latin-1").split(","):
         coding, _, params = part.strip().partition(";")
         q = params.replace(" ", "").removeprefix("q=") if params else "1"
         if coding.strip().lower() in ("gzip", "*"):
@@ -47,22 +55,30 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
-def _matches(if_none_match: str, *etags: str) -> bool:
-    if if_none_match.strip() == "*":
+def _matches(if_none_match: bytes, *etags: bytes) -> bool:
+    if if_none_match in etags:  # what a reader usually sends back: the one ETag it was given
+        return True
+    if if_none_match.strip() == b"*":
         return True
     # If-None-Match uses the weak comparison (RFC 9110 §13.1.2).
-    offered = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    offered = {tag.strip().removeprefix(b"W/") for tag in if_none_match.split(b",")}
     return any(etag in offered for etag in etags)
 
 
-def is_fresh(headers: Headers, feed: CachedFeed, etag: str) -> bool:
-    if_none_match = _header(headers, b"if-none-match")
+def is_fresh(
+    if_none_match: bytes | None,
+    if_modified_since: bytes | None,
+    feed: CachedFeed,
+    etags: tuple[bytes, ...],
+) -> bool:
+    """Whether the reader's copy is current; `etags` are those it may hold (the plain one and
+    this encoding's)."""
     if if_none_match is not None:
-        return _matches(if_none_match, etag, feed.etag)
-    since = _header(headers, b"if-modified-since")
-    if since:
+        return _matches(if_none_match, *etags)
+    if if_modified_since:
         try:
-            return feed.last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+            since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
+            return feed.last_modified.replace(microsecond=0) <= since
         except (TypeError, ValueError):
             return False
     return False
@@ -82,7 +98,7 @@ class _Variant:
     """One stored feed, plain or gzipped, with its answers prepared once."""
 
     feed: CachedFeed
-    etag: str
+    etags: tuple[bytes, ...]
     not_modified: FeedAnswer
     full: FeedAnswer
 
@@ -118,11 +134,12 @@ class FeedResponder:
         return path[len(PREFIX) :]
 
     def answer(self, method: str, key: str, feed: CachedFeed, headers: Headers) -> FeedAnswer:
-        gzipped = bool(feed.body_gzip) and accepts_gzip(_header(headers, b"accept-encoding"))
+        accept_encoding, if_none_match, if_modified_since = _conditions(headers)
+        gzipped = bool(feed.body_gzip) and accepts_gzip(accept_encoding)
         variant = self.variants.get((key, gzipped))
         if variant is None or variant.feed is not feed:
             variant = self._prepare(key, feed, gzipped)
-        fresh = is_fresh(headers, feed, variant.etag)
+        fresh = is_fresh(if_none_match, if_modified_since, feed, variant.etags)
         if self.counter is not None:
             self.counter.add("304" if fresh else "200")
         if fresh:
@@ -152,7 +169,7 @@ class FeedResponder:
             full.append((b"content-encoding", b"gzip"))
         variant = _Variant(
             feed,
-            etag,
+            (etag.encode(), feed.etag.encode()),
             FeedAnswer(304, validators, _serialised(validators), b""),
             FeedAnswer(200, full, _serialised(full), body),
         )
