@@ -46,10 +46,31 @@ def responder_of(app: Any) -> FeedResponder | None:
 
 class FeedHttpProtocol(HttpToolsProtocol):
     responder: FeedResponder | bool | None = False  # looked up on a connection's first request
+    # The server's default headers (Date, Server) as a header block, for the list they came from.
+    _defaults: tuple[object, bytes] = (None, b"")
+
+    def on_message_begin(self) -> None:
+        # uvicorn builds its ASGI scope here; that waits until a request turns out not to be
+        # a feed this protocol answers.
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
 
     def on_headers_complete(self) -> None:
-        if not self._answer_feed():
-            super().on_headers_complete()
+        if self._answer_feed():
+            return
+        url, headers, expect_100_continue = self.url, self.headers, self.expect_100_continue
+        super().on_message_begin()
+        self.url, self.expect_100_continue = url, expect_100_continue
+        self.headers.extend(headers)  # the list the new scope holds
+        super().on_headers_complete()
+
+    def _default_headers(self) -> bytes:
+        defaults = self.server_state.default_headers
+        if self._defaults[0] is not defaults:
+            block = b"".join(b"%s: %s\r\n" % pair for pair in defaults)
+            FeedHttpProtocol._defaults = (defaults, block)
+        return self._defaults[1]
 
     def _answer_feed(self) -> bool:
         url = self.url
@@ -69,10 +90,7 @@ class FeedHttpProtocol(HttpToolsProtocol):
             return False
         answer = responder.answer(method, key, feed, self.headers)
         keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
-        content = [STATUS_LINE[answer.status]]
-        for name, value in self.server_state.default_headers:
-            content.extend((name, b": ", value, b"\r\n"))
-        content.append(answer.head)
+        content = [STATUS_LINE[answer.status], self._default_headers(), answer.head]
         if not keep_alive:
             content.append(b"connection: close\r\n")
         content.extend((b"\r\n", answer.body))
