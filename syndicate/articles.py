@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.cms import ArticleEvent, ArticleIn
-from syndicate.db import insert_many_ignoring_conflicts, update_many_by_key
+from syndicate.db import update_many_by_key
 from syndicate.models import (
     UNSENT_STATUSES,
     Article,
@@ -35,6 +35,8 @@ _CONTENT = (Article.url, Article.content_html)
 _CONTENTION = {"40001", "40P01", "55P03"}
 ATTEMPTS = 5
 ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+REVISIONS: Table = ArticleRevision.__table__  # type: ignore[assignment]
+DELIVERIES: Table = InboundDelivery.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,6 @@ class _Batch:
 
     def __init__(self, session: Session, events: Sequence[ArticleEvent], now: datetime) -> None:
         self.now = now
-        published = sorted({e.article.id for e in events if isinstance(e.article, ArticleIn)})
-        rows = [
-            {"id": i, "created_at": now, "changed_at": now, "published_at": now} for i in published
-        ]
-        insert_many_ignoring_conflicts(session, ARTICLES, rows)
         # Locked in id order, so two batches sharing articles wait rather than deadlock.
         locked = session.execute(
             select(*_STATE, *_CONTENT)
@@ -92,6 +89,24 @@ class _Batch:
             .with_for_update()
         )
         self.articles: dict[str, dict[str, Any]] = {r.id: dict(r._mapping) for r in locked}
+        # Articles seen for the first time are inserted whole when the batch is written. A
+        # concurrent batch inserting the same one makes this transaction fail on the primary
+        # key, and its next attempt finds the row and locks it.
+        self.new = {
+            e.article.id
+            for e in events
+            if isinstance(e.article, ArticleIn) and e.article.id not in self.articles
+        }
+        for article_id in self.new:
+            self.articles[article_id] = {
+                "id": article_id,
+                "status": ArticleStatus.PUBLISHED,
+                "revision": 0,
+                "content_hash": "",
+                "version": 0,
+                "url": "",
+                "content_html": "",
+            }
         answered = session.execute(
             select(InboundDelivery.delivery_id, InboundDelivery.response).where(
                 InboundDelivery.delivery_id.in_({e.delivery_id for e in events})
@@ -165,12 +180,26 @@ class _Batch:
         return "unpublished", True
 
     def write(self, session: Session) -> None:
+        inserted = sorted(self.new & self.changed)
+        if inserted:
+            session.execute(
+                insert(ARTICLES),
+                [
+                    {
+                        **self.articles[article_id],
+                        "feed_html": None,
+                        "created_at": self.now,
+                        "changed_at": self.now,
+                    }
+                    for article_id in inserted
+                ],
+            )
         if self.revisions:
-            session.execute(insert(ArticleRevision.__table__), self.revisions)
+            session.execute(insert(REVISIONS), self.revisions)
         if self.deliveries:
-            session.execute(insert(InboundDelivery.__table__), self.deliveries)
+            session.execute(insert(DELIVERIES), self.deliveries)
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for article_id in sorted(self.changed):
+        for article_id in sorted(self.changed - self.new):
             values = {**self.articles[article_id], "changed_at": self.now}
             by_columns.setdefault(tuple(sorted(values)), []).append(values)
         for rows in by_columns.values():

@@ -47,18 +47,6 @@ def insert_ignoring_conflicts(
     return len(session.execute(statement).all())
 
 
-def insert_many_ignoring_conflicts(
-    session: Session, table: Table, rows: list[dict[str, Any]]
-) -> None:
-    """INSERT … ON CONFLICT DO NOTHING of many rows, as one cached statement run for each."""
-    if not rows:
-        return
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
-
-
 def update_many_by_key(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """UPDATE rows by primary key, one cached statement run for each; every row names the
     same columns, its key among them."""

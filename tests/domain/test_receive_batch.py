@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -108,3 +109,39 @@ def test_a_batch_that_unpublishes_an_article_cancels_its_unsent_posts(runtime: R
     with runtime.factory() as session:
         (post,) = session.scalars(select(Post))
         assert post.status == PostStatus.CANCELLED and post.problem == "article unpublished"
+
+
+def test_batches_racing_to_store_the_same_new_article_store_it_once(runtime: Runtime) -> None:
+    """Two web processes' writers may both see an article for the first time; the one that
+    loses the race on the primary key tries again and finds the other's row."""
+    ids = [f"race-{n}" for n in range(20)]
+    start = threading.Barrier(2, timeout=10)
+    receipts: dict[str, list[articles.Receipt]] = {"a": [], "b": []}
+    failures: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        try:
+            for article_id in ids:
+                delivery = f"{name}-{article_id}"
+                event = parse_generic(envelope(article(article_id), delivery_id=delivery))
+                start.wait()
+                receipts[name] += articles.receive_batch(runtime.factory, [event], utcnow())
+        except BaseException as exc:
+            failures.append(exc)
+            start.abort()
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in receipts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not [f for f in failures if not isinstance(f, threading.BrokenBarrierError)]
+    for n in range(len(ids)):
+        statuses = sorted(receipts[name][n].body["status"] for name in receipts)
+        assert statuses == ["published", "unchanged"]
+    content = stored(runtime)
+    assert sorted(a[0] for a in content["articles"]) == sorted(ids)
+    assert all(a[2] == 1 and a[3] == 1 for a in content["articles"])  # one revision, version
+    assert len(content["revisions"]) == len(ids)
+    assert len(content["deliveries"]) == 2 * len(ids)
