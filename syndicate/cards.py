@@ -30,6 +30,7 @@ FORMAT_NAMES = {"rss.xml": "RSS", "atom.xml": "Atom", "feed.json": "JSON Feed"}
 class ImagePolicy:
     allow_private: bool = False
     max_bytes: int = 10 * 1024 * 1024
+    allowed_hosts: frozenset[str] = frozenset()
 
 
 def trim_description(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
@@ -153,7 +154,11 @@ def _fetch_or_none(url: str | None, policy: ImagePolicy, http: requests.Session)
         return None
     try:
         data, _ = fetch_image(
-            http, url, allow_private=policy.allow_private, max_bytes=policy.max_bytes
+            http,
+            url,
+            allow_private=policy.allow_private,
+            allowed_hosts=policy.allowed_hosts,
+            max_bytes=policy.max_bytes,
         )
         return data
     except FetchRefused as exc:

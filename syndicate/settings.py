@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     sweep_grace_seconds: float = Field(default=60.0, ge=0)
     # Article images are fetched from public addresses only, unless this allows private ones.
     image_fetch_allow_private: bool = False
+    # Comma-separated host names whose images are fetched even from private addresses.
+    image_fetch_allow_hosts: str = ""
     image_fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # "json" (one object per line, for log collectors) or "text" (for a terminal).
     log_format: Literal["json", "text"] = "json"
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    def image_fetch_allowed_hosts(self) -> frozenset[str]:
+        return frozenset(
+            part.strip().lower() for part in self.image_fetch_allow_hosts.split(",") if part.strip()
+        )
 
     def webhook_secret_list(self) -> list[bytes]:
         raw = self.webhook_secrets.get_secret_value()

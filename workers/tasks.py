@@ -87,7 +87,9 @@ def websub_ping(self: Task, hub: str, topic: str) -> None:
 def build_card(article_id: str) -> None:
     rt = get_runtime()
     policy = cards.ImagePolicy(
-        rt.settings.image_fetch_allow_private, rt.settings.image_fetch_max_bytes
+        rt.settings.image_fetch_allow_private,
+        rt.settings.image_fetch_max_bytes,
+        rt.settings.image_fetch_allowed_hosts(),
     )
     cards.build_card(
         rt.factory,

@@ -114,6 +114,22 @@ def test_other_schemes_and_private_ranges_are_refused_before_any_connection(
         fetch_image(requests.Session(), url)
 
 
+def test_a_named_host_is_trusted_but_a_redirect_to_another_private_address_is_not(
+    host: ImageHost,
+) -> None:
+    trusted = frozenset({"127.0.0.1"})
+    data, _ = fetch_image(requests.Session(), host.url("/moved.jpg"), allowed_hosts=trusted)
+    assert data[:2] == b"\xff\xd8"
+    assert host.requests == ["/moved.jpg", "/photo.jpg"]  # a redirect within the trusted host
+
+    for target in ("http://10.0.0.1/x.png", host.url("/photo.jpg", host="localhost")):
+        host.requests.clear()
+        host.redirect("/away", target)
+        with pytest.raises(FetchRefused, match="non-public"):
+            fetch_image(requests.Session(), host.url("/away"), allowed_hosts=trusted)
+        assert host.requests == ["/away"]  # the private target was never asked
+
+
 def test_images_over_the_size_limit_are_refused(host: ImageHost) -> None:
     with pytest.raises(FetchRefused, match="larger than"):
         fetch_image(requests.Session(), host.url("/photo.jpg"), allow_private=True, max_bytes=100)

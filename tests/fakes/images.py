@@ -1,5 +1,5 @@
-"""An image host on loopback: a photo, a missing file, a page that is not an image, a redirect
-out of http(s), and a decompression bomb."""
+"""An image host on loopback: a photo, a missing file, a page that is not an image, redirects
+(out of http(s), in a loop, or set by a test), and a decompression bomb."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class ImageHost:
             "/elsewhere": (302, "text/plain", b"", {"Location": "file:///etc/passwd"}),
             "/loop": (302, "text/plain", b"", {"Location": "/loop"}),
             "/bomb.png": (200, "image/png", bomb_bytes(), {}),
+            "/moved.jpg": (301, "text/plain", b"", {"Location": "/photo.jpg"}),
         }
         host = self
 
@@ -57,8 +58,11 @@ class ImageHost:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.server.server_address[1]}{path}"
+
+    def redirect(self, path: str, location: str) -> None:
+        self.routes[path] = (302, "text/plain", b"", {"Location": location})
 
     def stop(self) -> None:
         self.server.shutdown()
