@@ -28,3 +28,16 @@ def test_a_document_is_stored_once_per_distinct_body(runtime: Runtime, clean: No
     replaced, second = saved(runtime, b"<rss>two</rss>")
     assert replaced and second.etag != first.etag and second.body == b"<rss>two</rss>"
     assert second.last_modified - first.last_modified >= timedelta(0)
+
+
+def test_bodies_are_compressed_with_lz4_and_gzip_copies_stored_as_they_are(
+    runtime: Runtime,
+) -> None:
+    with runtime.engine.connect() as conn:
+        columns = dict(
+            conn.exec_driver_sql(
+                "SELECT attname, attcompression::text || '/' || attstorage::text FROM pg_attribute "
+                "WHERE attrelid = 'feed_documents'::regclass AND attname IN ('body', 'body_gzip')"
+            ).all()
+        )
+    assert columns == {"body": "l/x", "body_gzip": "/e"}  # lz4, compressed; never compressed
