@@ -71,12 +71,16 @@ REQUESTS = {
 }
 
 
+def publish_and_wait(client: Client, web: WebServer, article_id: str, title: str) -> None:
+    assert client.send(envelope(article(article_id, title=title))).status_code == 202
+    wait_until(lambda: title in raw(web.port, REQUESTS["plain"]).decode("utf-8"))
+
+
 def test_a_feed_in_memory_is_answered_as_the_app_answers_it(
     client: Client, server: tuple[WebServer, Any], through_the_app: list[str]
 ) -> None:
     web, app = server
-    assert client.send(envelope(article("fast-1", title="Fast path"))).status_code == 202
-    wait_until(lambda: "Fast path" in raw(web.port, REQUESTS["plain"]).decode("utf-8"))
+    publish_and_wait(client, web, "fast-1", "Fast path")
     for name, request in REQUESTS.items():
         app.state.feed_cache.forget()
         through_the_app.clear()
@@ -95,8 +99,7 @@ def test_conditional_requests_on_one_connection_get_304s_from_memory(
     client: Client, server: tuple[WebServer, Any], through_the_app: list[str]
 ) -> None:
     web, _app = server
-    assert client.send(envelope(article("fast-2", title="Kept alive"))).status_code == 202
-    wait_until(lambda: "Kept alive" in raw(web.port, REQUESTS["plain"]).decode("utf-8"))
+    publish_and_wait(client, web, "fast-2", "Kept alive")
     head, _, _ = raw(web.port, REQUESTS["plain"]).partition(b"\r\n\r\n")
     etag = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"etag:"))
     conditional = (
