@@ -50,23 +50,27 @@ class BufferedCounter:
         self.scheduled = False
 
     def add(self, field: str) -> None:
-        self.counts[field] += 1
-        if not self.scheduled:
+        with self.lock:  # so that no count lands in a Counter that flush() has taken
+            self.counts[field] += 1
+            if self.scheduled:
+                return
             self.scheduled = True
-            timer = threading.Timer(self.interval, self.flush)
-            timer.daemon = True
-            timer.start()
+        timer = threading.Timer(self.interval, self.flush)
+        timer.daemon = True
+        timer.start()
 
     def flush(self) -> None:
         with self.lock:
             self.scheduled = False
             pending, self.counts = self.counts, Counter()
-            try:
-                with self.client.pipeline(transaction=False) as pipe:
-                    for field, n in pending.items():
-                        pipe.hincrby(self.key, field, n)
-                    pipe.execute()
-            except redis.RedisError:
+        # Outside the lock: a request never waits while Redis is slow.
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                for field, n in pending.items():
+                    pipe.hincrby(self.key, field, n)
+                pipe.execute()
+        except redis.RedisError:
+            with self.lock:
                 self.counts.update(pending)
 
 
