@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import requests
 from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -149,12 +148,11 @@ def render_card(
     return page, meta
 
 
-def _fetch_or_none(url: str | None, policy: ImagePolicy, http: requests.Session) -> bytes | None:
+def _fetch_or_none(url: str | None, policy: ImagePolicy) -> bytes | None:
     if not url:
         return None
     try:
         data, _ = fetch_image(
-            http,
             url,
             allow_private=policy.allow_private,
             allowed_hosts=policy.allowed_hosts,
@@ -166,16 +164,14 @@ def _fetch_or_none(url: str | None, policy: ImagePolicy, http: requests.Session)
         return None
 
 
-def share_image(
-    article: Article, site: SiteConfig, policy: ImagePolicy, http: requests.Session
-) -> ShareImage:
+def share_image(article: Article, site: SiteConfig, policy: ImagePolicy) -> ShareImage:
     """The article's share image; an image that fails to load falls back to the brand colour."""
     style = Style(site.brand_color, site.accent_color, site.text_color, site.font, site.bold_font)
     byline = ", ".join(a["name"] for a in article.authors)
     date_text = article.published_at.strftime("%-d %B %Y")
     background, logo = (
-        _fetch_or_none(article.image_url, policy, http),
-        _fetch_or_none(site.logo or None, policy, http),
+        _fetch_or_none(article.image_url, policy),
+        _fetch_or_none(site.logo or None, policy),
     )
     for attempt in ((background, logo), (None, logo), (None, None)):
         try:
@@ -196,7 +192,6 @@ def build_card(
     base_url: str,
     templates_dir: Templates,
     policy: ImagePolicy,
-    http: requests.Session,
     now: datetime,
 ) -> bool:
     """Render and store the card and share image for the article's current version."""
@@ -207,7 +202,7 @@ def build_card(
         session.expunge(article)
     image = None
     if article.status == ArticleStatus.PUBLISHED:
-        image = share_image(article, site, policy, http)  # network and CPU: outside any lock
+        image = share_image(article, site, policy)  # network and CPU: outside any lock
     with factory.begin() as session:
         _store(session, article, site, base_url, templates_dir, image, now)
     return True

@@ -98,7 +98,6 @@ def build_card(article_id: str) -> None:
         rt.settings.base_url,
         rt.templates,
         policy,
-        make_session(),
         utcnow(),
     )
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-import requests
 from PIL import Image
 
+from syndicate import fetch
 from syndicate.cards import ImagePolicy, share_image
 from syndicate.config import SiteConfig
 from syndicate.fetch import FetchRefused, fetch_image
@@ -70,8 +72,8 @@ def test_a_short_title_is_set_large_and_a_long_one_smaller() -> None:
 def test_the_article_photo_becomes_the_background_under_1_mb(host: ImageHost) -> None:
     site = SiteConfig(title="Example Newsroom")
     policy = ImagePolicy(allow_private=True)
-    with_photo = share_image(article(host.url("/photo.jpg")), site, policy, requests.Session())
-    plain = share_image(article(), site, policy, requests.Session())
+    with_photo = share_image(article(host.url("/photo.jpg")), site, policy)
+    plain = share_image(article(), site, policy)
     assert with_photo.content_hash != plain.content_hash
     assert len(with_photo.data) < 1_000_000
     assert Image.open(io.BytesIO(with_photo.data)).size == (WIDTH, HEIGHT)
@@ -82,18 +84,16 @@ def test_the_article_photo_becomes_the_background_under_1_mb(host: ImageHost) ->
 @pytest.mark.parametrize("path", ["/missing.jpg", "/page.html", "/elsewhere", "/loop", "/bomb.png"])
 def test_an_image_that_fails_falls_back_to_the_brand_background(host: ImageHost, path: str) -> None:
     site = SiteConfig(title="Example Newsroom")
-    image = share_image(
-        article(host.url(path)), site, ImagePolicy(allow_private=True), requests.Session()
-    )
-    plain = share_image(article(), site, ImagePolicy(), requests.Session())
+    image = share_image(article(host.url(path)), site, ImagePolicy(allow_private=True))
+    plain = share_image(article(), site, ImagePolicy())
     assert image.data == plain.data
 
 
 def test_private_and_loopback_addresses_are_not_fetched_unless_allowed(host: ImageHost) -> None:
     with pytest.raises(FetchRefused, match="non-public"):
-        fetch_image(requests.Session(), host.url("/photo.jpg"))
+        fetch_image(host.url("/photo.jpg"))
     assert host.requests == []
-    data, media_type = fetch_image(requests.Session(), host.url("/photo.jpg"), allow_private=True)
+    data, media_type = fetch_image(host.url("/photo.jpg"), allow_private=True)
     assert media_type == "image/jpeg" and data[:2] == b"\xff\xd8"
 
 
@@ -111,14 +111,14 @@ def test_other_schemes_and_private_ranges_are_refused_before_any_connection(
     url: str, reason: str
 ) -> None:
     with pytest.raises(FetchRefused, match=reason):
-        fetch_image(requests.Session(), url)
+        fetch_image(url)
 
 
 def test_a_named_host_is_trusted_but_a_redirect_to_another_private_address_is_not(
     host: ImageHost,
 ) -> None:
     trusted = frozenset({"127.0.0.1"})
-    data, _ = fetch_image(requests.Session(), host.url("/moved.jpg"), allowed_hosts=trusted)
+    data, _ = fetch_image(host.url("/moved.jpg"), allowed_hosts=trusted)
     assert data[:2] == b"\xff\xd8"
     assert host.requests == ["/moved.jpg", "/photo.jpg"]  # a redirect within the trusted host
 
@@ -126,13 +126,44 @@ def test_a_named_host_is_trusted_but_a_redirect_to_another_private_address_is_no
         host.requests.clear()
         host.redirect("/away", target)
         with pytest.raises(FetchRefused, match="non-public"):
-            fetch_image(requests.Session(), host.url("/away"), allowed_hosts=trusted)
+            fetch_image(host.url("/away"), allowed_hosts=trusted)
         assert host.requests == ["/away"]  # the private target was never asked
+
+
+def test_a_name_that_resolves_anew_for_the_connection_is_checked_where_it_connects(
+    host: ImageHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name gives a public address to whoever asks first and loopback
+    after that. The address checked must be the address connected to."""
+    port = host.server.server_address[1]
+    public = "93.184.215.14"
+    answers = iter([public, "127.0.0.1", "127.0.0.1", "127.0.0.1"])
+    real_getaddrinfo = socket.getaddrinfo
+    dialled: list[str] = []
+
+    def getaddrinfo(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name != "rebinding.example":
+            return real_getaddrinfo(name, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    def connect(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        dialled.append(address[0])
+        if address[0] == public:  # this test sends nothing off the machine
+            raise ConnectionRefusedError("not on loopback")
+        return real_connect(address, *args, **kwargs)
+
+    real_connect = fetch.create_connection
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(fetch, "create_connection", connect)
+    with pytest.raises(FetchRefused, match="cannot connect"):
+        fetch_image(f"http://rebinding.example:{port}/photo.jpg")
+    assert dialled == [public]
+    assert host.requests == []
 
 
 def test_images_over_the_size_limit_are_refused(host: ImageHost) -> None:
     with pytest.raises(FetchRefused, match="larger than"):
-        fetch_image(requests.Session(), host.url("/photo.jpg"), allow_private=True, max_bytes=100)
+        fetch_image(host.url("/photo.jpg"), allow_private=True, max_bytes=100)
 
 
 def test_a_site_can_override_the_card_templates(tmp_path: object) -> None:
