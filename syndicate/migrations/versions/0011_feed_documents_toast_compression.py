@@ -14,6 +14,7 @@ Create Date: 2026-12-02 05:00:00.000000
 from __future__ import annotations
 
 from alembic import op
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 revision = "0011"
@@ -22,12 +23,16 @@ branch_labels = None
 depends_on = None
 
 
+def _version(bind: Connection) -> tuple[int, ...]:
+    return tuple(int(part) for part in (bind.dialect.server_version_info or ())[:2])
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
     op.execute("ALTER TABLE feed_documents ALTER COLUMN body_gzip SET STORAGE EXTERNAL")
-    if bind.dialect.server_version_info < (14,):
+    if _version(bind) < (14,):
         return
     try:
         with bind.begin_nested():
@@ -41,5 +46,5 @@ def downgrade() -> None:
     if bind.dialect.name != "postgresql":
         return
     op.execute("ALTER TABLE feed_documents ALTER COLUMN body_gzip SET STORAGE EXTENDED")
-    if bind.dialect.server_version_info >= (14,):
+    if _version(bind) >= (14,):
         op.execute("ALTER TABLE feed_documents ALTER COLUMN body SET COMPRESSION pglz")
