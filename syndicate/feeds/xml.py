@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from feedgen.entry import FeedEntry
@@ -107,6 +108,27 @@ _ENTRIES: dict[int, tuple[FeedItem, FeedEntry]] = {}
 _ENTRIES_MAX = 20_000
 
 
+class _BuiltOnce(FeedEntry):  # type: ignore[misc]
+    """An entry whose RSS item and Atom entry elements are built once; every feed it is in
+    gets a copy (an lxml element can have one parent), which is much cheaper to make."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._built: dict[tuple[str, bool], Any] = {}
+
+    def _copy(self, form: str, extensions: bool, build: Any) -> Any:
+        element = self._built.get((form, extensions))
+        if element is None:
+            element = self._built[(form, extensions)] = build(extensions)
+        return copy.deepcopy(element)
+
+    def rss_entry(self, extensions: bool = True) -> Any:
+        return self._copy("rss", extensions, super().rss_entry)
+
+    def atom_entry(self, extensions: bool = True) -> Any:
+        return self._copy("atom", extensions, super().atom_entry)
+
+
 def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
     hit = _ENTRIES.get(id(item))
     if hit is not None and hit[0] is item:
@@ -114,7 +136,7 @@ def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
         return
     if len(_ENTRIES) >= _ENTRIES_MAX:
         _ENTRIES.clear()
-    entry = fg.add_entry()  # registers the generator's extensions on the new entry
+    entry = fg.add_entry(_BuiltOnce())  # registers the generator's extensions on the entry
     _fill(entry, item)
     _ENTRIES[id(item)] = (item, entry)
 

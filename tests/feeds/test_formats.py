@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import feedparser
 import pytest
 
 from syndicate.feeds import jsonfeed, xml
-from syndicate.feeds.model import FeedMeta, article_guid, feed_item
+from syndicate.feeds.model import FeedItem, FeedMeta, article_guid, feed_item
 from syndicate.models import Article
 
 TITLE = "AT&T & <Co> say “yes” — 日本語 Ελληνικά עברית 🇯🇵 👩🏽‍💻 é"
@@ -144,3 +145,20 @@ def test_an_article_without_content_or_summary_still_makes_valid_entries() -> No
         parsed = feedparser.parse(writer(META, [item]))
         assert not parsed.bozo and parsed.entries[0].title == TITLE
     assert json.loads(jsonfeed.jsonfeed(META, [item]))["items"][0]["content_html"]
+
+
+@pytest.mark.parametrize("writer", [xml.rss, xml.atom])
+def test_an_entry_shared_by_several_feeds_is_written_the_same_in_each(
+    writer: Callable[[FeedMeta, list[FeedItem]], bytes],
+) -> None:
+    """Entries are built once and copied into every feed they are in."""
+    first, second, third = (
+        feed_item("https://syndicate.test", make_article(id=f"shared-{n}", title=f"Story {n}"))
+        for n in range(3)
+    )
+    alone = writer(META, [second])
+    together = writer(META, [first, second, third])
+    assert writer(META, [second]) == alone  # after the entry went into another feed
+    entries = feedparser.parse(together).entries
+    assert [e.title for e in entries] == ["Story 0", "Story 1", "Story 2"]
+    assert feedparser.parse(alone).entries[0] == entries[1]
