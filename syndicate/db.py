@@ -75,6 +75,16 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
+def one_connection(factory: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """A session factory whose sessions share one pooled connection, so work made of many
+    short transactions checks a connection out (and pings it) once, not once per transaction.
+    Each session still commits or rolls back its own transaction."""
+    engine = factory.kw["bind"]
+    with engine.connect() as connection:
+        yield sessionmaker(connection, expire_on_commit=False)
+
+
+@contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
     session = factory()

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from syndicate.config import SiteConfig
-from syndicate.db import insert_ignoring_conflicts
+from syndicate.db import insert_ignoring_conflicts, one_connection
 from syndicate.feeds import jsonfeed, store, xml
 from syndicate.feeds.content import safe_html
 from syndicate.feeds.model import FeedItem, FeedMeta, feed_item
@@ -269,6 +269,18 @@ def rebuild_for_article(
     scope is rendered once for all of them instead of once each; their own tasks then find
     their feeds caught up and do nothing.
     """
+    with one_connection(factory) as shared:
+        return _rebuild(shared, article_id, site, settings, now, batch)
+
+
+def _rebuild(
+    factory: sessionmaker[Session],
+    article_id: str,
+    site: SiteConfig,
+    settings: FeedSettings,
+    now: datetime,
+    batch: int,
+) -> Rebuilt:
     with factory() as session:
         waiting = _waiting(session, article_id, batch)
     changes: list[tuple[str, Change]] = []
