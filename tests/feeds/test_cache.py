@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 
+from syndicate.db import make_engine, make_session_factory
 from syndicate.feeds import store
 from syndicate.models import utcnow
 from syndicate.runtime import Runtime
@@ -26,23 +28,33 @@ def save(runtime: Runtime, body: bytes) -> None:
 
 
 @pytest.fixture
-def queries(runtime: Runtime) -> Iterator[list[str]]:
+def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on an engine of the test's own, so that the web app running in this process
+    (on the shared engine) adds nothing to what a test counts."""
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def queries(factory: sessionmaker[Session]) -> Iterator[list[str]]:
     """The statements sent to the database that read stored feeds."""
     seen: list[str] = []
+    engine = factory.kw["bind"]
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if "feed_documents" in statement and statement.lstrip().upper().startswith("SELECT"):
             seen.append(statement)
 
-    event.listen(runtime.engine, "before_cursor_execute", record)
+    event.listen(engine, "before_cursor_execute", record)
     yield seen
-    event.remove(runtime.engine, "before_cursor_execute", record)
+    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_copy_is_never_served_after_its_time_to_live_without_a_check(
-    runtime: Runtime, clean: None
+    runtime: Runtime, factory: sessionmaker[Session], clean: None
 ) -> None:
-    cache = FeedCache(runtime.factory, ttl=0.6)
+    cache = FeedCache(factory, ttl=0.6)
     save(runtime, b"<rss>old</rss>")
     first = cache.get(KEY)
     assert first is not None and first.body == b"<rss>old</rss>"
@@ -58,9 +70,9 @@ def test_a_copy_is_never_served_after_its_time_to_live_without_a_check(
 
 
 def test_a_copy_read_past_half_its_life_is_checked_in_the_background(
-    runtime: Runtime, clean: None
+    runtime: Runtime, factory: sessionmaker[Session], clean: None
 ) -> None:
-    cache = FeedCache(runtime.factory, ttl=1.0)
+    cache = FeedCache(factory, ttl=1.0)
     save(runtime, b"<rss>busy</rss>")
     cache.get(KEY)
     checked = cache.entries[KEY].checked_at
@@ -80,9 +92,9 @@ def test_a_copy_read_past_half_its_life_is_checked_in_the_background(
 
 
 def test_after_an_announcement_unchanged_bytes_are_kept_and_changed_ones_read_again(
-    runtime: Runtime, clean: None, queries: list[str]
+    runtime: Runtime, factory: sessionmaker[Session], clean: None, queries: list[str]
 ) -> None:
-    cache = FeedCache(runtime.factory, ttl=600)
+    cache = FeedCache(factory, ttl=600)
     save(runtime, b"<rss>same</rss>")
     first = cache.get(KEY)
     queries.clear()
@@ -99,9 +111,9 @@ def test_after_an_announcement_unchanged_bytes_are_kept_and_changed_ones_read_ag
 
 
 def test_many_readers_of_an_unchecked_copy_wait_for_one_query(
-    runtime: Runtime, clean: None, queries: list[str]
+    runtime: Runtime, factory: sessionmaker[Session], clean: None, queries: list[str]
 ) -> None:
-    cache = FeedCache(runtime.factory, ttl=600)
+    cache = FeedCache(factory, ttl=600)
     save(runtime, b"<rss>popular</rss>")
     cache.get(KEY)
     cache.forget()
@@ -123,7 +135,9 @@ def test_many_readers_of_an_unchecked_copy_wait_for_one_query(
     assert len(queries) == 1
 
 
-def test_a_feed_that_is_gone_is_remembered_as_missing(runtime: Runtime, clean: None) -> None:
-    cache = FeedCache(runtime.factory, ttl=600)
+def test_a_feed_that_is_gone_is_remembered_as_missing(
+    factory: sessionmaker[Session], clean: None
+) -> None:
+    cache = FeedCache(factory, ttl=600)
     assert cache.get("tags/never/rss.xml") is None
     assert "tags/never/rss.xml" in cache.entries
