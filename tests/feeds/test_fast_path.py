@@ -32,14 +32,16 @@ def server(runtime: Runtime) -> Iterator[tuple[WebServer, Any]]:
 
 
 @pytest.fixture
-def through_the_app(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The GET and HEAD requests that reached the app rather than being answered by the
-    protocol."""
+def through_the_app(monkeypatch: pytest.MonkeyPatch, server: tuple[WebServer, Any]) -> list[str]:
+    """The GET and HEAD requests that reached this test's app rather than being answered by
+    the protocol (not those to the suite's own web server, which a WebSub hub may fetch)."""
     seen: list[str] = []
     original = FeedServer.__call__
+    port = server[0].port
 
     async def counting(self: FeedServer, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+        ours = scope["type"] == "http" and (scope.get("server") or (None, None))[1] == port
+        if ours and scope["method"] in ("GET", "HEAD"):
             seen.append(scope["path"])
         await original(self, scope, receive, send)
 
