@@ -226,9 +226,13 @@ def test_a_failed_post_can_be_retried_by_hand_and_goes_out_once(
 ) -> None:
     post_id = pending_post(client, "retry-1")
     approver = as_person(client, people[Role.APPROVER])
-    receiver.fail_next(
-        Fault(status=400, body=b'{"error": "bad request"}', when=lambda r: b"retry-1" in r.body)
+    # Only this post: the auto-approved "wire" channel sends the same article to /wire.
+    refused = Fault(
+        status=400,
+        body=b'{"error": "bad request"}',
+        when=lambda r: r.path == "/newsroom" and b"retry-1" in r.body,
     )
+    receiver.fail_next(refused)
     assert approver("POST", f"/posts/{post_id}/approve").status_code == 200
     failed = wait_until(
         lambda: (p := client.api("GET", f"/posts/{post_id}").json())["status"] == "failed" and p
