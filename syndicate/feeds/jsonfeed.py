@@ -57,5 +57,27 @@ def jsonfeed(meta: FeedMeta, items: list[FeedItem]) -> bytes:
         feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in meta.hubs]
     if meta.archive:
         feed["expired"] = False
-    feed["items"] = [_item(item) for item in items]
-    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode()
+    # Each item is encoded once per article version and its bytes reused in every feed.
+    head = _encoded(feed)[:-1]  # without the closing brace
+    items_bytes = b",".join(_encoded_item(item) for item in items)
+    return b'%s,"items":[%s]}' % (head, items_bytes)
+
+
+def _encoded(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# Keyed by the identity of the (cached, immutable) FeedItem the bytes come from.
+_ITEMS: dict[int, tuple[FeedItem, bytes]] = {}
+_ITEMS_MAX = 20_000
+
+
+def _encoded_item(item: FeedItem) -> bytes:
+    hit = _ITEMS.get(id(item))
+    if hit is not None and hit[0] is item:
+        return hit[1]
+    if len(_ITEMS) >= _ITEMS_MAX:
+        _ITEMS.clear()
+    encoded = _encoded(_item(item))
+    _ITEMS[id(item)] = (item, encoded)
+    return encoded

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import copy
+from datetime import UTC, datetime
 from typing import Any
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.dc import DcEntryExtension, DcExtension
+from feedgen.ext.media import MediaEntryExtension, MediaExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -15,6 +17,7 @@ from syndicate.feeds.model import FeedItem, FeedMeta
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class HistoryExtension(BaseExtension):  # type: ignore[misc]
@@ -68,8 +71,10 @@ class EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
 def _generator(meta: FeedMeta, items: list[FeedItem], rss: bool) -> FeedGenerator:
     fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)
-    fg.load_extension("media", atom=False, rss=True)
+    # As load_extension("dc") and ("media") would, without the failing search for entry
+    # modules that it repeats on every call.
+    fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    fg.register_extension("media", MediaExtension, MediaEntryExtension, atom=False, rss=True)
     fg.register_extension("history", HistoryExtension, EntryExtension, atom=True, rss=True)
     fg.id(meta.self_url)
     fg.title(meta.title)
@@ -101,42 +106,21 @@ def _generator(meta: FeedMeta, items: list[FeedItem], rss: bool) -> FeedGenerato
     return fg
 
 
-# Built entries, reused by every feed and format an article version appears in: feedgen
-# serialises an entry without changing it, and every generator here loads the same extensions.
-# Keyed by the identity of the (cached, immutable) FeedItem they were built from.
+# Filled-in entries and their serialised bytes, reused by every feed and format an article
+# version appears in. Keyed by the identity of the (cached, immutable) FeedItem they come from.
 _ENTRIES: dict[int, tuple[FeedItem, FeedEntry]] = {}
-_ENTRIES_MAX = 20_000
-
-
-class _BuiltOnce(FeedEntry):  # type: ignore[misc]
-    """An entry whose RSS item and Atom entry elements are built once; every feed it is in
-    gets a copy (an lxml element can have one parent), which is much cheaper to make."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._built: dict[tuple[str, bool], Any] = {}
-
-    def _copy(self, form: str, extensions: bool, build: Any) -> Any:
-        element = self._built.get((form, extensions))
-        if element is None:
-            element = self._built[(form, extensions)] = build(extensions)
-        return copy.deepcopy(element)
-
-    def rss_entry(self, extensions: bool = True) -> Any:
-        return self._copy("rss", extensions, super().rss_entry)
-
-    def atom_entry(self, extensions: bool = True) -> Any:
-        return self._copy("atom", extensions, super().atom_entry)
+_FRAGMENTS: dict[tuple[int, bool], tuple[FeedItem, bytes]] = {}
+_CACHE_MAX = 20_000
 
 
 def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
     hit = _ENTRIES.get(id(item))
     if hit is not None and hit[0] is item:
-        fg.add_entry(hit[1])
+        fg.add_entry(hit[1])  # feedgen builds new elements from an entry on every serialisation
         return
-    if len(_ENTRIES) >= _ENTRIES_MAX:
+    if len(_ENTRIES) >= _CACHE_MAX:
         _ENTRIES.clear()
-    entry = fg.add_entry(_BuiltOnce())  # registers the generator's extensions on the entry
+    entry = fg.add_entry()  # registers the generator's extensions on the entry
     _fill(entry, item)
     _ENTRIES[id(item)] = (item, entry)
 
@@ -163,8 +147,63 @@ def _fill(entry: FeedEntry, item: FeedItem) -> None:
 
 
 def rss(meta: FeedMeta, items: list[FeedItem]) -> bytes:
-    return bytes(_generator(meta, items, rss=True).rss_str(pretty=True))
+    return _document(meta, items, rss=True)
 
 
 def atom(meta: FeedMeta, items: list[FeedItem]) -> bytes:
-    return bytes(_generator(meta, items, rss=False).atom_str(pretty=True))
+    return _document(meta, items, rss=False)
+
+
+def _serialised(meta: FeedMeta, items: list[FeedItem], rss: bool) -> bytes:
+    fg = _generator(meta, items, rss)
+    return bytes(fg.rss_str(pretty=True) if rss else fg.atom_str(pretty=True))
+
+
+def _document(meta: FeedMeta, items: list[FeedItem], rss: bool) -> bytes:
+    """What feedgen writes for the whole feed, assembled from each entry's bytes.
+
+    feedgen is asked for the feed with its newest entry alone; the other entries' bytes, each
+    serialised by feedgen once per article version, go in after it. Every
+    generator declares the same namespaces on the root and indents an entry at the same depth,
+    so an entry's bytes are the same in every feed, and the result is byte for byte what
+    feedgen writes for all the entries at once.
+    """
+    if not items:
+        return _serialised(meta, items, rss)
+    document = _serialised(meta, items[:1], rss)
+    _, end = _entry_span(document, rss)
+    fragments = [_fragment(item, rss) for item in items[1:]]
+    return b"".join((document[:end], *fragments, document[end:]))
+
+
+def _fragment(item: FeedItem, rss: bool) -> bytes:
+    hit = _FRAGMENTS.get((id(item), rss))
+    if hit is not None and hit[0] is item:
+        return hit[1]
+    if len(_FRAGMENTS) >= _CACHE_MAX:
+        _FRAGMENTS.clear()
+    document = _serialised(_FRAGMENT_META, [item], rss)
+    start, end = _entry_span(document, rss)
+    _FRAGMENTS[(id(item), rss)] = (item, document[start:end])
+    return document[start:end]
+
+
+def _entry_span(document: bytes, rss: bool) -> tuple[int, int]:
+    """Where the only entry of a serialised feed starts and ends, whole lines. Text in the
+    feed's head is escaped, so the first tag is the entry's; content may hold the closing tag
+    as CDATA text, so the last one is."""
+    opening, closing = (b"<item>", b"</item>\n") if rss else (b"<entry", b"</entry>\n")
+    start = document.rindex(b"\n", 0, document.index(opening)) + 1
+    end = document.rindex(closing) + len(closing)
+    return start, end
+
+
+# Any feed would do: an entry's bytes do not depend on the feed around it.
+_FRAGMENT_META = FeedMeta(
+    title="entry",
+    description="entry",
+    language="en",
+    site_url="https://entry.invalid/",
+    self_url="https://entry.invalid/feed",
+    updated=_EPOCH,
+)

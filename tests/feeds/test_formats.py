@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import feedparser
@@ -162,3 +163,33 @@ def test_an_entry_shared_by_several_feeds_is_written_the_same_in_each(
     entries = feedparser.parse(together).entries
     assert [e.title for e in entries] == ["Story 0", "Story 1", "Story 2"]
     assert feedparser.parse(alone).entries[0] == entries[1]
+
+
+@pytest.mark.parametrize("rss", [True, False], ids=["rss", "atom"])
+def test_a_feed_assembled_from_entry_bytes_is_what_feedgen_writes_for_it_whole(rss: bool) -> None:
+    """Each entry is serialised once and its bytes reused; the result must not differ by a
+    byte from feedgen serialising the whole feed, even with closing tags inside content."""
+    articles = [
+        make_article(id="plain", title="Plain", image_url=None, language="en"),
+        make_article(id="tags"),
+        make_article(id="bare", content_html="", summary="", authors=[], tags=[]),
+        make_article(id="greek"),
+    ]
+    items = [feed_item("https://syndicate.test", a) for a in articles]
+    # Content is sanitised before it gets here; this is the worst that could be left in CDATA.
+    items[1] = replace(items[1], content_html="<p>Not the end: </item>\n</entry>\n</p>")
+    writer = xml.rss if rss else xml.atom
+    for feed in (items, items[::-1], items[2:3], []):
+        assert writer(META, feed) == xml._serialised(META, feed, rss)
+    assert writer(META, items) == xml._serialised(META, items, rss)  # now from cached bytes
+
+
+def test_a_json_feed_assembled_from_item_bytes_keeps_its_items_in_order() -> None:
+    items = [
+        feed_item("https://syndicate.test", make_article(id=f"j{n}", title=f'Story {n} "q"'))
+        for n in range(3)
+    ]
+    for feed in (items, items[::-1], []):
+        decoded = json.loads(jsonfeed.jsonfeed(META, feed))
+        assert [i["title"] for i in decoded["items"]] == [i.title for i in feed]
+        assert decoded["title"] == META.title
