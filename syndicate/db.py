@@ -32,6 +32,15 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def upsert(session: Session, model: type[Any]) -> Any:
+    """An INSERT that can take ON CONFLICT clauses, for PostgreSQL or SQLite, whichever the
+    session is bound to."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def insert_ignoring_conflicts(
     session: Session, model: type[Any], rows: list[dict[str, Any]]
 ) -> int:
@@ -39,11 +48,8 @@ def insert_ignoring_conflicts(
     rows inserted."""
     if not rows:
         return 0
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     keys = model.__table__.primary_key.columns
-    statement = dialect.insert(model).values(rows).on_conflict_do_nothing().returning(*keys)
+    statement = upsert(session, model).values(rows).on_conflict_do_nothing().returning(*keys)
     return len(session.execute(statement).all())
 
 

@@ -182,14 +182,17 @@ class ScopeRenderer:
     ) -> list[str]:
         """Write every format; `relations` maps link relations to pages (None: current)."""
         items = [feed_item(self.settings.base_url, a) for a in articles]
-        changed = []
+        documents, urls = [], {}
         for filename, writer in WRITERS.items():
             links = {rel: self.url(feed.scope, filename, p) for rel, p in relations.items()}
             meta = self.meta(feed, filename, articles, links, page)
             key = document_key(feed.scope, filename, page)
-            if store.save(self.session, key, FORMATS[filename], writer(meta, items), meta.updated):
-                changed.append(meta.self_url)
-        return changed
+            documents.append(
+                store.Document(key, FORMATS[filename], writer(meta, items), meta.updated)
+            )
+            urls[key] = meta.self_url
+        changed = store.save_many(self.session, documents)
+        return [url for key, url in urls.items() if key in changed]
 
     def _articles(self, scope: str) -> object:
         # The raw HTML is read only for an article whose safe copy is missing.

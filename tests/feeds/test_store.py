@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from syndicate.db import make_engine, make_session_factory
 from syndicate.feeds import store
+from syndicate.migrate import upgrade
 from syndicate.models import FeedDocument, utcnow
 from syndicate.runtime import Runtime
 
@@ -41,3 +48,48 @@ def test_bodies_are_compressed_with_lz4_and_gzip_copies_stored_as_they_are(
             ).all()
         )
     assert columns == {"body": "l/x", "body_gzip": "/e"}  # lz4, compressed; never compressed
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def factory(
+    request: pytest.FixtureRequest, runtime: Runtime, tmp_path: Path
+) -> Iterator[sessionmaker[Session]]:
+    if request.param == "postgresql":
+        request.getfixturevalue("clean")
+        yield runtime.factory
+        return
+    url = f"sqlite:///{tmp_path / 'feeds.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def test_documents_saved_together_report_only_those_whose_bytes_changed(
+    factory: sessionmaker[Session],
+) -> None:
+    first, later = utcnow() - timedelta(minutes=5), utcnow()
+    with factory.begin() as session:
+        created = store.save_many(
+            session,
+            [
+                store.Document("a/rss.xml", "application/rss+xml", b"<rss>a</rss>", first),
+                store.Document("a/feed.json", "application/feed+json", b"{}", first),
+            ],
+        )
+    assert created == {"a/rss.xml", "a/feed.json"}
+    with factory.begin() as session:
+        changed = store.save_many(
+            session,
+            [
+                store.Document("a/rss.xml", "application/rss+xml", b"<rss>a</rss>", later),
+                store.Document("a/feed.json", "application/feed+json", b'{"v":2}', later),
+                store.Document("b/rss.xml", "application/rss+xml", b"<rss>b</rss>", later),
+            ],
+        )
+    assert changed == {"a/feed.json", "b/rss.xml"}
+    with factory() as session:
+        unchanged = session.get_one(FeedDocument, "a/rss.xml")
+        assert unchanged.last_modified.replace(tzinfo=None) == first.replace(tzinfo=None)
+        replaced = session.get_one(FeedDocument, "a/feed.json")
+        assert replaced.body == b'{"v":2}' and gzip.decompress(replaced.body_gzip) == b'{"v":2}'
