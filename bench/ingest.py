@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--requests", type=int, default=120_000, help="distinct articles signed")
+    parser.add_argument("--requests", type=int, default=300_000, help="distinct articles signed")
     args = parser.parse_args()
     require("wrk")
     redis.Redis.from_url(BROKER).flushdb()

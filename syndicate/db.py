@@ -73,7 +73,17 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        # Statements are prepared on the server after a few runs, and PostgreSQL then settles on
+        # one generic plan per statement. Chosen while a table is nearly empty, that plan is a
+        # sequential scan, and it stays one as the table grows: every lookup by key would read
+        # the whole table. Planning each run for the table as it is costs microseconds.
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
