@@ -31,6 +31,7 @@ from syndicate.embedded import free_port
 from syndicate.feeds.build import rebuild_for_article
 from syndicate.feeds.content import safe_html
 from syndicate.feeds.scopes import scopes_of
+from syndicate.heap import freeze_startup_heap
 from syndicate.models import Article, Feed, FeedMembership, utcnow
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
@@ -273,6 +274,7 @@ def main() -> None:
             f"{settings.feed_items} items each)"
         )
         seed(runtime, 0, 1_000, page)
+        freeze_startup_heap()  # as every worker process does once it has started
         print(f"  with {1_000:>7,} articles: {summary_ms(time_rebuilds(runtime, args.runs, 'a'))}")
         started = time.perf_counter()
         seed(runtime, 1_000, args.articles - 1_000, page)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from celery import Celery
+from typing import Any
 
+from celery import Celery
+from celery.signals import worker_process_init
+
+from syndicate.heap import freeze_startup_heap
 from syndicate.settings import Settings, get_settings
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
@@ -45,3 +49,8 @@ def make_celery(settings: Settings) -> Celery:
 
 
 celery_app = make_celery(get_settings())
+
+
+@worker_process_init.connect
+def _freeze_startup_heap(**_: Any) -> None:
+    freeze_startup_heap()

@@ -105,8 +105,11 @@ def _esc(text: str) -> str:
 def app_from_environment() -> FastAPI:
     """The ASGI entry point for uvicorn: `syndicate.web.app:app_from_environment --factory`."""
     from syndicate import logs
+    from syndicate.heap import freeze_startup_heap
     from syndicate.runtime import get_runtime
     from syndicate.settings import get_settings
 
     logs.configure(get_settings().log_format, get_settings().log_level)
-    return create_app(get_runtime())
+    app = create_app(get_runtime())
+    freeze_startup_heap()
+    return app
