@@ -163,39 +163,50 @@ def _document(meta: FeedMeta, items: list[FeedItem], rss: bool) -> bytes:
     """What feedgen writes for the whole feed, assembled from each entry's bytes.
 
     feedgen is asked for the feed with its newest entry alone; the other entries' bytes, each
-    serialised by feedgen once per article version, go in after it. Every
-    generator declares the same namespaces on the root and indents an entry at the same depth,
-    so an entry's bytes are the same in every feed, and the result is byte for byte what
-    feedgen writes for all the entries at once.
+    serialised by feedgen once per article version, go in after it. Every generator declares
+    the same namespaces on the root and indents an entry at the same depth, so an entry's bytes
+    are the same in every feed, and the result is byte for byte what feedgen writes for all the
+    entries at once.
     """
     if not items:
         return _serialised(meta, items, rss)
+    fragments = _fragments(items[1:], rss)
     document = _serialised(meta, items[:1], rss)
-    _, end = _entry_span(document, rss)
-    fragments = [_fragment(item, rss) for item in items[1:]]
+    ((_, end),) = _entry_spans(document, rss)
     return b"".join((document[:end], *fragments, document[end:]))
 
 
-def _fragment(item: FeedItem, rss: bool) -> bytes:
+def _fragments(items: list[FeedItem], rss: bool) -> list[bytes]:
+    """Each item's entry bytes; those not serialised before are serialised together, in one
+    feed, and cut apart."""
+    missing = {id(item): item for item in items if _cached(item, rss) is None}
+    if missing:
+        if len(_FRAGMENTS) + len(missing) > _CACHE_MAX:
+            _FRAGMENTS.clear()
+        batch = list(missing.values())
+        document = _serialised(_FRAGMENT_META, batch, rss)
+        for item, (start, end) in zip(batch, _entry_spans(document, rss), strict=True):
+            _FRAGMENTS[(id(item), rss)] = (item, document[start:end])
+    return [_FRAGMENTS[(id(item), rss)][1] for item in items]
+
+
+def _cached(item: FeedItem, rss: bool) -> bytes | None:
     hit = _FRAGMENTS.get((id(item), rss))
-    if hit is not None and hit[0] is item:
-        return hit[1]
-    if len(_FRAGMENTS) >= _CACHE_MAX:
-        _FRAGMENTS.clear()
-    document = _serialised(_FRAGMENT_META, [item], rss)
-    start, end = _entry_span(document, rss)
-    _FRAGMENTS[(id(item), rss)] = (item, document[start:end])
-    return document[start:end]
+    return hit[1] if hit is not None and hit[0] is item else None
 
 
-def _entry_span(document: bytes, rss: bool) -> tuple[int, int]:
-    """Where the only entry of a serialised feed starts and ends, whole lines. Text in the
-    feed's head is escaped, so the first tag is the entry's; content may hold the closing tag
-    as CDATA text, so the last one is."""
+def _entry_spans(document: bytes, rss: bool) -> list[tuple[int, int]]:
+    """Where each entry of a serialised feed starts and ends, in whole lines. The entries are
+    the feed's last elements, each starting on a line of its own at the same indentation; text
+    is escaped, so an opening tag at the start of a line is always an entry's."""
     opening, closing = (b"<item>", b"</item>\n") if rss else (b"<entry", b"</entry>\n")
-    start = document.rindex(b"\n", 0, document.index(opening)) + 1
-    end = document.rindex(closing) + len(closing)
-    return start, end
+    first = document.rindex(b"\n", 0, document.index(opening)) + 1
+    marker = b"\n" + document[first : document.index(opening)] + opening
+    starts = [first]
+    while (found := document.find(marker, starts[-1])) != -1:
+        starts.append(found + 1)
+    ends = [*starts[1:], document.rindex(closing) + len(closing)]
+    return list(zip(starts, ends, strict=True))
 
 
 # Any feed would do: an entry's bytes do not depend on the feed around it.

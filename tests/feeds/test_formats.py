@@ -177,7 +177,9 @@ def test_a_feed_assembled_from_entry_bytes_is_what_feedgen_writes_for_it_whole(r
     ]
     items = [feed_item("https://syndicate.test", a) for a in articles]
     # Content is sanitised before it gets here; this is the worst that could be left in CDATA.
-    items[1] = replace(items[1], content_html="<p>Not the end: </item>\n</entry>\n</p>")
+    items[1] = replace(
+        items[1], content_html="<p>Not the end: </item>\n</entry>\n    <item>\n  <entry>\n</p>"
+    )
     writer = xml.rss if rss else xml.atom
     for feed in (items, items[::-1], items[2:3], []):
         assert writer(META, feed) == xml._serialised(META, feed, rss)
