@@ -39,10 +39,15 @@ def wait_until(check: Callable[[], Any], timeout: float = 20.0, interval: float 
 
 
 class WebServer:
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, timeout_keep_alive: int = 5) -> None:
         self.port = port or free_port()
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", http=FeedHttpProtocol
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            http=FeedHttpProtocol,
+            timeout_keep_alive=timeout_keep_alive,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

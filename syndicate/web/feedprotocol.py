@@ -48,6 +48,10 @@ class FeedHttpProtocol(HttpToolsProtocol):
     responder: FeedResponder | bool | None = False  # looked up on a connection's first request
     # The server's default headers (Date, Server) as a header block, for the list they came from.
     _defaults: tuple[object, bytes] = (None, b"")
+    # uvicorn arms a new keep-alive timer after every response and cancels it when the next
+    # request arrives, which costs more than answering a 304 does. Here a connection keeps one
+    # timer, which checks when it fires whether the connection has been idle long enough.
+    _idle_since: float | None = None
 
     def on_message_begin(self) -> None:
         # uvicorn builds its ASGI scope here; that waits until a request turns out not to be
@@ -55,6 +59,42 @@ class FeedHttpProtocol(HttpToolsProtocol):
         self.url = b""
         self.expect_100_continue = False
         self.headers = []
+
+    def _unset_keepalive_if_required(self) -> None:
+        self._idle_since = None  # data came in, or a response is done: not idle
+
+    def on_response_complete(self) -> None:
+        # uvicorn's own, except for the keep-alive timer.
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._idle_since = None
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+            return
+        self._idle_since = self.loop.time()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self._keep_alive_due
+            )
+
+    def _keep_alive_due(self) -> None:
+        self.timeout_keep_alive_task = None
+        if self._idle_since is None:
+            return  # a request is in progress; its response arms the timer again
+        left = self._idle_since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self.timeout_keep_alive_task = self.loop.call_later(left, self._keep_alive_due)
+        else:
+            self.timeout_keep_alive_handler()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timeout_keep_alive_task is not None:
+            self.timeout_keep_alive_task.cancel()
+            self.timeout_keep_alive_task = None
+        super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
         if self._answer_feed():

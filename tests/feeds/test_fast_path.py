@@ -4,6 +4,7 @@ the app answers one it first reads from the database; anything else goes on to t
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,17 @@ def server(runtime: Runtime) -> Iterator[tuple[WebServer, Any]]:
     app = create_app(patient)
     web = WebServer(app).start()
     yield web, app
+    web.stop()
+
+
+@pytest.fixture
+def brief(runtime: Runtime) -> Iterator[WebServer]:
+    """A web process that closes a keep-alive connection after one idle second."""
+    patient = replace(
+        runtime, settings=runtime.settings.model_copy(update={"feed_cache_seconds": 600})
+    )
+    web = WebServer(create_app(patient), timeout_keep_alive=1).start()
+    yield web
     web.stop()
 
 
@@ -129,3 +141,42 @@ def test_requests_the_protocol_does_not_know_go_on_to_the_app(
     posted = raw(web.port, "POST /feeds/rss.xml HTTP/1.0\r\nContent-Length: 0\r\n\r\n")
     assert posted.startswith(b"HTTP/1.1 405 ")
     assert through_the_app == ["/feeds/tags/no-such-tag/rss.xml"]
+
+
+def answer_to(connection: socket.socket, request: bytes) -> bytes:
+    """Send a request whose answer has no body, and read the answer's head ('' if closed)."""
+    connection.sendall(request)
+    received = b""
+    while not received.endswith(b"\r\n\r\n"):
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+def closed_by_server(connection: socket.socket) -> bool:
+    connection.settimeout(5)
+    try:
+        return connection.recv(1) == b""
+    except TimeoutError:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/feeds/rss.xml", b"200 OK"), ("/feeds/tags/nothing-here/rss.xml", b"404 Not Found")],
+    ids=["protocol", "app"],
+)
+def test_a_keep_alive_connection_stays_open_while_used_and_closes_once_idle(
+    client: Client, brief: WebServer, path: str, status: bytes
+) -> None:
+    publish_and_wait(client, brief, "alive", "Still here")
+    request = f"HEAD {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode("ascii")
+    with socket.create_connection(("127.0.0.1", brief.port), timeout=10) as connection:
+        for _ in range(12):  # 2.4 s of use, more than twice the keep-alive timeout
+            assert answer_to(connection, request).startswith(b"HTTP/1.1 " + status + b"\r\n")
+            time.sleep(0.2)
+        started = time.monotonic()
+        assert closed_by_server(connection)
+        assert 0.5 < time.monotonic() - started < 3
