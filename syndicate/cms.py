@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,9 +15,9 @@ from pydantic import (
     field_validator,
 )
 
+from syndicate.moments import Moment
+
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:~-]{0,127}$"
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class InvalidPayload(Exception):
@@ -41,14 +39,7 @@ def _http_url(value: str) -> str:
     return value
 
 
-def _in_range(value: datetime) -> datetime:
-    if not EARLIEST <= value < LATEST:
-        raise ValueError("date out of range (1970 to 2199)")
-    return value.astimezone(UTC)
-
-
 HttpUrl = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_http_url)]
-Timestamp = Annotated[AwareDatetime, AfterValidator(_in_range)]
 ShortText = Annotated[str, Field(max_length=300)]
 
 
@@ -84,8 +75,8 @@ class ArticleIn(BaseModel):
     section: str | None = Field(default=None, max_length=200)
     image: ImageIn | None = None
     language: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
-    published_at: Timestamp
-    updated_at: Timestamp | None = None
+    published_at: Moment
+    updated_at: Moment | None = None
 
     @field_validator("tags")
     @classmethod

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from syndicate import audit, channels, review
@@ -15,6 +15,7 @@ from syndicate.articles import transient_article
 from syndicate.cms import ArticleIn
 from syndicate.compose import CompositionError
 from syndicate.models import ALL_CHANNELS, Article, Post, PostStatus
+from syndicate.moments import Moment
 from syndicate.preview import Preview, preview
 from syndicate.web import actions
 from syndicate.web.auth import Admin, Approver, Editor, Viewer
@@ -120,8 +121,8 @@ def list_posts(
     channel: str | None = None,
     platform: str | None = None,
     article_id: str | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: int = Query(default=100, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> list[PostOut]:
@@ -197,7 +198,7 @@ async def retry_post(
 
 
 class ScheduleIn(BaseModel):
-    at: AwareDatetime = Field(description="when to send, with its UTC offset (RFC 3339)")
+    at: Moment = Field(description="when to send, with its UTC offset (RFC 3339)")
     revision: int | None = None
 
 

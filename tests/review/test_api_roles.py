@@ -122,6 +122,27 @@ def test_unknown_posts_are_404(
     assert response.json() == {"error": "not_found", "message": "no post 999999"}
 
 
+@pytest.mark.parametrize(
+    "moment",
+    ["0001-01-01T00:00:00+01:01", "9999-12-31T23:59:59-01:00", "1969-12-31T23:59:59Z"],
+)
+def test_dates_outside_the_years_stored_are_refused_with_422(
+    client: Client, people: dict[Role, Person], moment: str
+) -> None:
+    post_id = pending_post(client)
+    token = people[Role.ADMIN].token
+    for name in ("since", "until"):
+        response = client.http.get(
+            "/api/posts", params={name: moment}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 422, (name, response.text)
+        assert "date out of range (1970 to 2199)" in response.text
+    response = call(client, token, "POST", "/api/posts/{id}/schedule", {"at": moment}, post_id)
+    assert response.status_code == 422, response.text
+    assert "date out of range (1970 to 2199)" in response.text
+    assert client.api("GET", f"/posts/{post_id}").json()["status"] == "pending_review"
+
+
 def test_bulk_approve_reports_each_post_on_its_own(
     client: Client, people: dict[Role, Person]
 ) -> None:

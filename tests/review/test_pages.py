@@ -227,6 +227,24 @@ def test_scheduling_reads_the_time_in_the_reviewers_time_zone(
     assert 'value="2030-07-01T09:30"' in shown
 
 
+def test_a_time_outside_the_years_stored_is_refused_and_filters_on_such_days_are_ignored(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    post_id = pending_post(client)
+    http = signed_in(client.base_url, "approver-1")  # Europe/Paris, an hour ahead of UTC
+    page = http.get(f"/review/posts/{post_id}").text
+    response = http.post(
+        f"/review/posts/{post_id}/schedule",
+        data={"csrf_token": csrf_of(page), "revision": "1", "at": "0001-01-01T00:30"},
+    )
+    assert response.status_code == 422
+    assert "is not a date and time between 1970 and 2199" in response.text
+    assert client.api("GET", f"/posts/{post_id}").json()["status"] == "pending_review"
+    queue = http.get("/review/queue", params={"since": "0001-01-01", "until": "9999-12-31"})
+    assert queue.status_code == 200
+    assert f"/review/posts/{post_id}" in queue.text
+
+
 def test_bulk_approve_and_reject_from_the_pages(client: Client, people: dict[Role, Person]) -> None:
     first, second = pending_post(client, "bulk-a"), pending_post(client, "bulk-b")
     third = pending_post(client, "bulk-c")

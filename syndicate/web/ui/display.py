@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from syndicate.moments import in_range
 from syndicate.text import URL
 
 # Links first, so a "#" inside a URL is not read as a hashtag.
@@ -47,11 +48,12 @@ def input_time(moment: datetime | None, timezone: str) -> str:
 
 
 def from_input_time(value: str, timezone: str) -> datetime:
-    """A datetime-local value, read in the person's time zone, as an aware datetime."""
-    naive = datetime.fromisoformat(value)
-    if naive.tzinfo is not None:
-        return naive
-    return naive.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+    """A datetime-local value, read in the person's time zone, as an aware datetime in UTC;
+    ValueError if it is not one, or not between 1970 and 2199."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+    return in_range(moment)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from syndicate import review
 from syndicate.models import Post, PostStatus
+from syndicate.moments import in_range
 from syndicate.platforms import PLATFORMS
 from syndicate.web import actions
 from syndicate.web.auth import Principal
@@ -42,10 +43,10 @@ def _day(value: str | None, timezone: str, end: bool = False) -> datetime | None
         return None
     try:
         day = datetime.fromisoformat(value).date()
-    except ValueError:
-        return None
-    start = datetime.combine(day, time(), tzinfo=zoneinfo.ZoneInfo(timezone))
-    return start + timedelta(days=1) if end else start
+        start = datetime.combine(day, time(), tzinfo=zoneinfo.ZoneInfo(timezone))
+        return in_range(start + timedelta(days=1) if end else start)
+    except (ValueError, OverflowError):
+        return None  # not a day the service could hold: no filter
 
 
 @router.get("/queue")
@@ -233,7 +234,8 @@ async def schedule(
     try:
         when = from_input_time(at, who.timezone)
     except ValueError:
-        return _post_page(runtime, session, who, post_id, f"{at!r} is not a date and time", 422)
+        problem = f"{at!r} is not a date and time between 1970 and 2199"
+        return _post_page(runtime, session, who, post_id, problem, 422)
     return await _approve_as_shown(
         runtime, session, queue, who, post_id, None, revision, "schedule", when
     )
