@@ -27,9 +27,11 @@ PREFIX = "/feeds/"
 
 
 Headers = list[tuple[bytes, bytes]]
+# Accept-Encoding, If-None-Match and If-Modified-Since, as a request sent them.
+Conditions = tuple[bytes | None, bytes | None, bytes | None]
 
 
-def _conditions(headers: Headers) -> tuple[bytes | None, bytes | None, bytes | None]:
+def conditions_of(headers: Headers) -> Conditions:
     """Accept-Encoding, If-None-Match and If-Modified-Since, in one pass over the headers."""
     accept_encoding = if_none_match = if_modified_since = None
     for key, value in headers:
@@ -134,14 +136,22 @@ class FeedResponder:
         return path[len(PREFIX) :]
 
     def answer(self, method: str, key: str, feed: CachedFeed, headers: Headers) -> FeedAnswer:
-        accept_encoding, if_none_match, if_modified_since = _conditions(headers)
+        return self.answer_to(method, key, feed, conditions_of(headers))
+
+    def count(self, status: int) -> None:
+        if self.counter is not None:
+            self.counter.add("304" if status == 304 else "200")
+
+    def answer_to(
+        self, method: str, key: str, feed: CachedFeed, conditions: Conditions
+    ) -> FeedAnswer:
+        accept_encoding, if_none_match, if_modified_since = conditions
         gzipped = bool(feed.body_gzip) and accepts_gzip(accept_encoding)
         variant = self.variants.get((key, gzipped))
         if variant is None or variant.feed is not feed:
             variant = self._prepare(key, feed, gzipped)
         fresh = is_fresh(if_none_match, if_modified_since, feed, variant.etags)
-        if self.counter is not None:
-            self.counter.add("304" if fresh else "200")
+        self.count(304 if fresh else 200)
         if fresh:
             return variant.not_modified
         if method == "HEAD":

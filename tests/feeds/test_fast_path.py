@@ -10,9 +10,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from syndicate.runtime import Runtime
 from syndicate.web.app import create_app
+from syndicate.web.feedprotocol import remembered_by
 from syndicate.web.feedserver import FeedServer
 from tests.client import Client, article, envelope
 from tests.servers import WebServer, wait_until
@@ -180,3 +182,92 @@ def test_a_keep_alive_connection_stays_open_while_used_and_closes_once_idle(
         started = time.monotonic()
         assert closed_by_server(connection)
         assert 0.5 < time.monotonic() - started < 3
+
+
+def etag_of(web: WebServer, path: str = "/feeds/rss.xml") -> str:
+    head, _, _ = raw(web.port, f"GET {path} HTTP/1.0\r\n\r\n").partition(b"\r\n\r\n")
+    line = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"etag:"))
+    return line[len(b"etag:") :].strip().decode("ascii")
+
+
+def read_answer(connection: socket.socket, received: bytes = b"") -> tuple[bytes, bytes]:
+    """One answer's head and body off a keep-alive connection, and what came after it."""
+    while b"\r\n\r\n" not in received:
+        received += connection.recv(65536)
+    head, _, rest = received.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line[15:])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(rest) < length:
+        rest += connection.recv(65536)
+    return head + b"\r\n\r\n" + rest[:length], rest[length:]
+
+
+def date_of(answer: bytes) -> bytes:
+    return next(line for line in answer.split(b"\r\n") if line.lower().startswith(b"date:"))
+
+
+def test_a_request_repeated_byte_for_byte_is_answered_without_parsing_it_again(
+    client: Client, server: tuple[WebServer, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    web, app = server
+    publish_and_wait(client, web, "again-1", "Asked again")
+    request = f"GET /feeds/rss.xml HTTP/1.1\r\nHost: t\r\nIf-None-Match: {etag_of(web)}\r\n\r\n"
+    parsed: list[bytes] = []
+    original = HttpToolsProtocol.data_received
+
+    def parsing(self: HttpToolsProtocol, data: bytes) -> None:
+        parsed.append(data)
+        original(self, data)
+
+    monkeypatch.setattr(HttpToolsProtocol, "data_received", parsing)
+    with socket.create_connection(("127.0.0.1", web.port), timeout=10) as connection:
+        connection.sendall(request.encode("ascii"))
+        first, _ = read_answer(connection)
+        connection.sendall(request.encode("ascii"))
+        second, _ = read_answer(connection)
+        assert first.startswith(b"HTTP/1.1 304 ") and second == first
+        assert parsed.count(request.encode("ascii")) == 1  # the second was not parsed
+
+        time.sleep(1.2)  # the server's Date header moves on; the answer follows it
+        connection.sendall(request.encode("ascii"))
+        later, _ = read_answer(connection)
+        assert later.startswith(b"HTTP/1.1 304 ") and date_of(later) != date_of(first)
+        assert parsed.count(request.encode("ascii")) == 1
+
+        # The feed changes: the same request now gets the new feed in full.
+        publish_and_wait(client, web, "again-2", "Changed since")
+        for _ in range(2):
+            connection.sendall(request.encode("ascii"))
+            changed, _ = read_answer(connection)
+            assert changed.startswith(b"HTTP/1.1 200 OK\r\n")
+            assert b"Changed since" in changed
+    assert remembered_by(app.state.feed_responder)[request.encode("ascii")].status == 200
+
+
+def test_remembered_bytes_arriving_inside_a_request_are_parsed_as_part_of_it(
+    client: Client, server: tuple[WebServer, Any]
+) -> None:
+    web, _app = server
+    publish_and_wait(client, web, "inside-1", "Inside")
+    request = f"GET /feeds/rss.xml HTTP/1.1\r\nHost: t\r\nIf-None-Match: {etag_of(web)}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", web.port), timeout=10) as connection:
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection.sendall(request.encode("ascii"))
+        assert read_answer(connection)[0].startswith(b"HTTP/1.1 304 ")  # now remembered
+        # A request for the Atom feed whose header value is cut off, then the remembered bytes:
+        # together they are one request, for the Atom feed, whose ETag is not the one sent.
+        connection.sendall(b"GET /feeds/atom.xml HTTP/1.1\r\nX-Note: ")
+        time.sleep(0.2)
+        connection.sendall(request.encode("ascii"))
+        answer, rest = read_answer(connection)
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert b"application/atom+xml" in answer
+        # And the connection is where it should be: between requests.
+        connection.sendall(request.encode("ascii"))
+        assert read_answer(connection, rest)[0].startswith(b"HTTP/1.1 304 ")
