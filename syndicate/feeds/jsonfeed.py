@@ -29,7 +29,7 @@ def _item(item: FeedItem) -> dict[str, Any]:
     if item.authors:
         out["authors"] = [{"name": name} for name in item.authors]
     if item.tags:
-        out["tags"] = item.tags
+        out["tags"] = list(item.tags)
     if item.language:
         out["language"] = item.language
     if item.image_url:
@@ -67,17 +67,8 @@ def _encoded(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-# Keyed by the identity of the (cached, immutable) FeedItem the bytes come from.
-_ITEMS: dict[int, tuple[FeedItem, bytes]] = {}
-_ITEMS_MAX = 20_000
-
-
 def _encoded_item(item: FeedItem) -> bytes:
-    hit = _ITEMS.get(id(item))
-    if hit is not None and hit[0] is item:
-        return hit[1]
-    if len(_ITEMS) >= _ITEMS_MAX:
-        _ITEMS.clear()
-    encoded = _encoded(_item(item))
-    _ITEMS[id(item)] = (item, encoded)
+    encoded = item.serialised.get("json")
+    if encoded is None:
+        encoded = item.serialised["json"] = _encoded(_item(item))
     return encoded

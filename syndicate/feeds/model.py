@@ -27,21 +27,25 @@ class FeedMeta:
     archive: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeedItem:
     guid: str
     title: str
     url: str
     summary: str
     content_html: str
-    authors: list[str]
-    tags: list[str]
+    authors: tuple[str, ...]
+    tags: tuple[str, ...]
     published: datetime
     updated: datetime
     language: str | None
     image_url: str | None = None
     image_type: str = "image/jpeg"
     image_alt: str = ""
+    # The item's entry as each format writes it ("rss", "atom", "json"), filled in by the
+    # writers, so that it is serialised once however many feeds it is in. Only strings and
+    # bytes, like every field: the garbage collector need not look inside a cached item.
+    serialised: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 def article_guid(base_url: str, article_id: str) -> str:
@@ -81,8 +85,8 @@ def _feed_item(base_url: str, article: Article) -> FeedItem:
         url=article.url,
         summary=summary,
         content_html=content,
-        authors=[xml_text(a["name"]) for a in article.authors],
-        tags=[xml_text(t) for t in article.tags],
+        authors=tuple(xml_text(a["name"]) for a in article.authors),
+        tags=tuple(xml_text(t) for t in article.tags),
         published=article.published_at,
         updated=article.updated_at or article.published_at,
         language=article.language,

@@ -106,23 +106,9 @@ def _generator(meta: FeedMeta, items: list[FeedItem], rss: bool) -> FeedGenerato
     return fg
 
 
-# Filled-in entries and their serialised bytes, reused by every feed and format an article
-# version appears in. Keyed by the identity of the (cached, immutable) FeedItem they come from.
-_ENTRIES: dict[int, tuple[FeedItem, FeedEntry]] = {}
-_FRAGMENTS: dict[tuple[int, bool], tuple[FeedItem, bytes]] = {}
-_CACHE_MAX = 20_000
-
-
 def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
-    hit = _ENTRIES.get(id(item))
-    if hit is not None and hit[0] is item:
-        fg.add_entry(hit[1])  # feedgen builds new elements from an entry on every serialisation
-        return
-    if len(_ENTRIES) >= _CACHE_MAX:
-        _ENTRIES.clear()
     entry = fg.add_entry()  # registers the generator's extensions on the entry
     _fill(entry, item)
-    _ENTRIES[id(item)] = (item, entry)
 
 
 def _fill(entry: FeedEntry, item: FeedItem) -> None:
@@ -179,20 +165,13 @@ def _document(meta: FeedMeta, items: list[FeedItem], rss: bool) -> bytes:
 def _fragments(items: list[FeedItem], rss: bool) -> list[bytes]:
     """Each item's entry bytes; those not serialised before are serialised together, in one
     feed, and cut apart."""
-    missing = {id(item): item for item in items if _cached(item, rss) is None}
+    form = "rss" if rss else "atom"
+    missing = list({id(item): item for item in items if form not in item.serialised}.values())
     if missing:
-        if len(_FRAGMENTS) + len(missing) > _CACHE_MAX:
-            _FRAGMENTS.clear()
-        batch = list(missing.values())
-        document = _serialised(_FRAGMENT_META, batch, rss)
-        for item, (start, end) in zip(batch, _entry_spans(document, rss), strict=True):
-            _FRAGMENTS[(id(item), rss)] = (item, document[start:end])
-    return [_FRAGMENTS[(id(item), rss)][1] for item in items]
-
-
-def _cached(item: FeedItem, rss: bool) -> bytes | None:
-    hit = _FRAGMENTS.get((id(item), rss))
-    return hit[1] if hit is not None and hit[0] is item else None
+        document = _serialised(_FRAGMENT_META, missing, rss)
+        for item, (start, end) in zip(missing, _entry_spans(document, rss), strict=True):
+            item.serialised[form] = document[start:end]
+    return [item.serialised[form] for item in items]
 
 
 def _entry_spans(document: bytes, rss: bool) -> list[tuple[int, int]]:
