@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 
 import feedparser
@@ -195,3 +196,15 @@ def test_a_json_feed_assembled_from_item_bytes_keeps_its_items_in_order() -> Non
         decoded = json.loads(jsonfeed.jsonfeed(META, feed))
         assert [i["title"] for i in decoded["items"]] == [i.title for i in feed]
         assert decoded["title"] == META.title
+
+
+def test_a_cached_item_gives_the_garbage_collector_nothing_to_walk_but_itself() -> None:
+    # A worker keeps thousands of items; full collections must not walk their entries.
+    newest = feed_item("https://syndicate.test", make_article(id="newest"))
+    item = feed_item("https://syndicate.test", make_article(id="kept", tags=["A", "B"]))
+    for writer in (xml.rss, xml.atom, jsonfeed.jsonfeed):
+        writer(META, [newest, item])
+    assert set(item.serialised) == {"rss", "atom", "json"}
+    assert not gc.is_tracked(item.serialised)
+    gc.collect()  # tuples of strings are untracked by a collection
+    assert not any(gc.is_tracked(getattr(item, f.name)) for f in fields(item))
