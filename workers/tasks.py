@@ -58,18 +58,26 @@ def articles_changed(changes: list[list[str | None]]) -> None:
 @celery_app.task(name="syndicate.rebuild_feeds", **DATABASE_RETRY)
 def rebuild_feeds(article_id: str) -> None:
     rt = get_runtime()
-    rebuilt = rebuild_for_article(
-        rt.factory, article_id, rt.config.site, rt.feed_settings, utcnow()
+
+    def current_stored(feed_urls: list[str]) -> None:
+        log.info("feeds for article %s: %d changed", article_id, len(feed_urls))
+        if feed_urls:
+            announce_change(context.redis_client())
+        # Web processes may serve their copy of a feed for feed_cache_seconds: ping once every
+        # copy has expired, so the hub fetches the new feed and not the old one.
+        countdown = rt.settings.feed_cache_seconds + 0.5
+        for hub in rt.config.site.websub_hubs:
+            for url in feed_urls:
+                websub_ping.apply_async((hub, url), countdown=countdown)
+
+    rebuild_for_article(
+        rt.factory,
+        article_id,
+        rt.config.site,
+        rt.feed_settings,
+        utcnow(),
+        current_stored=current_stored,
     )
-    log.info("feeds for article %s: %d changed", article_id, len(rebuilt.feed_urls))
-    if rebuilt.feed_urls:
-        announce_change(context.redis_client())
-    # Web processes may serve their copy of a feed for feed_cache_seconds: ping once every
-    # copy has expired, so the hub fetches the new feed and not the old one.
-    countdown = rt.settings.feed_cache_seconds + 0.5
-    for hub in rt.config.site.websub_hubs:
-        for url in rebuilt.feed_urls:
-            websub_ping.apply_async((hub, url), countdown=countdown)
 
 
 @celery_app.task(name="syndicate.websub_ping", bind=True, max_retries=10)

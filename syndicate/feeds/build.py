@@ -265,15 +265,20 @@ def rebuild_for_article(
     settings: FeedSettings,
     now: datetime,
     batch: int = BATCH,
+    current_stored: Callable[[list[str]], None] | None = None,
 ) -> Rebuilt:
     """Everything one article's change needs in the feeds, in short transactions.
 
     Other articles whose feeds are still behind come along (up to `batch`), so in a burst each
     scope is rendered once for all of them instead of once each; their own tasks then find
     their feeds caught up and do nothing.
+
+    The current feeds come first, and `current_stored` is called with the URLs of those that
+    changed as soon as they are stored, so that readers and hubs can hear of them while the
+    archive pages that filled up are rendered.
     """
     with one_connection(factory) as shared:
-        return _rebuild(shared, article_id, site, settings, now, batch)
+        return _rebuild(shared, article_id, site, settings, now, batch, current_stored)
 
 
 def _rebuild(
@@ -283,6 +288,7 @@ def _rebuild(
     settings: FeedSettings,
     now: datetime,
     batch: int,
+    current_stored: Callable[[list[str]], None] | None,
 ) -> Rebuilt:
     with factory() as session:
         waiting = _waiting(session, article_id, batch)
@@ -292,12 +298,18 @@ def _rebuild(
             change = update_memberships(session, waiting_id, site, settings.archive_page_size, now)
             changes.append((waiting_id, change))
     changed: list[str] = []
-    for scope in sorted({scope for _, change in changes for scope in change.scopes}):
+    scopes = sorted({scope for _, change in changes for scope in change.scopes})
+    for scope in scopes:
         with factory.begin() as session:
             changed += rebuild_scope(session, scope, site, settings)
-    for scope, page in sorted({page for _, change in changes for page in change.pages}):
+    if current_stored is not None:
+        current_stored(changed)
+    with factory() as session:
+        pages = _pending_pages(session, scopes)
+    for scope, page in pages:
         with factory.begin() as session:
             rebuild_archive(session, scope, page, site, settings)
+    # Last, so that work left undone by a worker that stopped is found again (see sweeper).
     with factory.begin() as session:
         for waiting_id, change in changes:
             session.execute(
@@ -306,6 +318,22 @@ def _rebuild(
                 .values(feeds_version=change.version)
             )
     return Rebuilt(feed_urls=changed)
+
+
+def _pending_pages(session: Session, scopes: list[str]) -> list[tuple[str, int]]:
+    """The archive pages of these scopes that changed since they were last rendered: those
+    this change filled or altered, and any an earlier rebuild was stopped before rendering."""
+    if not scopes:
+        return []
+    rows = session.execute(
+        select(FeedArchive.scope, FeedArchive.page)
+        .where(
+            FeedArchive.scope.in_(scopes),
+            FeedArchive.built_generation < FeedArchive.generation,
+        )
+        .order_by(FeedArchive.scope, FeedArchive.page)
+    )
+    return [(scope, page) for scope, page in rows]
 
 
 def _waiting(session: Session, article_id: str, batch: int) -> list[str]:

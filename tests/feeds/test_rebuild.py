@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import feedparser
+import pytest
 from sqlalchemy import event
 
 from syndicate.articles import receive
 from syndicate.cms import parse_generic
 from syndicate.db import make_engine, make_session_factory
 from syndicate.feeds.build import rebuild_for_article
-from syndicate.models import utcnow
+from syndicate.models import Article, FeedDocument, utcnow
 from syndicate.runtime import Runtime
 from tests.client import article, envelope
 
@@ -46,3 +48,71 @@ def test_a_rebuild_checks_out_one_connection_for_all_its_transactions(
     assert len(rebuilt.feed_urls) >= 9  # site, two tags and an author, in three formats
     assert len(checkouts) == 1
     assert len(commits) > 3  # and still one short transaction per step
+
+
+def publish_and_rebuild(runtime: Runtime, article_id: str, **callbacks: Any) -> list[str]:
+    event_in = parse_generic(envelope(article(article_id)))
+    receive(runtime.factory, event_in, utcnow())
+    return rebuild_for_article(
+        runtime.factory,
+        article_id,
+        runtime.config.site,
+        runtime.feed_settings,
+        utcnow(),
+        **callbacks,
+    ).feed_urls
+
+
+def stored(runtime: Runtime, key: str) -> bool:
+    with runtime.factory() as session:
+        return session.get(FeedDocument, key) is not None
+
+
+def test_the_current_feeds_are_announced_before_the_archive_pages_that_filled_are_rendered(
+    runtime: Runtime, clean: None
+) -> None:
+    assert runtime.feed_settings.archive_page_size == 2
+    publish_and_rebuild(runtime, "first")
+    seen: list[tuple[list[str], bool]] = []
+
+    def current_stored(feed_urls: list[str]) -> None:
+        seen.append((feed_urls, stored(runtime, "archive/1/atom.xml")))
+
+    changed = publish_and_rebuild(runtime, "second", current_stored=current_stored)
+    ((announced, archived_by_then),) = seen
+    assert announced == changed and any(url.endswith("/feeds/atom.xml") for url in announced)
+    assert not archived_by_then
+    assert stored(runtime, "archive/1/atom.xml")
+
+
+def links_of(runtime: Runtime, key: str) -> dict[str, str]:
+    with runtime.factory() as session:
+        document = session.get(FeedDocument, key)
+        assert document is not None, key
+        return {link.rel: link.href for link in feedparser.parse(document.body).feed.links}
+
+
+def test_archive_pages_left_unrendered_by_a_stopped_rebuild_are_rendered_by_the_next(
+    runtime: Runtime, clean: None
+) -> None:
+    for article_id in ("first", "second", "third"):
+        publish_and_rebuild(runtime, article_id)
+    assert "next-archive" not in links_of(runtime, "archive/1/atom.xml")
+
+    def stopped(feed_urls: list[str]) -> None:
+        raise RuntimeError("the worker stopped here")
+
+    # The fourth fills page 2, which page 1 must then link to.
+    with pytest.raises(RuntimeError):
+        publish_and_rebuild(runtime, "fourth", current_stored=stopped)
+    assert not stored(runtime, "archive/2/atom.xml")
+    with runtime.factory() as session:  # what the sweeper looks for
+        fourth = session.get(Article, "fourth")
+        assert fourth is not None and fourth.feeds_version < fourth.version
+    rebuild_for_article(
+        runtime.factory, "fourth", runtime.config.site, runtime.feed_settings, utcnow()
+    )
+    assert stored(runtime, "archive/2/atom.xml")
+    assert links_of(runtime, "archive/1/atom.xml")["next-archive"].endswith(
+        "/feeds/archive/2/atom.xml"
+    )
