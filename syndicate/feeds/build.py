@@ -17,14 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from syndicate.config import SiteConfig
 from syndicate.db import insert_ignoring_conflicts, one_connection
 from syndicate.feeds import jsonfeed, store, xml
 from syndicate.feeds.content import safe_html
-from syndicate.feeds.model import FeedItem, FeedMeta, feed_item
+from syndicate.feeds.model import FeedItem, FeedMeta, cached_feed_item, feed_item
 from syndicate.feeds.scopes import FORMATS, SITE, document_key, scopes_of
 from syndicate.models import Article, Feed, FeedArchive, FeedMembership
 
@@ -147,7 +147,7 @@ class ScopeRenderer:
         self,
         feed: Feed,
         filename: str,
-        articles: list[Article],
+        updated: datetime,
         links: dict[str, str],
         page: int | None,
     ) -> FeedMeta:
@@ -165,7 +165,7 @@ class ScopeRenderer:
             language=site.language,
             site_url=site.link or self.settings.base_url + "/",
             self_url=self.url(feed.scope, filename, page),
-            updated=max((a.changed_at for a in articles), default=feed.updated_at),
+            updated=updated,
             hubs=tuple(site.websub_hubs),
             icon=site.icon,
             logo=site.logo,
@@ -176,45 +176,61 @@ class ScopeRenderer:
     def write(
         self,
         feed: Feed,
-        articles: list[Article],
+        items: list[FeedItem],
+        updated: datetime,
         relations: dict[str, int | None],
         page: int | None = None,
     ) -> list[str]:
         """Write every format; `relations` maps link relations to pages (None: current)."""
-        items = [feed_item(self.settings.base_url, a) for a in articles]
         documents, urls = [], {}
         for filename, writer in WRITERS.items():
             links = {rel: self.url(feed.scope, filename, p) for rel, p in relations.items()}
-            meta = self.meta(feed, filename, articles, links, page)
+            meta = self.meta(feed, filename, updated, links, page)
             key = document_key(feed.scope, filename, page)
-            documents.append(
-                store.Document(key, FORMATS[filename], writer(meta, items), meta.updated)
-            )
+            documents.append(store.Document(key, FORMATS[filename], writer(meta, items), updated))
             urls[key] = meta.self_url
         changed = store.save_many(self.session, documents)
         return [url for key, url in urls.items() if key in changed]
 
-    def _articles(self, scope: str) -> object:
-        # The raw HTML is read only for an article whose safe copy is missing.
+    def _newest(self, scope: str) -> Select[str, int, datetime]:
+        """A scope's articles, newest first, as (id, version, changed_at)."""
         return (
-            select(Article)
-            .options(defer(Article.content_html))
+            select(Article.id, Article.version, Article.changed_at)
             .join(FeedMembership, FeedMembership.article_id == Article.id)
             .where(FeedMembership.scope == scope)
             .order_by(FeedMembership.published_at.desc(), Article.id)
         )
 
+    def _items(
+        self, feed: Feed, listing: Select[str, int, datetime]
+    ) -> tuple[list[FeedItem], datetime]:
+        """A scope's items, in order, and when the newest change among them was. Only the
+        versions not built before are read in full: the others are already in memory."""
+        base_url = self.settings.base_url
+        rows = self.session.execute(listing).all()
+        listed = [(row[0], cached_feed_item(base_url, *row)) for row in rows]
+        updated = max((row[2] for row in rows), default=feed.updated_at)
+        missing = [article_id for article_id, item in listed if item is None]
+        built: dict[str, FeedItem] = {}
+        if missing:
+            # The raw HTML is read only for an article whose safe copy is missing.
+            query = select(Article).options(defer(Article.content_html))
+            for article in self.session.scalars(query.where(Article.id.in_(missing))):
+                built[article.id] = feed_item(base_url, article)
+        items = [item or built.get(article_id) for article_id, item in listed]
+        return [item for item in items if item is not None], updated
+
     def current(self, feed: Feed) -> list[str]:
-        query = self._articles(feed.scope).limit(self.settings.items)  # type: ignore[attr-defined]
+        items, updated = self._items(feed, self._newest(feed.scope).limit(self.settings.items))
         newest = full_pages(feed, self.settings.archive_page_size)
         relations: dict[str, int | None] = (
             {"prev-archive": newest, "next": newest} if newest else {}
         )
-        return self.write(feed, list(self.session.scalars(query)), relations)
+        return self.write(feed, items, updated, relations)
 
     def archive(self, feed: Feed, page: int) -> None:
         size = self.settings.archive_page_size
-        query = self._articles(feed.scope).where(  # type: ignore[attr-defined]
+        listed = self._newest(feed.scope).where(
             FeedMembership.seq > (page - 1) * size, FeedMembership.seq <= page * size
         )
         relations: dict[str, int | None] = {"current": None}
@@ -222,7 +238,8 @@ class ScopeRenderer:
             relations["prev-archive"] = relations["next"] = page - 1
         if page < full_pages(feed, size):
             relations["next-archive"] = relations["previous"] = page + 1
-        self.write(feed, list(self.session.scalars(query)), relations, page)
+        items, updated = self._items(feed, listed)
+        self.write(feed, items, updated, relations, page)
 
 
 def rebuild_scope(

@@ -58,6 +58,13 @@ def image_type(url: str) -> str:
     return guessed if guessed and guessed.startswith("image/") else "image/jpeg"
 
 
+def cached_feed_item(
+    base_url: str, article_id: str, version: int, changed_at: datetime
+) -> FeedItem | None:
+    """The entry `feed_item` made for this version of the article, if it is still cached."""
+    return _ITEMS.get((base_url, article_id, version, changed_at))
+
+
 def feed_item(base_url: str, article: Article) -> FeedItem:
     """The article as a feed entry; cached per article version, since most entries of a
     rebuilt feed are unchanged and sanitising their HTML is the costly part."""

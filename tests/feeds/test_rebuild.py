@@ -116,3 +116,32 @@ def test_archive_pages_left_unrendered_by_a_stopped_rebuild_are_rendered_by_the_
     assert links_of(runtime, "archive/1/atom.xml")["next-archive"].endswith(
         "/feeds/archive/2/atom.xml"
     )
+
+
+def test_a_rebuild_reads_in_full_only_the_article_versions_it_has_not_built_before(
+    runtime: Runtime, database_url: str, clean: None
+) -> None:
+    for article_id in ("older", "old"):
+        publish_and_rebuild(runtime, article_id)
+    engine = make_engine(database_url)
+    full_reads: list[Any] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "feed_html" in statement and statement.lstrip().upper().startswith("SELECT"):
+            full_reads.append(parameters)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        receive(runtime.factory, parse_generic(envelope(article("new"))), utcnow())
+        rebuild_for_article(
+            make_session_factory(engine),
+            "new",
+            runtime.config.site,
+            runtime.feed_settings,
+            utcnow(),
+        )
+    finally:
+        engine.dispose()
+    assert full_reads, "the new article is read in full"
+    read = " ".join(str(parameters) for parameters in full_reads)
+    assert "'new'" in read and "'old'" not in read and "'older'" not in read
