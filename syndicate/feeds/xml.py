@@ -102,13 +102,8 @@ def _generator(meta: FeedMeta, items: list[FeedItem], rss: bool) -> FeedGenerato
         fg.image(url=meta.logo, title=meta.title, link=meta.site_url)
     # feedgen prepends entries, so add oldest first to keep newest first in the output.
     for item in reversed(items):
-        _add_entry(fg, item)
+        _fill(fg.add_entry(), item)  # add_entry registers the generator's extensions on it
     return fg
-
-
-def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
-    entry = fg.add_entry()  # registers the generator's extensions on the entry
-    _fill(entry, item)
 
 
 def _fill(entry: FeedEntry, item: FeedItem) -> None:

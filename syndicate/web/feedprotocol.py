@@ -14,7 +14,6 @@ ones the answer was made for.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,18 +41,6 @@ class _Request:
     status: int = 0
     head: bytes = b""
     body: bytes = b""
-
-
-_remembered: weakref.WeakKeyDictionary[FeedResponder, dict[bytes, _Request]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def remembered_by(responder: FeedResponder) -> dict[bytes, _Request]:
-    requests = _remembered.get(responder)
-    if requests is None:
-        requests = _remembered[responder] = {}
-    return requests
 
 
 class _Answered:
@@ -109,12 +96,15 @@ class FeedHttpProtocol(HttpToolsProtocol):
             responder = responder_of(self.app)
             FeedHttpProtocol._app_responder = (self.app, responder)
         self.responder = responder
-        self.requests = remembered_by(responder) if responder is not None else None
+        self.requests = responder.remembered if responder is not None else None
 
     def data_received(self, data: bytes) -> None:
         self._idle_since = None
-        requests = self.requests
-        if requests is not None and not self._in_request and len(data) <= LARGEST_REMEMBERED:
+        requests = self.requests if len(data) <= LARGEST_REMEMBERED else None
+        if requests is None:
+            super().data_received(data)
+            return
+        if not self._in_request:
             request = requests.get(data)
             if request is not None and self._may_answer() and self._send(request):
                 return
@@ -125,8 +115,6 @@ class FeedHttpProtocol(HttpToolsProtocol):
             request is not None
             and self._begun == 1
             and not self._in_request
-            and requests is not None
-            and len(data) <= LARGEST_REMEMBERED
             and not self.transport.is_closing()
         ):
             # These bytes were exactly one request, and it was answered here.

@@ -127,6 +127,8 @@ class FeedResponder:
         self.cache_control = f"public, max-age={max_age}".encode()
         self.counter = counter
         self.variants: dict[tuple[str, bool], _Variant] = {}
+        # Requests the HTTP protocol has answered, by their bytes (see `feedprotocol`).
+        self.remembered: dict[bytes, Any] = {}
 
     @staticmethod
     def key(method: str, path: str) -> str | None:

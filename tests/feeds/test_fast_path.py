@@ -14,7 +14,6 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from syndicate.runtime import Runtime
 from syndicate.web.app import create_app
-from syndicate.web.feedprotocol import remembered_by
 from syndicate.web.feedserver import FeedServer
 from tests.client import Client, article, envelope
 from tests.servers import WebServer, wait_until
@@ -247,7 +246,7 @@ def test_a_request_repeated_byte_for_byte_is_answered_without_parsing_it_again(
             changed, _ = read_answer(connection)
             assert changed.startswith(b"HTTP/1.1 200 OK\r\n")
             assert b"Changed since" in changed
-    assert remembered_by(app.state.feed_responder)[request.encode("ascii")].status == 200
+    assert app.state.feed_responder.remembered[request.encode("ascii")].status == 200
 
 
 def test_remembered_bytes_arriving_inside_a_request_are_parsed_as_part_of_it(
