@@ -57,13 +57,13 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the web app (webhooks, feeds, cards, API)."""
     import uvicorn
 
-    from syndicate.web.feedprotocol import FeedHttpProtocol
+    from syndicate.web.httpguard import GuardedHttpProtocol
 
     _runtime_or_exit()
     uvicorn.run(
         "syndicate.web.app:app_from_environment",
         factory=True,
-        http=FeedHttpProtocol,
+        http=GuardedHttpProtocol,
         host=host,
         port=port,
         workers=workers,

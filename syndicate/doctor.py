@@ -66,13 +66,14 @@ def check_schema(settings: Settings) -> Check:
 
 
 def diagnose(settings: Settings) -> list[Check]:
-    import redis
-
-    from workers.app import DEFAULT_BROKER
+    from syndicate.redis_keys import RedisKeys, connect
 
     checks = check_configuration(settings)
     checks.append(check_schema(settings))
-    broker = redis.Redis.from_url(settings.redis_url or DEFAULT_BROKER, socket_timeout=2)
+    broker = connect(settings.broker_url)
+    keys = RedisKeys(settings.redis_key_prefix)
     checks.append(health.check_broker(broker))
-    checks.append(health.check_worker(broker, max(60.0, 3 * settings.dispatch_interval_seconds)))
+    checks.append(
+        health.check_worker(broker, keys, max(60.0, 3 * settings.dispatch_interval_seconds))
+    )
     return checks

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import redis
 from sqlalchemy import Engine, text
 
-HEARTBEAT_KEY = "syndicate:worker-heartbeat"
+from syndicate.redis_keys import RedisKeys
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,9 @@ class Check:
     detail: str
 
 
-def beat(client: redis.Redis) -> None:
+def beat(client: redis.Redis, keys: RedisKeys) -> None:
     """Called by the worker's periodic sweep: proof that a worker is consuming tasks."""
-    client.set(HEARTBEAT_KEY, str(time.time()), ex=3600)
+    client.set(keys.worker_heartbeat, str(time.time()), ex=3600)
 
 
 def check_database(engine: Engine) -> Check:
@@ -40,9 +40,9 @@ def check_broker(client: redis.Redis) -> Check:
         return Check("broker", False, f"unreachable ({type(exc).__name__})")
 
 
-def check_worker(client: redis.Redis, max_age: float) -> Check:
+def check_worker(client: redis.Redis, keys: RedisKeys, max_age: float) -> Check:
     try:
-        seen = client.get(HEARTBEAT_KEY)
+        seen = client.get(keys.worker_heartbeat)
     except redis.RedisError:
         return Check("worker", False, "unknown: the broker is unreachable")
     if seen is None:

@@ -15,16 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from syndicate.models import Delivery, Post
+from syndicate.redis_keys import RedisKeys
 
-PREFIX = "syndicate:metrics:"
-WEBHOOKS = PREFIX + "webhooks"
-FEEDS = PREFIX + "feeds"
-TASKS = PREFIX + "task:"
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
-def observe_task(client: redis.Redis, task: str, seconds: float) -> None:
-    key = TASKS + task
+def observe_task(client: redis.Redis, keys: RedisKeys, task: str, seconds: float) -> None:
+    key = keys.task_timings + task
     try:
         with client.pipeline(transaction=False) as pipe:
             pipe.hincrby(key, "count", 1)
@@ -89,9 +86,9 @@ def _family(name: str, kind: str, help_text: str, lines: Iterable[str]) -> list[
     return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", *lines]
 
 
-def render(session: Session, client: redis.Redis, queues: Iterable[str]) -> str:
+def render(session: Session, client: redis.Redis, keys: RedisKeys, queues: Iterable[str]) -> str:
     out: list[str] = []
-    webhooks = {k.decode(): int(v) for k, v in client.hgetall(WEBHOOKS).items()}
+    webhooks = {k.decode(): int(v) for k, v in client.hgetall(keys.webhook_counts).items()}
     out += _family(
         "syndicate_webhooks_total",
         "counter",
@@ -105,7 +102,7 @@ def render(session: Session, client: redis.Redis, queues: Iterable[str]) -> str:
             for k, n in sorted(webhooks.items())
         ),
     )
-    feeds = {k.decode(): int(v) for k, v in client.hgetall(FEEDS).items()}
+    feeds = {k.decode(): int(v) for k, v in client.hgetall(keys.feed_counts).items()}
     out += _family(
         "syndicate_feed_requests_total",
         "counter",
@@ -131,7 +128,7 @@ def render(session: Session, client: redis.Redis, queues: Iterable[str]) -> str:
         "syndicate_queue_depth",
         "gauge",
         "Tasks waiting in each broker queue.",
-        (_line("syndicate_queue_depth", client.llen(q), {"queue": q}) for q in queues),
+        (_line("syndicate_queue_depth", client.llen(keys.queue(q)), {"queue": q}) for q in queues),
     )
     by_status = session.execute(select(Post.status, func.count()).group_by(Post.status)).all()
     out += _family(
@@ -155,8 +152,8 @@ def render(session: Session, client: redis.Redis, queues: Iterable[str]) -> str:
         ),
     )
     histogram = []
-    for key in sorted(client.scan_iter(match=TASKS + "*")):
-        task = key.decode()[len(TASKS) :]
+    for key in sorted(client.scan_iter(match=keys.task_timings + "*")):
+        task = key.decode()[len(keys.task_timings) :]
         fields = {k.decode(): float(v) for k, v in client.hgetall(key).items()}
         for bound in TASK_BUCKETS:
             histogram.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
 class Settings(BaseSettings):
@@ -18,13 +20,22 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     redis_url: str = ""
+    # Put before every Redis key, channel and Celery queue name; empty: one derived from the
+    # database URL, so installations sharing a Redis keep apart without being told to.
+    redis_prefix: str = Field(default="", max_length=100)
     base_url: str = "http://127.0.0.1:8000"
     webhook_secrets: SecretStr = SecretStr("")
     api_token: SecretStr = SecretStr("")
     config: Path = PROJECT_ROOT / "config" / "syndicate.example.toml"
     templates_dir: Path = PROJECT_ROOT / "templates"
     data_dir: Path = DEFAULT_DATA_DIR
-    webhook_max_bytes: int = Field(default=1024 * 1024, gt=0)
+    # The largest request body any route accepts (413 beyond it).
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # The largest request head (request line and headers): 431 beyond it.
+    http_max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    # How long a client may take to send a request's head, and then its body.
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0)
     webhook_tolerance_seconds: int = Field(default=300, gt=0)
     feed_items: int = Field(default=50, gt=0, le=1000)
     feed_max_age: int = Field(default=300, ge=0)
@@ -69,6 +80,17 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def broker_url(self) -> str:
+        return self.redis_url or DEFAULT_BROKER
+
+    @property
+    def redis_key_prefix(self) -> str:
+        if self.redis_prefix:
+            return self.redis_prefix
+        digest = hashlib.sha256(self.effective_database_url.encode()).hexdigest()[:12]
+        return f"syndicate:{digest}:"
 
     def image_fetch_allowed_hosts(self) -> frozenset[str]:
         return frozenset(

@@ -9,18 +9,23 @@ import logging
 
 import redis
 
+from syndicate.redis_keys import RedisKeys
+
 log = logging.getLogger(__name__)
-KEY = "syndicate:signin-failures:"
 
 
 class SignInThrottle:
-    def __init__(self, client: redis.Redis, limit: int = 10, window_seconds: int = 900) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: RedisKeys, limit: int = 10, window_seconds: int = 900
+    ) -> None:
         self.client = client
+        self.keys = keys
         self.limit = limit
         self.window = window_seconds
 
     def _key(self, username: str) -> str:
-        return KEY + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+        return self.keys.signin_failures(digest)
 
     def wait_seconds(self, username: str) -> int:
         """How long this username must wait before trying again; 0 when it may try now."""

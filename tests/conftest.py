@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from tests.servers import WebServer, WorkerProcess, free_port
 __all__ = ["people"]
 
 REDIS_URL = os.environ.get("SYNDICATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Every key, channel and queue of this run, whichever Redis database it is in: two runs on one
+# machine never take each other's tasks.
+REDIS_PREFIX = f"syndicate-test-{uuid.uuid4().hex[:10]}:"
 WEBHOOK_SECRETS = "test-secret-current,test-secret-previous"
 API_TOKEN = "test-api-token"
 HOOK_SECRET = "test-hook-secret"
@@ -57,10 +61,15 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
     yield REDIS_URL
-    client.flushdb()
+    forget_redis_keys(REDIS_URL)
+
+
+def forget_redis_keys(url: str) -> None:
+    """Delete this run's keys from the Redis at `url`, and nobody else's."""
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match=REDIS_PREFIX + "*", count=1000):
+        client.delete(key)
 
 
 @pytest.fixture(scope="session")
@@ -141,6 +150,7 @@ def stack_env(
     env = {
         "SYNDICATE_DATABASE_URL": database_url,
         "SYNDICATE_REDIS_URL": redis_url,
+        "SYNDICATE_REDIS_PREFIX": REDIS_PREFIX,
         "SYNDICATE_BASE_URL": f"http://127.0.0.1:{web_port}",
         "SYNDICATE_WEBHOOK_SECRETS": WEBHOOK_SECRETS,
         "SYNDICATE_API_TOKEN": API_TOKEN,

@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from syndicate.web.feedprotocol import FeedHttpProtocol
+from syndicate.web.httpguard import GuardedHttpProtocol
 
 
 def free_port() -> int:
@@ -39,14 +39,20 @@ def wait_until(check: Callable[[], Any], timeout: float = 20.0, interval: float 
 
 
 class WebServer:
-    def __init__(self, app: Any, port: int | None = None, timeout_keep_alive: int = 5) -> None:
+    def __init__(
+        self,
+        app: Any,
+        port: int | None = None,
+        timeout_keep_alive: int = 5,
+        protocol: type[GuardedHttpProtocol] = GuardedHttpProtocol,
+    ) -> None:
         self.port = port or free_port()
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            http=FeedHttpProtocol,
+            http=protocol,
             timeout_keep_alive=timeout_keep_alive,
         )
         self.server = uvicorn.Server(config)

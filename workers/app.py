@@ -10,7 +10,6 @@ from celery.signals import worker_process_init
 from syndicate.heap import freeze_startup_heap
 from syndicate.settings import Settings, get_settings
 
-DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 # Talking to platforms has its own queue, so a slow or failing platform cannot hold up feeds,
 # cards and composition; run workers on each (`syndicate worker -Q delivery`) to keep them apart.
 WORK_QUEUE = "celery"
@@ -19,9 +18,7 @@ DELIVERY_TASKS = ("syndicate.deliver_post", "syndicate.edit_post", "syndicate.re
 
 
 def make_celery(settings: Settings) -> Celery:
-    app = Celery(
-        "syndicate", broker=settings.redis_url or DEFAULT_BROKER, include=["workers.tasks"]
-    )
+    app = Celery("syndicate", broker=settings.broker_url, include=["workers.tasks"])
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -32,7 +29,11 @@ def make_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options={
+            "visibility_timeout": 3600,
+            # Queues and bindings under the installation's prefix, like every other key.
+            "global_keyprefix": settings.redis_key_prefix,
+        },
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,

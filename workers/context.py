@@ -10,8 +10,8 @@ import redis
 from celery.signals import task_postrun, task_prerun
 
 from syndicate import logs, metrics
+from syndicate.redis_keys import RedisKeys, connect
 from syndicate.settings import get_settings
-from workers.app import DEFAULT_BROKER
 from workers.enqueue import ARTICLE_TASKS, FAN_OUT
 
 _started: dict[str, float] = {}
@@ -21,8 +21,12 @@ _client: list[redis.Redis] = []
 def redis_client() -> redis.Redis:
     """One client per worker process, for metrics and announcements."""
     if not _client:
-        _client.append(redis.Redis.from_url(get_settings().redis_url or DEFAULT_BROKER))
+        _client.append(connect(get_settings().broker_url, timeout=None))
     return _client[0]
+
+
+def redis_keys() -> RedisKeys:
+    return RedisKeys(get_settings().redis_key_prefix)
 
 
 @task_prerun.connect
@@ -39,6 +43,6 @@ def _enter(task_id: str = "", task: Any = None, args: Any = None, **_: Any) -> N
 def _leave(task_id: str = "", task: Any = None, **_: Any) -> None:
     started = _started.pop(task_id, None)
     if started is not None and task is not None:
-        metrics.observe_task(redis_client(), task.name, time.monotonic() - started)
+        metrics.observe_task(redis_client(), redis_keys(), task.name, time.monotonic() - started)
     logs.request_id.set(None)
     logs.article_id.set(None)

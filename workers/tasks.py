@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import redis
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
@@ -17,7 +16,7 @@ from syndicate.http import make_session
 from syndicate.models import utcnow
 from syndicate.runtime import get_runtime
 from workers import context  # also connects the logging signals
-from workers.app import DEFAULT_BROKER, celery_app
+from workers.app import celery_app
 from workers.enqueue import Enqueuer
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ def rebuild_feeds(article_id: str) -> None:
     def current_stored(feed_urls: list[str]) -> None:
         log.info("feeds for article %s: %d changed", article_id, len(feed_urls))
         if feed_urls:
-            announce_change(context.redis_client())
+            announce_change(context.redis_client(), context.redis_keys().feeds_changed)
         # Web processes may serve their copy of a feed for feed_cache_seconds: ping once every
         # copy has expired, so the hub fetches the new feed and not the old one.
         countdown = rt.settings.feed_cache_seconds + 0.5
@@ -151,7 +150,7 @@ def sweep() -> None:
     """Re-dispatch due posts and unfinished articles; settle posts a dead worker left behind."""
     rt = get_runtime()
     now = utcnow()
-    health.beat(redis.Redis.from_url(rt.settings.redis_url or DEFAULT_BROKER))
+    health.beat(context.redis_client(), context.redis_keys())
     with session_scope(rt.factory) as session:
         delivery.reconcile_stuck(session, now, rt.settings.delivery_lease_seconds, rt.config)
         due = delivery.due_posts(session, now)

@@ -6,14 +6,13 @@ import logging
 
 import redis
 
-CHANNEL = "syndicate:feeds-changed"
 log = logging.getLogger(__name__)
 
 
-def announce_change(client: redis.Redis) -> None:
+def announce_change(client: redis.Redis, channel: str) -> None:
     """Tell every web process that stored feeds changed. Best effort: their copies expire
     after `SYNDICATE_FEED_CACHE_SECONDS` anyway."""
     try:
-        client.publish(CHANNEL, b"changed")
+        client.publish(channel, b"changed")
     except redis.RedisError as exc:
         log.warning("could not announce new feeds: %s", exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from syndicate.models import Article, ArticleStatus
@@ -14,6 +15,12 @@ FORMATS = {
     "feed.json": "application/feed+json; charset=utf-8",
 }
 KIND_PREFIX = {"tag": "tags", "author": "authors", "section": "sections"}
+# Every path under /feeds/ a stored document can have; nothing else is ever looked up.
+_DOCUMENT_KEY = re.compile(
+    r"(?:(?:tags|authors|sections)/[\w-]{1,100}/)?"
+    r"(?:archive/[1-9][0-9]{0,8}/)?"
+    r"(?:rss\.xml|atom\.xml|feed\.json)"
+)
 
 
 @dataclass(frozen=True)
@@ -48,3 +55,8 @@ def document_key(scope: str, filename: str, page: int | None = None) -> str:
     prefix = "" if scope == SITE else f"{scope}/"
     archive = f"archive/{page}/" if page else ""
     return f"{prefix}{archive}{filename}"
+
+
+def is_document_key(key: str) -> bool:
+    """Whether `key` has the shape of a stored feed's path (it may still not exist)."""
+    return _DOCUMENT_KEY.fullmatch(key) is not None

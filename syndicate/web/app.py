@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import redis
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from syndicate import __version__, health, metrics
 from syndicate.metrics import BufferedCounter
+from syndicate.redis_keys import RedisKeys, connect
 from syndicate.runtime import Runtime
 from syndicate.throttle import SignInThrottle
 from syndicate.web import api, cards, feeds, share, webhooks
@@ -19,9 +19,10 @@ from syndicate.web.errors import install_handlers
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserver import FeedResponder, FeedServer
 from syndicate.web.ingest import IngestWriter
+from syndicate.web.limits import RequestLimits
 from syndicate.web.requestid import RequestId
 from syndicate.web.ui import admin, pages, posts, session, signin
-from workers.app import DEFAULT_BROKER, DELIVERY_QUEUE, WORK_QUEUE, make_celery
+from workers.app import DELIVERY_QUEUE, WORK_QUEUE, make_celery
 from workers.enqueue import Enqueuer
 
 
@@ -32,10 +33,11 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app.state.ingest = IngestWriter(runtime.factory, app.state.enqueuer.articles_changed)
     settings = runtime.settings
     app.state.feed_cache = FeedCache(runtime.factory, settings.feed_cache_seconds)
-    app.state.feed_cache.listen(settings.redis_url or DEFAULT_BROKER)
-    broker = redis.Redis.from_url(settings.redis_url or DEFAULT_BROKER, socket_timeout=2)
-    app.state.signin_throttle = SignInThrottle(broker)
-    app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, metrics.WEBHOOKS))
+    keys = RedisKeys(settings.redis_key_prefix)
+    app.state.feed_cache.listen(settings.broker_url, keys.feeds_changed)
+    broker = connect(settings.broker_url)
+    app.state.signin_throttle = SignInThrottle(broker, keys)
+    app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, keys.webhook_counts))
     # Inside the feed fast path, which logs nothing and must stay lean.
     app.add_middleware(RequestId)
     app.state.feed_responder = FeedResponder(
@@ -43,9 +45,14 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         base_url=settings.base_url,
         hubs=runtime.config.site.websub_hubs,
         max_age=settings.feed_max_age,
-        counter=BufferedCounter(broker, metrics.FEEDS),
+        counter=BufferedCounter(broker, keys.feed_counts),
     )
     app.add_middleware(FeedServer, responder=app.state.feed_responder)
+    app.add_middleware(
+        RequestLimits,
+        max_head_bytes=settings.http_max_header_bytes,
+        max_body_bytes=settings.max_body_bytes,
+    )
     install_handlers(app)
     for module in (webhooks, feeds, cards, share, api, signin, pages, posts, admin):
         app.include_router(module.router)
@@ -62,7 +69,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     def prometheus_metrics() -> PlainTextResponse:
         """Prometheus metrics for the whole installation (text exposition format 0.0.4)."""
         with runtime.factory() as session:
-            body = metrics.render(session, broker, (WORK_QUEUE, DELIVERY_QUEUE))
+            body = metrics.render(session, broker, keys, (WORK_QUEUE, DELIVERY_QUEUE))
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.get("/readyz")
@@ -71,7 +78,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         checks = [
             health.check_database(runtime.engine),
             health.check_broker(broker),
-            health.check_worker(broker, max(60.0, 3 * settings.dispatch_interval_seconds)),
+            health.check_worker(broker, keys, max(60.0, 3 * settings.dispatch_interval_seconds)),
         ]
         ready = all(c.ok for c in checks)
         body: dict[str, object] = {

@@ -22,8 +22,11 @@ ERROR_CODES = {
     409: "conflict",
     410: "gone",
     413: "payload_too_large",
+    408: "request_timeout",
     415: "unsupported_media_type",
     422: "invalid_payload",
+    429: "too_many_requests",
+    431: "request_header_fields_too_large",
     500: "internal_error",
     503: "unavailable",
 }

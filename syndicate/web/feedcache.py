@@ -12,9 +12,11 @@ checked before it can be served, concurrent requests for it wait for one query, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,10 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.feeds import store
-from syndicate.feeds.announcements import CHANNEL
 from syndicate.models import FeedDocument
 
 log = logging.getLogger(__name__)
+KEY_LOCKS = 64
 
 
 @dataclass(frozen=True)
@@ -46,22 +48,60 @@ class _Entry:
     feed: CachedFeed | None  # None: the database has no such feed
 
 
+class _Recent:
+    """Entries by key, the least recently used dropped first once there are `limit` of them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: OrderedDict[str, _Entry] = OrderedDict()
+
+    def get(self, key: str) -> _Entry | None:
+        entry = self.items.get(key)
+        if entry is not None:
+            with contextlib.suppress(KeyError):  # dropped by another thread meanwhile
+                self.items.move_to_end(key)
+        return entry
+
+    def put(self, key: str, entry: _Entry) -> None:
+        self.items[key] = entry
+        self.items.move_to_end(key)
+        while len(self.items) > self.limit:
+            self.items.popitem(last=False)
+
+    def pop(self, key: str) -> None:
+        self.items.pop(key, None)
+
+
 class FeedCache:
-    def __init__(self, factory: sessionmaker[Session], ttl: float, max_entries: int = 5000):
+    """Feeds the database has, and keys it has not (so that a reader polling a feed that is
+    gone costs no query each time), kept apart: made-up keys can never push a real feed out."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        ttl: float,
+        max_entries: int = 5000,
+        max_missing: int = 1000,
+    ):
         self.factory = factory
         self.ttl = ttl
         self.max_entries = max_entries
-        self.entries: dict[str, _Entry] = {}
+        self.found = _Recent(max_entries)
+        self.missing = _Recent(max_missing)
         self.lock = threading.Lock()
-        self.key_locks: dict[str, threading.Lock] = {}
+        # Readers of one key wait for one query; a fixed set of locks, whatever the keys.
+        self.key_locks = tuple(threading.Lock() for _ in range(KEY_LOCKS))
         self.refreshing: set[str] = set()
         self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feed-check")
         # Bumped by every announcement, so a copy read from the database before one is not
         # trusted after it.
         self.generation = 0
 
+    def entry(self, key: str) -> _Entry | None:
+        return self.found.get(key) or self.missing.get(key)
+
     def _fresh(self, key: str, now: float) -> _Entry | None:
-        entry = self.entries.get(key)
+        entry = self.entry(key)
         if entry is None or entry.generation != self.generation:
             return None
         if now - entry.checked_at >= self.ttl:
@@ -94,8 +134,7 @@ class FeedCache:
             self.generation += 1
 
     def _key_lock(self, key: str) -> threading.Lock:
-        with self.lock:
-            return self.key_locks.setdefault(key, threading.Lock())
+        return self.key_locks[hash(key) % KEY_LOCKS]
 
     def _refresh_soon(self, key: str) -> None:
         with self.lock:
@@ -117,7 +156,7 @@ class FeedCache:
     def _check(self, key: str) -> CachedFeed | None:
         """Ask the database for the feed's ETag, and its bytes only if they are new to us."""
         started, generation = time.monotonic(), self.generation
-        known = self.entries.get(key)
+        known = self.found.get(key)
         with self.factory() as session:
             etag = session.scalar(select(FeedDocument.etag).where(FeedDocument.key == key))
             if etag is None:
@@ -127,28 +166,31 @@ class FeedCache:
             else:
                 feed = _loaded(session, key)
         with self.lock:
-            if len(self.entries) >= self.max_entries:
-                self.entries.clear()
-                self.key_locks.clear()
             if generation == self.generation:
-                self.entries[key] = _Entry(started, generation, feed)
+                entry = _Entry(started, generation, feed)
+                if feed is None:
+                    self.found.pop(key)
+                    self.missing.put(key, entry)
+                else:
+                    self.missing.pop(key)
+                    self.found.put(key, entry)
         return feed
 
-    def listen(self, redis_url: str) -> None:
+    def listen(self, redis_url: str, channel: str) -> None:
         """Stop trusting every copy whenever a worker announces new feeds, in a background
         thread that reconnects on its own."""
         thread = threading.Thread(
-            target=self._listen, args=(redis_url,), name="feed-announcements", daemon=True
+            target=self._listen, args=(redis_url, channel), name="feed-announcements", daemon=True
         )
         thread.start()
 
-    def _listen(self, redis_url: str) -> None:
+    def _listen(self, redis_url: str, channel: str) -> None:
         delay = 0.5
         while True:
             try:
                 client = redis.Redis.from_url(redis_url, health_check_interval=30)
                 subscription = client.pubsub(ignore_subscribe_messages=True)
-                subscription.subscribe(CHANNEL)
+                subscription.subscribe(channel)
                 self.forget()  # anything announced while we were away
                 delay = 0.5
                 for _message in subscription.listen():

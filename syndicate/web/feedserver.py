@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from syndicate.feeds.scopes import is_document_key
 from syndicate.metrics import BufferedCounter
 from syndicate.web.feedcache import CachedFeed, FeedCache
 
@@ -44,9 +45,25 @@ def conditions_of(headers: Headers) -> Conditions:
     return accept_encoding, if_none_match, if_modified_since
 
 
-@functools.lru_cache(maxsize=256)  # readers send a handful of distinct values
+# Readers send a handful of distinct values; longer ones are read each time, not remembered.
+SHORT_ACCEPT_ENCODING = 64
+
+
 def accepts_gzip(accept_encoding: bytes | None) -> bool:
-    for part in (accept_encoding or b"").decode("latin-1").split(","):
+    if not accept_encoding:
+        return False
+    if len(accept_encoding) > SHORT_ACCEPT_ENCODING:
+        return _accepts_gzip(accept_encoding)
+    return _accepts_gzip_remembered(accept_encoding.lower().replace(b" ", b""))
+
+
+@functools.lru_cache(maxsize=256)
+def _accepts_gzip_remembered(accept_encoding: bytes) -> bool:
+    return _accepts_gzip(accept_encoding)
+
+
+def _accepts_gzip(accept_encoding: bytes) -> bool:
+    for part in accept_encoding.decode("latin-1").split(","):
         coding, _, params = part.strip().partition(";")
         q = params.replace(" ", "").removeprefix("q=") if params else "1"
         if coding.strip().lower() in ("gzip", "*"):
@@ -90,8 +107,6 @@ def is_fresh(
 class FeedAnswer:
     status: int
     headers: Headers
-    # The same headers as an HTTP/1.1 header block, each line ending in CRLF.
-    head: bytes
     body: bytes
 
 
@@ -105,13 +120,8 @@ class _Variant:
     full: FeedAnswer
 
 
-def _serialised(headers: Headers) -> bytes:
-    return b"".join(b"%s: %s\r\n" % pair for pair in headers)
-
-
 class FeedResponder:
-    """How a stored feed is answered: validators, 304, HEAD, gzip, caching and hub links. The
-    ASGI layer below and the HTTP protocol in `feedprotocol` both answer through it."""
+    """How a stored feed is answered: validators, 304, HEAD, gzip, caching and hub links."""
 
     def __init__(
         self,
@@ -127,15 +137,14 @@ class FeedResponder:
         self.cache_control = f"public, max-age={max_age}".encode()
         self.counter = counter
         self.variants: dict[tuple[str, bool], _Variant] = {}
-        # Requests the HTTP protocol has answered, by their bytes (see `feedprotocol`).
-        self.remembered: dict[bytes, Any] = {}
 
     @staticmethod
     def key(method: str, path: str) -> str | None:
         """The stored feed a request names, if it is a feed request at all."""
         if method not in ("GET", "HEAD") or not path.startswith(PREFIX):
             return None
-        return path[len(PREFIX) :]
+        key = path[len(PREFIX) :]
+        return key if is_document_key(key) else None
 
     def answer(self, method: str, key: str, feed: CachedFeed, headers: Headers) -> FeedAnswer:
         return self.answer_to(method, key, feed, conditions_of(headers))
@@ -182,8 +191,8 @@ class FeedResponder:
         variant = _Variant(
             feed,
             (etag.encode(), feed.etag.encode()),
-            FeedAnswer(304, validators, _serialised(validators), b""),
-            FeedAnswer(200, full, _serialised(full), body),
+            FeedAnswer(304, validators, b""),
+            FeedAnswer(200, full, body),
         )
         if len(self.variants) >= 2 * self.cache.max_entries:
             self.variants.clear()

@@ -21,19 +21,6 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 as soon as it is known to be over `limit` bytes."""
-    declared = request.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"the body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, f"the body is larger than {limit} bytes")
-    return bytes(body)
-
-
 def decode_json(body: bytes, content_type: str) -> object:
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise ApiError(415, "the body must be sent as Content-Type: application/json")
@@ -75,7 +62,7 @@ async def signed_json(
     """The raw body and its JSON, once the size and the signature are right."""
     runtime: Runtime = request.app.state.runtime
     settings = runtime.settings
-    body = await read_body(request, settings.webhook_max_bytes)
+    body = await request.body()  # within SYNDICATE_MAX_BODY_BYTES (see web.limits)
     try:
         verify(
             request.headers.get(header),

@@ -22,9 +22,9 @@ from tests.servers import wait_until
 KEY = "tags/cache/rss.xml"
 
 
-def save(runtime: Runtime, body: bytes) -> None:
+def save(runtime: Runtime, body: bytes, key: str = KEY) -> None:
     with runtime.factory.begin() as session:
-        store.save(session, KEY, "application/rss+xml", body, utcnow())
+        store.save(session, key, "application/rss+xml", body, utcnow())
 
 
 @pytest.fixture
@@ -75,12 +75,12 @@ def test_a_copy_read_past_half_its_life_is_checked_in_the_background(
     cache = FeedCache(factory, ttl=2.0)
     save(runtime, b"<rss>busy</rss>")
     cache.get(KEY)
-    checked = cache.entries[KEY].checked_at
+    checked = cache.entry(KEY).checked_at
     save(runtime, b"<rss>busier</rss>")
 
     time.sleep(1.05)
     assert cache.peek(KEY) is not None  # served at once, and a check begins
-    wait_until(lambda: cache.entries[KEY].checked_at > checked, timeout=5)
+    wait_until(lambda: cache.entry(KEY).checked_at > checked, timeout=5)
     renewed = cache.peek(KEY)
     assert renewed is not None and renewed.body == b"<rss>busier</rss>"
 
@@ -140,4 +140,32 @@ def test_a_feed_that_is_gone_is_remembered_as_missing(
 ) -> None:
     cache = FeedCache(factory, ttl=600)
     assert cache.get("tags/never/rss.xml") is None
-    assert "tags/never/rss.xml" in cache.entries
+    assert cache.entry("tags/never/rss.xml") is not None
+
+
+def test_keys_the_database_lacks_never_push_a_real_feed_out(
+    runtime: Runtime, factory: sessionmaker[Session], clean: None, queries: list[str]
+) -> None:
+    cache = FeedCache(factory, ttl=600, max_entries=10, max_missing=5)
+    save(runtime, b"<rss>real</rss>")
+    real = cache.get(KEY)
+    for n in range(50):
+        assert cache.get(f"tags/junk-{n}/rss.xml") is None
+    assert len(cache.missing.items) == 5
+    queries.clear()
+    assert cache.peek(KEY) is real and cache.get(KEY) is real
+    assert queries == []
+
+
+def test_a_full_cache_drops_the_feed_read_least_recently(
+    runtime: Runtime, factory: sessionmaker[Session], clean: None
+) -> None:
+    keys = ["rss.xml", "atom.xml", "feed.json"]
+    for key in keys:
+        save(runtime, b"<feed/>", key)
+    cache = FeedCache(factory, ttl=600, max_entries=2)
+    cache.get("rss.xml")
+    cache.get("atom.xml")
+    cache.peek("rss.xml")  # read again: now atom.xml is the least recent
+    cache.get("feed.json")
+    assert list(cache.found.items) == ["rss.xml", "feed.json"]

@@ -13,13 +13,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from syndicate.web.app import create_app
 from tests.client import Client, article, envelope
-from tests.conftest import API_TOKEN, WEBHOOK_SECRETS
+from tests.conftest import API_TOKEN, WEBHOOK_SECRETS, forget_redis_keys
 from tests.databases import fresh_database
 from tests.fakes.outage import OutageProxy
 from tests.fakes.receiver import Receiver
@@ -31,7 +30,7 @@ OUTAGE_SECONDS = 10
 
 @pytest.fixture
 def proxied_env(stack_env: dict[str, str]) -> Iterator[tuple[dict[str, str], OutageProxy]]:
-    redis.Redis.from_url(BROKER).flushdb()
+    forget_redis_keys(BROKER)
     with fresh_database() as database_url:
         real = urlsplit(database_url)
         proxy = OutageProxy((real.hostname or "127.0.0.1", real.port or 5432)).start()
@@ -44,7 +43,7 @@ def proxied_env(stack_env: dict[str, str]) -> Iterator[tuple[dict[str, str], Out
         }
         yield env, proxy
         proxy.down()
-    redis.Redis.from_url(BROKER).flushdb()
+    forget_redis_keys(BROKER)
 
 
 @pytest.fixture

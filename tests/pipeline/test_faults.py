@@ -35,6 +35,7 @@ from syndicate.models import (
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from tests.client import article, envelope
+from tests.conftest import REDIS_PREFIX, forget_redis_keys
 from tests.databases import fresh_database
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
 from tests.fakes.receiver import Fault, Received, Receiver
@@ -49,7 +50,7 @@ BROKER = os.environ.get("SYNDICATE_TEST_FAULT_REDIS_URL", "redis://127.0.0.1:637
 
 @pytest.fixture
 def fault_env(stack_env: dict[str, str]) -> Iterator[dict[str, str]]:
-    redis.Redis.from_url(BROKER).flushdb()
+    forget_redis_keys(BROKER)
     with fresh_database() as database_url:
         yield {
             **stack_env,
@@ -57,7 +58,7 @@ def fault_env(stack_env: dict[str, str]) -> Iterator[dict[str, str]]:
             "SYNDICATE_DATABASE_URL": database_url,
             "SYNDICATE_DELIVERY_LEASE_SECONDS": "2",
         }
-    redis.Redis.from_url(BROKER).flushdb()
+    forget_redis_keys(BROKER)
 
 
 @pytest.fixture
@@ -251,11 +252,11 @@ def test_a_redis_restart_that_loses_every_queued_task_loses_no_work(
             event = parse_generic(envelope(article(article_id)))
             articles.receive(runtime.factory, event, utcnow())
             assert queue.article_changed(article_id)
-        assert redis.Redis.from_url(broker.url).llen("celery") == len(ids)
+        assert redis.Redis.from_url(broker.url).llen(REDIS_PREFIX + "celery") == len(ids)
 
         broker.kill()  # every queued task is gone
         broker.start()
-        assert redis.Redis.from_url(broker.url).llen("celery") == 0
+        assert redis.Redis.from_url(broker.url).llen(REDIS_PREFIX + "celery") == 0
 
         start_worker(env, tmp_path / "worker.log")
         beat = WorkerProcess(env, tmp_path / "beat.log", command="beat", ready=b"beat: Starting")

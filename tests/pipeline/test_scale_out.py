@@ -11,14 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from syndicate.models import Post, PostStatus
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from syndicate.web.app import create_app
 from tests.client import Client, article, envelope
-from tests.conftest import API_TOKEN, WEBHOOK_SECRETS
+from tests.conftest import API_TOKEN, WEBHOOK_SECRETS, forget_redis_keys
 from tests.databases import fresh_database
 from tests.fakes.receiver import Receiver
 from tests.servers import WebServer, WorkerProcess, free_port, wait_until
@@ -32,10 +31,10 @@ def sent_to_wire(receiver: Receiver) -> list[object]:
 
 @pytest.fixture
 def scale_env(stack_env: dict[str, str]) -> Iterator[dict[str, str]]:
-    redis.Redis.from_url(BROKER).flushdb()
+    forget_redis_keys(BROKER)
     with fresh_database() as database_url:
         yield {**stack_env, "SYNDICATE_REDIS_URL": BROKER, "SYNDICATE_DATABASE_URL": database_url}
-    redis.Redis.from_url(BROKER).flushdb()
+    forget_redis_keys(BROKER)
 
 
 @pytest.fixture
