@@ -4,25 +4,46 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from syndicate import audit, channels
 from syndicate.models import ALL_CHANNELS, Role, utcnow
 from syndicate.users import UserError, create_user, list_users, set_disabled, set_role
 from syndicate.web import actions
+from syndicate.web.auth import Principal
 from syndicate.web.deps import AppRuntime, DbSession
 from syndicate.web.ui.session import (
     PREFIX,
     AdminForm,
     AdminPage,
+    Submitted,
     ViewerPage,
     back_to,
+    form_with,
     notice_for,
     render,
 )
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+class PauseFields(BaseModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class NewUserFields(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1000)
+    role: str = Field(max_length=16)
+    name: str = Field(default="", max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+
+
+class UserFields(BaseModel):
+    role: str = Field(max_length=16)
+    disabled: bool = False
 
 
 @router.get("/channels")
@@ -48,10 +69,9 @@ def channel_list(
 def pause(
     name: str,
     runtime: AppRuntime,
-    who: AdminForm,
-    reason: Annotated[str, Form(max_length=500)] = "",
+    sent: Annotated[Submitted[PauseFields], form_with(Role.ADMIN, PauseFields)],
 ) -> Response:
-    actions.switch_channel(runtime, who, name, True, reason)
+    actions.switch_channel(runtime, sent.who, name, True, sent.fields.reason)
     return back_to("/channels", "paused")
 
 
@@ -73,7 +93,7 @@ def users(request: Request, runtime: AppRuntime, session: DbSession, who: AdminP
     )
 
 
-def _users_error(runtime: AppRuntime, session: DbSession, who: AdminForm, message: str) -> Response:
+def _users_error(runtime: AppRuntime, session: DbSession, who: Principal, message: str) -> Response:
     return render(
         runtime,
         "review/users.html.j2",
@@ -89,16 +109,13 @@ def _users_error(runtime: AppRuntime, session: DbSession, who: AdminForm, messag
 def add_user(
     runtime: AppRuntime,
     session: DbSession,
-    who: AdminForm,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1000)],
-    role: Annotated[str, Form(max_length=16)],
-    name: Annotated[str, Form(max_length=200)] = "",
-    timezone: Annotated[str, Form(max_length=64)] = "UTC",
+    sent: Annotated[Submitted[NewUserFields], form_with(Role.ADMIN, NewUserFields)],
 ) -> Response:
+    who, form = sent.who, sent.fields
+    username, role = form.username, form.role
     try:
         with runtime.factory.begin() as tx:
-            user = create_user(tx, username, password, role, name, timezone)
+            user = create_user(tx, username, form.password, role, form.name, form.timezone)
             audit.record(tx, who.name, "create_user", utcnow(), user=user.username, role=role)
     except UserError as exc:
         return _users_error(runtime, session, who, str(exc))
@@ -110,10 +127,9 @@ def change_user(
     username: str,
     runtime: AppRuntime,
     session: DbSession,
-    who: AdminForm,
-    role: Annotated[str, Form(max_length=16)],
-    disabled: Annotated[bool, Form()] = False,
+    sent: Annotated[Submitted[UserFields], form_with(Role.ADMIN, UserFields)],
 ) -> Response:
+    who, role, disabled = sent.who, sent.fields.role, sent.fields.disabled
     try:
         with runtime.factory.begin() as tx:
             set_role(tx, username, role)

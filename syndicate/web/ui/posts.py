@@ -8,13 +8,13 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from syndicate import review
-from syndicate.models import Post, PostStatus
+from syndicate.models import Post, PostStatus, Role
 from syndicate.moments import in_range
 from syndicate.platforms import PLATFORMS
 from syndicate.web import actions
@@ -26,9 +26,10 @@ from syndicate.web.ui.display import from_input_time
 from syndicate.web.ui.session import (
     PREFIX,
     ApproverForm,
-    EditorForm,
+    Submitted,
     ViewerPage,
     back_to,
+    form_with,
     notice_for,
     render,
 )
@@ -36,6 +37,30 @@ from syndicate.web.ui.views import history, post_view
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 PAGE_SIZE = 25
+Revision = Annotated[int | None, Field(ge=0, le=MAX_ID)]
+PostText = Annotated[str, Field(max_length=100_000)]
+
+
+class EditFields(BaseModel):
+    text: PostText
+
+
+class ApproveFields(BaseModel):
+    revision: Revision = None
+    text: PostText | None = None  # as the reviewer left it, saved before approving
+
+
+class ScheduleFields(BaseModel):
+    at: str = Field(max_length=40)
+    revision: Revision = None
+
+
+class RejectFields(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class BulkFields(BaseModel):
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=500)
 
 
 def _day(value: str | None, timezone: str, end: bool = False) -> datetime | None:
@@ -151,11 +176,11 @@ async def edit(
     post_id: PostId,
     runtime: AppRuntime,
     session: DbSession,
-    who: EditorForm,
-    text: Annotated[str, Form(max_length=100_000)],
+    sent: Annotated[Submitted[EditFields], form_with(Role.EDITOR, EditFields)],
 ) -> Response:
+    who = sent.who
     try:
-        post = await run_in_threadpool(actions.edit, runtime, who, post_id, text)
+        post = await run_in_threadpool(actions.edit, runtime, who, post_id, sent.fields.text)
     except ApiError as exc:
         return _refused(runtime, session, who, post_id, exc)
     return back_to(f"/posts/{post_id}", "invalid" if post.status == "invalid" else "saved")
@@ -199,11 +224,12 @@ async def approve(
     runtime: AppRuntime,
     session: DbSession,
     queue: TaskQueue,
-    who: ApproverForm,
-    revision: Annotated[int | None, Form()] = None,
-    text: Annotated[str | None, Form(max_length=100_000)] = None,
+    sent: Annotated[Submitted[ApproveFields], form_with(Role.APPROVER, ApproveFields)],
 ) -> Response:
-    return await _approve_as_shown(runtime, session, queue, who, post_id, text, revision, "approve")
+    form = sent.fields
+    return await _approve_as_shown(
+        runtime, session, queue, sent.who, post_id, form.text, form.revision, "approve"
+    )
 
 
 @router.post("/posts/{post_id}/send-now")
@@ -212,12 +238,11 @@ async def send_now(
     runtime: AppRuntime,
     session: DbSession,
     queue: TaskQueue,
-    who: ApproverForm,
-    revision: Annotated[int | None, Form()] = None,
-    text: Annotated[str | None, Form(max_length=100_000)] = None,
+    sent: Annotated[Submitted[ApproveFields], form_with(Role.APPROVER, ApproveFields)],
 ) -> Response:
+    form = sent.fields
     return await _approve_as_shown(
-        runtime, session, queue, who, post_id, text, revision, "send_now"
+        runtime, session, queue, sent.who, post_id, form.text, form.revision, "send_now"
     )
 
 
@@ -227,17 +252,16 @@ async def schedule(
     runtime: AppRuntime,
     session: DbSession,
     queue: TaskQueue,
-    who: ApproverForm,
-    at: Annotated[str, Form(max_length=40)],
-    revision: Annotated[int | None, Form()] = None,
+    sent: Annotated[Submitted[ScheduleFields], form_with(Role.APPROVER, ScheduleFields)],
 ) -> Response:
+    who, at = sent.who, sent.fields.at
     try:
         when = from_input_time(at, who.timezone)
     except ValueError:
         problem = f"{at!r} is not a date and time between 1970 and 2199"
         return _post_page(runtime, session, who, post_id, problem, 422)
     return await _approve_as_shown(
-        runtime, session, queue, who, post_id, None, revision, "schedule", when
+        runtime, session, queue, who, post_id, None, sent.fields.revision, "schedule", when
     )
 
 
@@ -246,11 +270,11 @@ async def reject(
     post_id: PostId,
     runtime: AppRuntime,
     session: DbSession,
-    who: ApproverForm,
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    sent: Annotated[Submitted[RejectFields], form_with(Role.APPROVER, RejectFields)],
 ) -> Response:
+    who = sent.who
     try:
-        await run_in_threadpool(actions.reject, runtime, who, post_id, reason)
+        await run_in_threadpool(actions.reject, runtime, who, post_id, sent.fields.reason)
     except ApiError as exc:
         return _refused(runtime, session, who, post_id, exc)
     return back_to(f"/posts/{post_id}", "rejected")
@@ -272,11 +296,11 @@ async def bulk_approve(
     runtime: AppRuntime,
     session: DbSession,
     queue: TaskQueue,
-    who: ApproverForm,
-    ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Form()],
+    sent: Annotated[Submitted[BulkFields], form_with(Role.APPROVER, BulkFields)],
 ) -> Response:
+    who = sent.who
     failed = []
-    for post_id in dict.fromkeys(ids):
+    for post_id in dict.fromkeys(sent.fields.ids):
         try:
             await run_in_threadpool(actions.approve, runtime, queue, who, post_id, None)
         except ApiError as exc:

@@ -4,11 +4,14 @@ and rendering a page with the person's own time zone."""
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar, get_origin
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
 
 from syndicate.models import Role
 from syndicate.runtime import Runtime
@@ -18,6 +21,7 @@ from syndicate.web.deps import AppRuntime
 from syndicate.web.ui import display
 
 PREFIX = "/review"
+MAX_FORM_FIELDS = 1000
 LOGIN_CSRF_COOKIE = "syndicate_login_csrf"
 # The pages load their own script and styles only, and may not be framed.
 PAGE_POLICY = (
@@ -58,23 +62,63 @@ def page_role(role: Role) -> Any:
     return Depends(check)
 
 
+F = TypeVar("F", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Submitted(Generic[F]):
+    """A form as a signed-in person sent it: who, and its fields."""
+
+    who: Principal
+    fields: F
+
+
+async def _read_form(request: Request, runtime: Runtime, role: Role) -> tuple[Principal, Any]:
+    """Sign-in and role first; only then is the body read, and its CSRF token checked."""
+    who = _person(request, runtime)
+    if who is None:
+        raise SignInRequired(PREFIX + "/")
+    if not who.allows(role):
+        raise PageRefused(f"This needs the {role} role; you are {who.role}.", who)
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    if not csrf_ok(who, str(form.get(CSRF_FIELD) or "")):
+        raise PageRefused(
+            "This form was not sent from a page of this app (its CSRF token is missing or "
+            "wrong). Go back, reload the page and try again.",
+            who,
+        )
+    return who, form
+
+
+def _fields(model: type[F], form: Any) -> F:
+    values = {
+        name: form.getlist(name) if get_origin(field.annotation) is list else form.get(name)
+        for name, field in model.model_fields.items()
+        if form.get(name) not in (None, "")  # an empty field is a missing one, as in FastAPI
+    }
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+
+
 def form_role(role: Role) -> Any:
-    """For POSTed forms: the role, and the form's CSRF token matching the session's."""
+    """For POSTed forms without fields of their own: the role, then the CSRF token."""
 
     async def check(request: Request, runtime: AppRuntime) -> Principal:
-        who = _person(request, runtime)
-        if who is None:
-            raise SignInRequired(PREFIX + "/")
-        form = await request.form()
-        if not csrf_ok(who, str(form.get(CSRF_FIELD) or "")):
-            raise PageRefused(
-                "This form was not sent from a page of this app (its CSRF token is missing or "
-                "wrong). Go back, reload the page and try again.",
-                who,
-            )
-        if not who.allows(role):
-            raise PageRefused(f"This needs the {role} role; you are {who.role}.", who)
+        who, _ = await _read_form(request, runtime, role)
         return who
+
+    return Depends(check)
+
+
+def form_with(role: Role, model: type[F]) -> Any:
+    """For POSTed forms: the role, then the CSRF token, then the fields `model` describes.
+    The route names no Form() parameters, which FastAPI would read before any check."""
+
+    async def check(request: Request, runtime: AppRuntime) -> Submitted[F]:
+        who, form = await _read_form(request, runtime, role)
+        return Submitted(who, _fields(model, form))
 
     return Depends(check)
 
