@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Sequence
 
 HEADER = "Syndicate-Signature"
+# Unix seconds (or Ghost's milliseconds) as ASCII digits, short enough to be a real time.
+_TIMESTAMP = re.compile(r"[0-9]{1,15}")
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class SignatureError(Exception):
@@ -34,10 +38,11 @@ def _parse(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        value = value.strip()
+        if key == "t" and _TIMESTAMP.fullmatch(value):
             timestamp = int(value)
-        elif key == "v1" and value:
-            signatures.append(value.strip().lower())
+        elif key == "v1" and _HEX_DIGEST.fullmatch(value.lower()):
+            signatures.append(value.lower())
     if timestamp is None or not signatures:
         raise SignatureError("malformed signature header: expected t=<unix seconds>,v1=<hex>")
     return timestamp, signatures
@@ -61,6 +66,7 @@ def _accept(
     current = time.time() if now is None else now
     if abs(current - signed_at) > tolerance:
         raise SignatureError("signature timestamp is too far from the current time")
+    # Every value compared is hex, and so ASCII: compare_digest takes them as they are.
     if not any(hmac.compare_digest(e, g) for e in expected for g in given):
         raise SignatureError("signature does not match")
 
@@ -91,8 +97,8 @@ def verify_ghost(
     """Ghost's scheme: `sha256=<hex HMAC of body + t>, t=<milliseconds since the epoch>`."""
     present = _present(header, GHOST_HEADER, secrets)
     parts = dict(part.strip().partition("=")[::2] for part in present.split(","))
-    signature, timestamp = parts.get("sha256", "").lower(), parts.get("t", "")
-    if not signature or not timestamp.isdigit():
+    signature, timestamp = parts.get("sha256", "").strip().lower(), parts.get("t", "").strip()
+    if not _HEX_DIGEST.fullmatch(signature) or not _TIMESTAMP.fullmatch(timestamp):
         raise SignatureError("malformed signature header: expected sha256=<hex>, t=<ms>")
     signed = body + timestamp.encode()
     expected = [hmac.new(secret, signed, hashlib.sha256).hexdigest() for secret in secrets]

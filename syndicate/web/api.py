@@ -21,7 +21,7 @@ from syndicate.web import actions
 from syndicate.web.auth import Admin, Approver, Editor, Viewer
 from syndicate.web.deps import AppRuntime, DbSession, TaskQueue
 from syndicate.web.errors import ApiError
-from syndicate.web.params import MAX_ID, PostId
+from syndicate.web.params import MAX_ID, Offset, PostId
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -124,7 +124,7 @@ def list_posts(
     since: Moment | None = None,
     until: Moment | None = None,
     limit: int = Query(default=100, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> list[PostOut]:
     """Posts, newest first, filtered by status, channel, platform, article and creation time."""
     where = review.PostFilter(status, channel, platform, article_id, since, until)
@@ -303,7 +303,7 @@ def audit_log(
     post_id: PostId | None = None,
     article_id: str | None = None,
     limit: int = Query(default=100, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> list[AuditOut]:
     """Who did what and when, newest first; edits carry the text before and after."""
     found = audit.entries(

@@ -69,7 +69,9 @@ def principal(request: Request, runtime: Runtime) -> Principal | None:
 def csrf_ok(who: Principal, presented: str | None) -> bool:
     if who.csrf_token is None:  # bearer tokens are not sent by browsers on their own
         return True
-    return bool(presented) and hmac.compare_digest(str(presented), who.csrf_token)
+    return bool(presented) and hmac.compare_digest(
+        str(presented).encode("utf-8", "surrogatepass"), who.csrf_token.encode()
+    )
 
 
 def api_role(role: Role) -> Any:

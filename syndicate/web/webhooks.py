@@ -29,7 +29,7 @@ def decode_json(body: bytes, content_type: str) -> object:
     except UnicodeDecodeError as exc:
         detail = [{"field": "body", "message": str(exc)}]
         raise ApiError(422, "the body is not valid UTF-8", detail) from None
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # also an integer too long to convert
         raise ApiError(
             422, "the body is not valid JSON", [{"field": "body", "message": str(exc)[:200]}]
         ) from None

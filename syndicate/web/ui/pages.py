@@ -23,6 +23,7 @@ from syndicate.models import (
 from syndicate.share.counts import share_counts
 from syndicate.web.deps import AppRuntime, DbSession
 from syndicate.web.errors import ApiError
+from syndicate.web.params import Page
 from syndicate.web.ui.session import PREFIX, ViewerPage, notice_for, render
 from syndicate.web.ui.views import history, link_card
 
@@ -117,8 +118,9 @@ def article_page(
 
 
 @router.get("/deliveries")
-def deliveries(runtime: AppRuntime, session: DbSession, who: ViewerPage, page: int = 1) -> Response:
-    page = max(1, page)
+def deliveries(
+    runtime: AppRuntime, session: DbSession, who: ViewerPage, page: Page = 1
+) -> Response:
     rows = list(
         session.scalars(
             select(Delivery)
@@ -138,8 +140,7 @@ def deliveries(runtime: AppRuntime, session: DbSession, who: ViewerPage, page: i
 
 
 @router.get("/audit")
-def audit_log(runtime: AppRuntime, session: DbSession, who: ViewerPage, page: int = 1) -> Response:
-    page = max(1, page)
+def audit_log(runtime: AppRuntime, session: DbSession, who: ViewerPage, page: Page = 1) -> Response:
     rows = audit.entries(session, limit=LOG_PAGE + 1, offset=(page - 1) * LOG_PAGE)
     return render(
         runtime,

@@ -21,7 +21,7 @@ from syndicate.web import actions
 from syndicate.web.auth import Principal
 from syndicate.web.deps import AppRuntime, DbSession, TaskQueue
 from syndicate.web.errors import ApiError
-from syndicate.web.params import MAX_ID, PostId
+from syndicate.web.params import MAX_ID, Page, PostId
 from syndicate.web.ui.display import from_input_time
 from syndicate.web.ui.session import (
     PREFIX,
@@ -86,7 +86,7 @@ def queue(
     article: str = "",
     since: str = "",
     until: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     where = review.PostFilter(
         status=status if status in set(PostStatus) else None,

@@ -78,7 +78,9 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = PREFIX + "/",
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf_token):
+    if not expected or not hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), csrf_token.encode("utf-8", "surrogatepass")
+    ):
         raise PageRefused(
             "The sign-in form had expired or was not sent from this app. Reload it and try again.",
             None,
