@@ -182,7 +182,7 @@ def _ensure_secrets(settings: Settings, env: dict[str, str]) -> Path:
         for line in path.read_text().splitlines():
             key, _, value = line.partition("=")
             stored[key.strip()] = value.strip()
-    for key in ("SYNDICATE_WEBHOOK_SECRETS", "SYNDICATE_API_TOKEN"):
+    for key in ("SYNDICATE_WEBHOOK_SECRETS", "SYNDICATE_API_TOKEN", "SYNDICATE_SECRET_KEY"):
         if not env.get(key):
             env[key] = stored.setdefault(key, secrets.token_urlsafe(32))
     path.write_text("".join(f"{k}={v}\n" for k, v in stored.items()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+_PROCESS_KEY = secrets.token_bytes(32)
 
 
 class Settings(BaseSettings):
@@ -26,6 +28,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     webhook_secrets: SecretStr = SecretStr("")
     api_token: SecretStr = SecretStr("")
+    # Signs the tokens the service hands out (the Mastodon share form's, say).
+    secret_key: SecretStr = SecretStr("")
     config: Path = PROJECT_ROOT / "config" / "syndicate.example.toml"
     templates_dir: Path = PROJECT_ROOT / "templates"
     data_dir: Path = DEFAULT_DATA_DIR
@@ -96,6 +100,17 @@ class Settings(BaseSettings):
         return frozenset(
             part.strip().lower() for part in self.image_fetch_allow_hosts.split(",") if part.strip()
         )
+
+    def signing_key(self) -> bytes:
+        """SYNDICATE_SECRET_KEY; without one, a key every process of the installation derives
+        alike from its webhook secrets, or else one of this process's own."""
+        own = self.secret_key.get_secret_value()
+        if own:
+            return own.encode()
+        shared = self.webhook_secrets.get_secret_value()
+        if shared:
+            return hashlib.sha256(b"syndicate signing key\n" + shared.encode()).digest()
+        return _PROCESS_KEY
 
     def webhook_secret_list(self) -> list[bytes]:
         raw = self.webhook_secrets.get_secret_value()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from markupsafe import Markup
 
+from syndicate import formtokens
 from syndicate.models import Article, ArticleStatus
 from syndicate.runtime import Runtime
 from syndicate.share.counts import count_click, share_counts
@@ -124,36 +125,28 @@ def go(article_id: str, button: str, session: DbSession, runtime: AppRuntime) ->
     return RedirectResponse(target, status_code=303, headers=headers)
 
 
-@router.get("/share/{article_id}/mastodon", response_model=None)
-def mastodon(
-    article_id: str, session: DbSession, runtime: AppRuntime, instance: str | None = None
+def _mastodon_page(
+    runtime: Runtime,
+    article: Article,
+    instance: str = "",
+    error: str = "",
+    host: str | None = None,
 ) -> Response:
-    """Ask for the reader's Mastodon server, then send them to its share page."""
-    article = _article(session, article_id)
     shared = shared_text(article, BUTTONS["mastodon"], runtime.templates)
-    error = ""
-    if instance is not None:
-        host = instance_host(instance)
-        if host:
-            return RedirectResponse(
-                mastodon_intent(host, shared),
-                status_code=303,
-                headers={"Cache-Control": "no-store"},
-            )
-        error = (
-            f"“{instance.strip()[:100]}” does not look like a server name, such as mastodon.social."
-        )
     nonce = secrets.token_urlsafe(16)
     page = _render(
         runtime,
         "share/mastodon.html.j2",
-        action=f"{runtime.settings.base_url.rstrip('/')}/share/{article.id}/mastodon",
+        action=f"{runtime.settings.base_url}/share/{article.id}/mastodon",
         text=shared.text,
         title=article.title,
         language=article.language or runtime.config.site.language,
-        instance=(instance or "").strip()[:100],
+        instance=instance.strip()[:100],
         error=error,
         nonce=nonce,
+        token=formtokens.issue(runtime.settings.signing_key(), _purpose(article)),
+        host=host,
+        intent=mastodon_intent(host, shared) if host else "",
     )
     policy = (
         f"default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; "
@@ -161,6 +154,52 @@ def mastodon(
     )
     headers = {"Content-Security-Policy": policy, "Cache-Control": "no-store"}
     return HTMLResponse(page, status_code=400 if error else 200, headers=headers)
+
+
+def _purpose(article: Article) -> str:
+    return f"share-mastodon:{article.id}"
+
+
+def _not_a_server(typed: str) -> str:
+    return f"“{typed.strip()[:100]}” does not look like a server name, such as mastodon.social."
+
+
+@router.get("/share/{article_id}/mastodon", response_model=None)
+def mastodon(
+    article_id: str, session: DbSession, runtime: AppRuntime, instance: str | None = None
+) -> Response:
+    """Ask for the reader's Mastodon server. A server named in the link itself is only offered
+    as a link to follow, never redirected to: nobody can send a reader off-site through us."""
+    article = _article(session, article_id)
+    if instance is None:
+        return _mastodon_page(runtime, article)
+    host = instance_host(instance)
+    if host is None:
+        return _mastodon_page(runtime, article, instance, _not_a_server(instance))
+    return _mastodon_page(runtime, article, instance, host=host)
+
+
+@router.post("/share/{article_id}/mastodon", response_model=None)
+def mastodon_chosen(
+    request: Request,
+    article_id: str,
+    session: DbSession,
+    runtime: AppRuntime,
+    instance: Annotated[str, Form(max_length=300)] = "",
+    token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The server the reader typed into our own form: send them to its share page."""
+    article = _article(session, article_id)
+    host = instance_host(instance)
+    if host is None:
+        return _mastodon_page(runtime, article, instance, _not_a_server(instance))
+    from_our_form = formtokens.valid(runtime.settings.signing_key(), _purpose(article), token)
+    if not from_our_form or request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return _mastodon_page(runtime, article, instance, host=host)
+    shared = shared_text(article, BUTTONS["mastodon"], runtime.templates)
+    return RedirectResponse(
+        mastodon_intent(host, shared), status_code=303, headers={"Cache-Control": "no-store"}
+    )
 
 
 @router.get("/api/articles/{article_id}/shares", tags=["api"])

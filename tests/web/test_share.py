@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -158,11 +159,36 @@ def test_the_mastodon_page_asks_for_a_server_and_sends_the_reader_there(client: 
     assert '<label for="instance">' in page.text and "localStorage" in page.text
     nonce = re.search(r"script-src 'nonce-([^']+)'", page.headers["content-security-policy"])
     assert nonce and f'<script nonce="{nonce.group(1)}">' in page.text
-    sent = client.http.get("/share/share-1/mastodon", params={"instance": "https://Hachyderm.io/"})
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token and 'method="post"' in page.text
+    sent = client.http.post(
+        "/share/share-1/mastodon",
+        data={"instance": "https://Hachyderm.io/", "token": token.group(1)},
+    )
     assert sent.status_code == 303
     location = sent.headers["location"]
     assert location.startswith("https://hachyderm.io/share?text=Harbour%20%26%20ferry")
     assert "utm_source%3Dmastodon" in location
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        {"method": "GET", "params": {"instance": "evil.example"}},
+        {"method": "POST", "data": {"instance": "evil.example"}},
+        {"method": "POST", "data": {"instance": "evil.example", "token": "1.forged"}},
+    ],
+    ids=["link", "post-without-token", "post-with-forged-token"],
+)
+def test_a_server_named_by_anyone_but_the_reader_is_only_offered_never_redirected_to(
+    client: Client, attempt: dict[str, Any]
+) -> None:
+    publish(client)
+    method = attempt.pop("method")
+    response = client.http.request(method, "/share/share-1/mastodon", **attempt)
+    assert response.status_code == 200
+    assert "location" not in response.headers
+    assert "Continue to evil.example" in response.text  # a link the reader may choose to follow
 
 
 def test_a_bad_server_name_is_explained_and_never_echoed_raw(client: Client) -> None:
@@ -180,3 +206,16 @@ def test_share_counts_need_the_api_token(client: Client) -> None:
     publish(client)
     assert client.http.get("/api/articles/share-1/shares").status_code == 401
     assert client.api("GET", "/articles/missing/shares").status_code == 404
+
+
+def test_a_form_posted_from_another_site_is_only_offered(client: Client) -> None:
+    publish(client)
+    page = client.http.get("/share/share-1/mastodon")
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token
+    response = client.http.post(
+        "/share/share-1/mastodon",
+        data={"instance": "evil.example", "token": token.group(1)},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 200 and "location" not in response.headers
