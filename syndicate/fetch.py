@@ -9,13 +9,17 @@ connection (DNS rebinding) is never fetched from.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import ipaddress
 import socket
+import threading
 import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -47,16 +51,40 @@ class AddressPolicy:
         if self.allow_private or host.lower() in self.allowed_hosts:
             return addresses
         for address in addresses:
-            if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+            if not is_public(ipaddress.ip_address(address.split("%", 1)[0])):
                 raise FetchRefused(f"{host} resolves to a non-public address")
         return addresses
 
 
-def _connect(connection: HTTPConnection, policy: AddressPolicy) -> socket.socket:
+# IPv6 ranges that carry an IPv4 address in their last 32 bits, reached through it.
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether `address` is one on the public internet, looking through every IPv6 form that
+    embeds an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) to the address inside."""
+    if address.is_multicast or not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return True
+    if address.is_site_local:
+        return False
+    embedded = [address.ipv4_mapped, address.sixtofour]
+    if address.teredo:
+        embedded.extend(address.teredo)
+    if address in _IPV4_COMPATIBLE or any(address in net for net in _NAT64):
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return all(is_public(inner) for inner in embedded if inner is not None)
+
+
+def _connect(
+    connection: HTTPConnection, policy: AddressPolicy, opened: list[socket.socket]
+) -> socket.socket:
     last: OSError | None = None
     for address in policy.addresses(connection.host, connection.port):
         try:
-            return create_connection(
+            sock = create_connection(
                 (address, connection.port),
                 connection.timeout,
                 source_address=connection.source_address,
@@ -64,19 +92,23 @@ def _connect(connection: HTTPConnection, policy: AddressPolicy) -> socket.socket
             )
         except OSError as exc:
             last = exc
+        else:
+            opened.append(sock)
+            return sock
     raise FetchRefused(f"cannot connect to {connection.host}: {last}")
 
 
-def _session(policy: AddressPolicy) -> requests.Session:
-    """A session whose every connection is made only to an address the policy allows."""
+def _session(policy: AddressPolicy, opened: list[socket.socket]) -> requests.Session:
+    """A session whose every connection is made only to an address the policy allows, each
+    socket added to `opened`."""
 
     class Connection(HTTPConnection):
         def _new_conn(self) -> socket.socket:
-            return _connect(self, policy)
+            return _connect(self, policy, opened)
 
     class SecureConnection(HTTPSConnection):  # TLS still checks the host name, not the address
         def _new_conn(self) -> socket.socket:
-            return _connect(self, policy)
+            return _connect(self, policy, opened)
 
     class Pool(HTTPConnectionPool):
         ConnectionCls = Connection
@@ -105,31 +137,65 @@ def fetch_image(
     max_bytes: int = 10 * 1024 * 1024,
     timeout: float = 10.0,
 ) -> tuple[bytes, str]:
-    """The image's bytes and media type, or `FetchRefused`. `allowed_hosts` are host names
+    """The image's bytes and media type, or `FetchRefused`, within `timeout` seconds in all
+    (however slowly a server sends), whatever goes wrong. `allowed_hosts` are host names
     fetched from whatever address they have (an image server on the newsroom's own network),
     checked at every redirect like any other host."""
-    deadline = time.monotonic() + timeout
-    with _session(AddressPolicy(allow_private, allowed_hosts)) as session:
-        for _ in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https"):
-                raise FetchRefused(f"scheme {parts.scheme!r} is not fetched")
-            if not parts.hostname:
-                raise FetchRefused("no host")
-            try:
-                response = session.get(
-                    url,
-                    stream=True,
-                    allow_redirects=False,
-                    timeout=(3.0, max(0.1, deadline - time.monotonic())),
-                )
-            except requests.RequestException as exc:
-                raise FetchRefused(f"request failed: {type(exc).__name__}") from exc
-            with response:
-                if response.is_redirect:
-                    url = urljoin(url, response.headers.get("Location", ""))
-                    continue
-                return _image(response, max_bytes, deadline)
+    opened: list[socket.socket] = []
+    # At the deadline every socket of this fetch is shut, which ends a read blocked on it.
+    watchdog = threading.Timer(timeout, _shut, args=(opened,))
+    watchdog.daemon = True
+    watchdog.start()
+    started = time.monotonic()
+    try:
+        with _session(AddressPolicy(allow_private, allowed_hosts), opened) as session:
+            return _follow(session, url, max_bytes, started + timeout)
+    except FetchRefused:
+        raise
+    except FETCH_FAILURES as exc:
+        late = time.monotonic() - started >= timeout
+        raise FetchRefused("took too long" if late else f"failed: {type(exc).__name__}") from exc
+    finally:
+        watchdog.cancel()
+
+
+# What a hostile or broken server can make the fetch raise: a bad URL or Location, a broken
+# chunked or compressed body, a connection cut off mid-way.
+FETCH_FAILURES = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+    ValueError,
+)
+
+
+def _shut(sockets: list[socket.socket]) -> None:
+    for sock in list(sockets):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _follow(
+    session: requests.Session, url: str, max_bytes: int, deadline: float
+) -> tuple[bytes, str]:
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchRefused(f"scheme {parts.scheme!r} is not fetched")
+        if not parts.hostname:
+            raise FetchRefused("no host")
+        response = session.get(
+            url,
+            stream=True,
+            allow_redirects=False,
+            timeout=(3.0, max(0.1, deadline - time.monotonic())),
+        )
+        with response:
+            if response.is_redirect:
+                url = urljoin(url, response.headers.get("Location", ""))
+                continue
+            return _image(response, max_bytes, deadline)
     raise FetchRefused("too many redirects")
 
 
@@ -149,4 +215,6 @@ def _image(response: requests.Response, max_bytes: int, deadline: float) -> tupl
             raise FetchRefused(f"larger than {max_bytes} bytes")
         if time.monotonic() > deadline:
             raise FetchRefused("took too long")
+    if time.monotonic() > deadline:  # the watchdog cut a body off that had no length
+        raise FetchRefused("took too long")
     return bytes(body), media_type

@@ -53,6 +53,9 @@ class ShareImage:
         return "png" if self.media_type == "image/png" else "jpg"
 
 
+DECODED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+
+
 @lru_cache(maxsize=64)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, layout_engine=LAYOUT)
@@ -64,12 +67,13 @@ def _paths(style: Style) -> tuple[str, str]:
 
 
 def decode(data: bytes) -> Image.Image:
-    """Open untrusted image bytes with Pillow's decompression-bomb guard made an error."""
+    """Open untrusted image bytes as one of the web's four image formats only (never EPS
+    through Ghostscript, say), with Pillow's decompression-bomb guard made an error."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, MAX_PIXELS
         try:
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=DECODED_FORMATS)
             image.load()
         finally:
             Image.MAX_IMAGE_PIXELS = previous

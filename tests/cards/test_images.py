@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import socket
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from syndicate import fetch
 from syndicate.cards import ImagePolicy, share_image
 from syndicate.config import SiteConfig
 from syndicate.fetch import FetchRefused, fetch_image
-from syndicate.images import HEIGHT, TITLE_BOX, WIDTH, Style, render_share_image
+from syndicate.images import HEIGHT, TITLE_BOX, WIDTH, Style, decode, render_share_image
 from syndicate.models import Article
 from tests.fakes.images import ImageHost
 
@@ -81,12 +82,45 @@ def test_the_article_photo_becomes_the_background_under_1_mb(host: ImageHost) ->
     assert corner == (0x14, 0x21, 0x3D)  # the brand colour
 
 
-@pytest.mark.parametrize("path", ["/missing.jpg", "/page.html", "/elsewhere", "/loop", "/bomb.png"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/missing.jpg",
+        "/page.html",
+        "/elsewhere",
+        "/loop",
+        "/bomb.png",
+        "/bad-location",
+        "/photo.bmp",
+        "/bad-gzip.jpg",
+        "/broken-chunks.jpg",
+    ],
+)
 def test_an_image_that_fails_falls_back_to_the_brand_background(host: ImageHost, path: str) -> None:
     site = SiteConfig(title="Example Newsroom")
     image = share_image(article(host.url(path)), site, ImagePolicy(allow_private=True))
     plain = share_image(article(), site, ImagePolicy())
     assert image.data == plain.data
+
+
+def test_a_server_that_drips_its_bytes_is_given_up_on_at_the_deadline(host: ImageHost) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchRefused, match="too long"):
+        fetch_image(host.url("/drip.jpg"), allow_private=True, timeout=1.5)
+    assert time.monotonic() - started < 3.5
+
+
+@pytest.mark.parametrize("path", ["/bad-location", "/bad-gzip.jpg", "/broken-chunks.jpg"])
+def test_a_broken_answer_is_refused_like_any_other_failure(host: ImageHost, path: str) -> None:
+    with pytest.raises(FetchRefused, match="failed"):
+        fetch_image(host.url(path), allow_private=True)
+
+
+def test_only_the_four_web_image_formats_are_decoded(host: ImageHost) -> None:
+    data, _ = fetch_image(host.url("/photo.bmp"), allow_private=True)
+    with pytest.raises(Exception, match="cannot identify"):
+        decode(data)
+    assert decode(fetch_image(host.url("/photo.jpg"), allow_private=True)[0]).size == (1600, 900)
 
 
 def test_private_and_loopback_addresses_are_not_fetched_unless_allowed(host: ImageHost) -> None:
@@ -105,6 +139,11 @@ def test_private_and_loopback_addresses_are_not_fetched_unless_allowed(host: Ima
         ("http://10.0.0.1/x.png", "non-public"),
         ("http://169.254.169.254/latest/meta-data", "non-public"),
         ("http://[::1]/x.png", "non-public"),
+        ("http://[::7f00:1]/x.png", "non-public"),  # IPv4-compatible 127.0.0.1
+        ("http://[64:ff9b::7f00:1]/x.png", "non-public"),  # NAT64
+        ("http://[2002:7f00:1::]/x.png", "non-public"),  # 6to4
+        ("http://[fec0::1]/x.png", "non-public"),  # site-local
+        ("http://[ff02::1]/x.png", "non-public"),  # multicast
     ],
 )
 def test_other_schemes_and_private_ranges_are_refused_before_any_connection(

@@ -1,10 +1,13 @@
 """An image host on loopback: a photo, a missing file, a page that is not an image, redirects
-(out of http(s), in a loop, or set by a test), and a decompression bomb."""
+(out of http(s), in a loop, to a malformed URL, or set by a test), a decompression bomb, a
+format no browser shows, and servers that misbehave: dripping bytes, broken chunked or gzip
+bodies."""
 
 from __future__ import annotations
 
 import io
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from PIL import Image
@@ -16,6 +19,12 @@ def photo_bytes(width: int = 1600, height: int = 900) -> bytes:
         image.paste((x % 255, 120, 200), (x, 0, x + 20, height))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def bmp_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 630), (200, 30, 30)).save(out, "BMP")
     return out.getvalue()
 
 
@@ -35,6 +44,9 @@ class ImageHost:
             "/loop": (302, "text/plain", b"", {"Location": "/loop"}),
             "/bomb.png": (200, "image/png", bomb_bytes(), {}),
             "/moved.jpg": (301, "text/plain", b"", {"Location": "/photo.jpg"}),
+            "/bad-location": (302, "text/plain", b"", {"Location": "http://[::1"}),
+            "/photo.bmp": (200, "image/bmp", bmp_bytes(), {}),
+            "/bad-gzip.jpg": (200, "image/jpeg", b"not gzip at all", {"Content-Encoding": "gzip"}),
         }
         host = self
 
@@ -44,6 +56,9 @@ class ImageHost:
 
             def do_GET(self) -> None:
                 host.requests.append(self.path)
+                if self.path in ("/drip.jpg", "/broken-chunks.jpg"):
+                    self.misbehave()
+                    return
                 status, media_type, body, headers = host.routes.get(
                     self.path, (404, "text/plain", b"not found", {})
                 )
@@ -54,6 +69,24 @@ class ImageHost:
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(body)
+
+            def misbehave(self) -> None:
+                self.protocol_version = "HTTP/1.1"
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                if self.path == "/broken-chunks.jpg":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"4\r\n\xff\xd8\xff\xe0\r\nzz\r\nnot a chunk\r\n")
+                    return
+                self.end_headers()
+                try:  # a byte every 0.2 s, for far longer than any fetch may take
+                    for _ in range(300):
+                        self.wfile.write(b"\xff")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
