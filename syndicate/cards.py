@@ -8,6 +8,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -18,7 +19,7 @@ from syndicate.feeds.scopes import FORMATS, SITE, Scope, document_key, scopes_of
 from syndicate.fetch import FetchRefused, fetch_image
 from syndicate.images import HEIGHT, WIDTH, ShareImage, Style, render_share_image
 from syndicate.models import Article, ArticleStatus, Card
-from syndicate.templating import Templates, html_environment
+from syndicate.templating import html_environment
 
 log = logging.getLogger(__name__)
 DESCRIPTION_LENGTH = 200
@@ -137,7 +138,7 @@ def render_card(
     article: Article,
     site: SiteConfig,
     base_url: str,
-    templates_dir: Templates,
+    templates_dir: Path,
     image: ShareImage | None = None,
 ) -> tuple[str, str]:
     """The standalone card page and the head snippet, from the same context."""
@@ -190,7 +191,7 @@ def build_card(
     article_id: str,
     site: SiteConfig,
     base_url: str,
-    templates_dir: Templates,
+    templates_dir: Path,
     policy: ImagePolicy,
     now: datetime,
 ) -> bool:
@@ -213,7 +214,7 @@ def _store(
     article: Article,
     site: SiteConfig,
     base_url: str,
-    templates_dir: Templates,
+    templates_dir: Path,
     image: ShareImage | None,
     now: datetime,
 ) -> None:

@@ -25,9 +25,15 @@ class Runtime:
 
     @property
     def templates(self) -> tuple[Path, ...]:
-        """The site's own template folder first, if it has one, then the built-in templates."""
+        """Where post and share texts come from: the site's own template folder first, if it
+        has one, then the built-in templates."""
         own = (Path(self.config.site.templates),) if self.config.site.templates else ()
         return (*own, self.settings.templates_dir)
+
+    @property
+    def html_templates(self) -> Path:
+        """Where the app's own pages and cards come from: the built-in templates only."""
+        return self.settings.templates_dir
 
     @property
     def feed_settings(self) -> FeedSettings:

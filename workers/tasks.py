@@ -103,7 +103,7 @@ def build_card(article_id: str) -> None:
         article_id,
         rt.config.site,
         rt.settings.base_url,
-        rt.templates,
+        rt.html_templates,
         policy,
         utcnow(),
     )

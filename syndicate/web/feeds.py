@@ -29,7 +29,7 @@ def feeds_index(request: Request, runtime: AppRuntime, session: DbSession) -> HT
         }
         for feed in scopes
     ]
-    html = html_environment(runtime.templates).get_template("feeds/index.html.j2")
+    html = html_environment(runtime.html_templates).get_template("feeds/index.html.j2")
     return HTMLResponse(html.render(site=runtime.config.site, feeds=feeds))
 
 

@@ -49,7 +49,7 @@ def _links(runtime: Runtime, article: Article) -> list[ShareLink]:
 
 
 def _render(runtime: Runtime, name: str, **context: Any) -> str:
-    return html_environment(runtime.templates).get_template(name).render(**context)
+    return html_environment(runtime.html_templates).get_template(name).render(**context)
 
 
 def _buttons_html(runtime: Runtime, article: Article) -> str:

@@ -203,23 +203,3 @@ def test_a_name_that_resolves_anew_for_the_connection_is_checked_where_it_connec
 def test_images_over_the_size_limit_are_refused(host: ImageHost) -> None:
     with pytest.raises(FetchRefused, match="larger than"):
         fetch_image(host.url("/photo.jpg"), allow_private=True, max_bytes=100)
-
-
-def test_a_site_can_override_the_card_templates(tmp_path: object) -> None:
-    from pathlib import Path
-
-    from syndicate.cards import render_card
-    from syndicate.settings import Settings
-
-    own = Path(str(tmp_path))
-    (own / "cards").mkdir()
-    (own / "cards/meta.html.j2").write_text('<meta name="house" content="{{ article.title }}">')
-    site = SiteConfig(title="Example Newsroom")
-    page, meta = render_card(
-        article(title="Ours & theirs"),
-        site,
-        "https://s.example.com",
-        (own, Settings().templates_dir),
-    )
-    assert meta == '<meta name="house" content="Ours &amp; theirs">'
-    assert meta in page and "<!doctype html>" in page  # the page template is still ours

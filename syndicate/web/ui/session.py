@@ -137,7 +137,7 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    env = html_environment(runtime.templates)
+    env = html_environment(runtime.html_templates)
     timezone = who.timezone if who else "UTC"
     page = env.get_template(name).render(
         who=who,
