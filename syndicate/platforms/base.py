@@ -16,6 +16,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from syndicate.config import ChannelConfig
 from syndicate.http import TIMEOUT
 from syndicate.tokens import TokenVault
+from syndicate.weblinks import live_link
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,10 @@ class Receipt:
 
     status_code: int
     remote_id: str | None = None
-    url: str | None = None
+    url: str | None = None  # kept only if it is safe to link to
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", live_link(self.url))
 
 
 class DeliveryError(Exception):

@@ -19,6 +19,7 @@ from syndicate.templating import html_environment
 from syndicate.web.auth import CSRF_FIELD, Principal, csrf_ok, principal
 from syndicate.web.deps import AppRuntime
 from syndicate.web.ui import display
+from syndicate.weblinks import live_link
 
 PREFIX = "/review"
 MAX_FORM_FIELDS = 1000
@@ -147,6 +148,7 @@ def render(
         local=lambda moment: display.local_time(moment, timezone),
         input_time=lambda moment: display.input_time(moment, timezone),
         highlight=display.highlight,
+        live_link=live_link,
         word_diff=display.word_diff,
         Role=Role,
         notice=context.pop("notice", ""),
