@@ -16,7 +16,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate.cms import ArticleEvent, ArticleIn
+from syndicate.cms import ArticleEvent, ArticleIn, ArticleRef
 from syndicate.db import update_many_by_key
 from syndicate.models import (
     UNSENT_STATUSES,
@@ -29,7 +29,15 @@ from syndicate.models import (
 )
 
 # What a delivery needs to know of the article it changes, and what it may change.
-_STATE = (Article.id, Article.status, Article.revision, Article.content_hash, Article.version)
+_STATE = (
+    Article.id,
+    Article.status,
+    Article.revision,
+    Article.content_hash,
+    Article.version,
+    Article.source_updated_at,
+    Article.source_unpublished_at,
+)
 _CONTENT = (Article.url, Article.content_html)
 # SQLSTATEs that mean another transaction got in the way: worth trying again.
 _CONTENTION = {"40001", "40P01", "55P03"}
@@ -104,6 +112,8 @@ class _Batch:
                 "revision": 0,
                 "content_hash": "",
                 "version": 0,
+                "source_updated_at": None,
+                "source_unpublished_at": None,
                 "url": "",
                 "content_html": "",
             }
@@ -125,9 +135,14 @@ class _Batch:
         article = self.articles.get(event.article.id)
         if isinstance(event.article, ArticleIn):
             assert article is not None  # inserted above if it was missing
-            status, changed = self._publish(article, event.article)
+            if superseded(article, event.article):
+                status, changed = "stale", False
+            else:
+                status, changed = self._publish(article, event.article)
+        elif article is not None and superseded(article, event.article):
+            status, changed = "stale", False
         else:
-            status, changed = self._unpublish(article)
+            status, changed = self._unpublish(article, event.article)
         body = {
             "article_id": event.article.id,
             "revision": article["revision"] if article is not None else None,
@@ -166,12 +181,16 @@ class _Batch:
         if stale_html:
             article["feed_html"] = None  # made safe again by the next feed rebuild
         article.update(status=ArticleStatus.PUBLISHED, version=article["version"] + 1)
+        article.update(source_updated_at=data.version_time(), source_unpublished_at=None)
         self.changed.add(article["id"])
         return ("updated" if was_live else "published"), True
 
-    def _unpublish(self, article: dict[str, Any] | None) -> tuple[str, bool]:
+    def _unpublish(self, article: dict[str, Any] | None, ref: ArticleRef) -> tuple[str, bool]:
         if article is None or article["revision"] == 0:
             return "not_found", False
+        if ref.updated_at is not None:
+            article["source_unpublished_at"] = ref.updated_at
+            self.changed.add(article["id"])  # the time is stored even if it was already down
         if article["status"] == ArticleStatus.UNPUBLISHED:
             return "unpublished", False
         article.update(status=ArticleStatus.UNPUBLISHED, version=article["version"] + 1)
@@ -206,6 +225,19 @@ class _Batch:
             update_many_by_key(session, ARTICLES, rows)  # one statement for each shape
         for article_id in sorted(self.unpublished):
             cancel_unsent_posts(session, article_id, self.now)
+
+
+def superseded(article: dict[str, Any], data: ArticleIn | ArticleRef) -> bool:
+    """Whether the article already holds a newer version, by the CMS's own times, than `data`:
+    a delivery that arrives late, or is replayed, never overwrites it. An unpublish and a
+    publish at the same moment: the unpublish wins."""
+    newest, taken_down = article["source_updated_at"], article["source_unpublished_at"]
+    if isinstance(data, ArticleRef):
+        return data.updated_at is not None and newest is not None and data.updated_at < newest
+    moment = data.version_time()
+    return (newest is not None and moment < newest) or (
+        taken_down is not None and moment <= taken_down
+    )
 
 
 def _receive(session: Session, events: Sequence[ArticleEvent], now: datetime) -> list[Receipt]:

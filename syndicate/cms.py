@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -89,6 +90,10 @@ class ArticleIn(BaseModel):
                 unique.append(tag)
         return unique
 
+    def version_time(self) -> datetime:
+        """The CMS's time of this version: when it was last edited, or else published."""
+        return self.updated_at or self.published_at
+
     def content_hash(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
@@ -98,6 +103,9 @@ class ArticleRef(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str = Field(pattern=ARTICLE_ID_PATTERN)
+    # When the CMS took the article down, if it says: an older publish arriving later is
+    # then ignored.
+    updated_at: Moment | None = None
 
 
 Event = Literal["article.published", "article.updated", "article.unpublished"]

@@ -63,6 +63,13 @@ def parse_ghost(data: Any, body: bytes) -> ArticleEvent:
     gone = current or previous
     if not gone.get("id"):
         raise InvalidPayload([{"field": "post.current.id", "message": "no post id"}])
+    # Taken back to draft: the post's own time says when. Deleted: Ghost sends only the post
+    # as it was, so the delete carries no time of its own.
+    when = current.get("updated_at") if current else None
     return parse_generic(
-        {"delivery_id": delivery_id, "event": "article.unpublished", "article": {"id": gone["id"]}}
+        {
+            "delivery_id": delivery_id,
+            "event": "article.unpublished",
+            "article": {"id": gone["id"], "updated_at": when},
+        }
     )

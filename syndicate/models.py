@@ -101,6 +101,10 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(35), nullable=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The CMS's own times of the newest version applied and of the unpublish applied since, so
+    # that an older delivery arriving late (or replayed) never overwrites a newer one.
+    source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    source_unpublished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # `version` counts every change (publish, edit, unpublish); each pipeline step records
     # the version it last finished, so a sweeper can find work a lost message left undone.
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -55,12 +55,15 @@ def _article(post: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def parse_wordpress(data: Any, body: bytes, delivery_id: str | None) -> ArticleEvent:
+def parse_wordpress(data: Any, body: bytes) -> ArticleEvent:
+    """The event a signed post object stands for. Its delivery id is the body's hash: only
+    what the signature covers may say whether a delivery was seen before (an unsigned header
+    could be changed to replay a captured publish as a new one)."""
     if not isinstance(data, dict) or "id" not in data:
         raise InvalidPayload(
             [{"field": "body", "message": "expected a WordPress REST API post object"}]
         )
-    delivery = delivery_id or "wordpress-" + hashlib.sha256(body).hexdigest()
+    delivery = "wordpress-" + hashlib.sha256(body).hexdigest()
     if data.get("status") == "publish":
         return parse_generic(
             {"delivery_id": delivery, "event": "article.published", "article": _article(data)}
@@ -70,6 +73,6 @@ def parse_wordpress(data: Any, body: bytes, delivery_id: str | None) -> ArticleE
         {
             "delivery_id": delivery,
             "event": "article.unpublished",
-            "article": {"id": str(data["id"])},
+            "article": {"id": str(data["id"]), "updated_at": _gmt(data.get("modified_gmt"))},
         }
     )

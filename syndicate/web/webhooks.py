@@ -93,7 +93,6 @@ async def receive_ghost(request: Request) -> JSONResponse:
 @router.post("/hooks/wordpress", status_code=202)
 async def receive_wordpress(request: Request) -> JSONResponse:
     """A WordPress REST API post object, signed with Syndicate-Signature by the plugin in
-    integrations/wordpress; `X-Syndicate-Delivery` carries its delivery id."""
+    integrations/wordpress; a delivery is known by the signed body."""
     body, data = await signed_json(request, signatures.verify, signatures.HEADER)
-    delivery = request.headers.get("X-Syndicate-Delivery")
-    return await accept(request, parsed(lambda: parse_wordpress(data, body, delivery)))
+    return await accept(request, parsed(lambda: parse_wordpress(data, body)))

@@ -94,6 +94,24 @@ def test_an_edit_an_unpublish_and_a_delete(client: Client) -> None:
     assert send(client, deleted).json()["status"] == "unpublished"
 
 
+def test_an_edit_that_arrives_after_a_later_unpublish_is_stale(
+    client: Client, runtime: Runtime
+) -> None:
+    assert send(client, PUBLISHED).status_code == 202
+    edited = copy.deepcopy(PUBLISHED)
+    edited["post"]["current"]["title"] = "An edit Ghost retried late"
+    edited["post"]["current"]["updated_at"] = "2026-11-24T10:00:00.000Z"
+    edited["post"]["previous"] = {"updated_at": "2026-11-24T09:30:05.000Z"}
+    unpublished = copy.deepcopy(edited)
+    unpublished["post"]["current"].update(status="draft", updated_at="2026-11-24T10:05:00.000Z")
+    unpublished["post"]["previous"] = {"status": "published"}
+    assert send(client, unpublished).json()["status"] == "unpublished"
+    assert send(client, edited).json()["status"] == "stale"
+    with runtime.factory() as session:
+        stored = session.get_one(Article, PUBLISHED["post"]["current"]["id"])
+        assert stored.status == "unpublished" and stored.title != "An edit Ghost retried late"
+
+
 @pytest.mark.parametrize("wrong", ["body-only", "seconds", "other-secret", "missing"])
 def test_it_refuses_signatures_ghost_would_not_make(client: Client, wrong: str) -> None:
     body = json.dumps(PUBLISHED).encode()

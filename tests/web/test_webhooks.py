@@ -177,3 +177,24 @@ def test_a_repeated_delivery_gets_the_first_answer(client: Client, runtime: Runt
     assert second.json() == first.json()
     with runtime.factory() as session:
         assert session.get_one(Article, "repeat").title == "Council approves the new river crossing"
+
+
+def test_an_older_version_never_overwrites_a_newer_one(client: Client, runtime: Runtime) -> None:
+    newer = article("order", title="Newer", updated_at="2026-11-24T12:00:00Z")
+    older = article("order", title="Older", updated_at="2026-11-24T11:00:00Z")
+    assert client.send(envelope(newer)).json()["status"] == "published"
+    late = client.send(envelope(older, event="article.updated"))
+    assert late.status_code == 202 and late.json()["status"] == "stale"
+    old_unpublish = {"id": "order", "updated_at": "2026-11-24T11:30:00Z"}
+    assert client.send(envelope(old_unpublish, "article.unpublished")).json()["status"] == "stale"
+    with runtime.factory() as session:
+        stored = session.get_one(Article, "order")
+        assert (stored.title, stored.status) == ("Newer", "published")
+
+    assert client.send(envelope({"id": "order"}, "article.unpublished")).json()["status"] == (
+        "unpublished"  # an unpublish without a time of its own is applied
+    )
+    again = article(
+        "order", title="Newer", summary="Republished", updated_at="2026-11-24T12:00:00Z"
+    )
+    assert client.send(envelope(again)).json()["status"] == "published"

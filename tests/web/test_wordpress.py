@@ -17,21 +17,20 @@ from tests.client import Client
 POST = json.loads((Path(__file__).parent.parent / "fixtures/wordpress_post.json").read_text())
 
 
-def send(client: Client, post: dict[str, Any], delivery: str | None = None) -> httpx.Response:
+def send(client: Client, post: dict[str, Any], **headers: str) -> httpx.Response:
     body = json.dumps(post).encode()
     headers = {
         "Content-Type": "application/json",
         signatures.HEADER: signatures.sign(body, client.secret),
+        **headers,
     }
-    if delivery:
-        headers["X-Syndicate-Delivery"] = delivery
     return client.http.post("/hooks/wordpress", content=body, headers=headers)
 
 
 def test_a_published_post_becomes_its_article_with_entities_decoded(
     client: Client, runtime: Runtime
 ) -> None:
-    response = send(client, POST, "wp-4821-1")
+    response = send(client, POST)
     assert response.status_code == 202, response.text
     assert response.json() == {"article_id": "4821", "revision": 1, "status": "published"}
     with runtime.factory() as session:
@@ -54,15 +53,53 @@ def test_a_published_post_becomes_its_article_with_entities_decoded(
 
 
 def test_the_same_delivery_twice_is_answered_once(client: Client) -> None:
-    assert send(client, POST, "wp-4821-2").status_code == 202
-    assert send(client, POST, "wp-4821-2").status_code == 200
+    assert send(client, POST).status_code == 202
+    assert send(client, POST).status_code == 200
+
+
+def trashed(modified_gmt: str) -> dict[str, Any]:
+    return {"id": POST["id"], "status": "trash", "modified_gmt": modified_gmt}
 
 
 def test_trashing_or_drafting_a_post_unpublishes_it(client: Client) -> None:
     assert send(client, POST).status_code == 202
-    trashed = copy.deepcopy(POST)
-    trashed["status"] = "trash"
-    assert send(client, trashed).json()["status"] == "unpublished"
+    assert send(client, trashed("2026-11-24T11:00:00")).json()["status"] == "unpublished"
+
+
+def test_a_captured_publish_replayed_under_a_new_delivery_header_is_a_repeat(
+    client: Client, runtime: Runtime
+) -> None:
+    body = json.dumps(POST).encode()
+    captured = {
+        "Content-Type": "application/json",
+        signatures.HEADER: signatures.sign(body, client.secret),
+        "X-Syndicate-Delivery": "wp-original",
+    }
+    assert client.http.post("/hooks/wordpress", content=body, headers=captured).status_code == 202
+    assert send(client, trashed("2026-11-24T11:00:00")).json()["status"] == "unpublished"
+    replayed = {**captured, "X-Syndicate-Delivery": "wp-forged-new-id"}
+    again = client.http.post("/hooks/wordpress", content=body, headers=replayed)
+    assert again.status_code == 200  # the first answer; nothing new is done
+    with runtime.factory() as session:
+        assert session.get_one(Article, "4821").status == "unpublished"
+
+
+def test_an_older_version_arriving_after_a_newer_one_changes_nothing(
+    client: Client, runtime: Runtime
+) -> None:
+    newer = copy.deepcopy(POST)
+    newer["modified_gmt"] = "2026-11-24T12:00:00"
+    newer["title"] = {"rendered": "The newer title"}
+    assert send(client, newer).json()["status"] == "published"
+    assert send(client, POST).json()["status"] == "stale"  # modified at 09:45
+    assert send(client, trashed("2026-11-24T11:00:00")).json()["status"] == "stale"
+    with runtime.factory() as session:
+        stored = session.get_one(Article, "4821")
+        assert (stored.status, stored.title) == ("published", "The newer title")
+    assert send(client, trashed("2026-11-24T12:00:00")).json()["status"] == "unpublished"
+    republished = copy.deepcopy(newer)  # the same moment as the trash: the trash wins
+    republished["excerpt"] = {"rendered": "Another excerpt"}
+    assert send(client, republished).json()["status"] == "stale"
 
 
 def test_an_unsigned_post_is_refused(client: Client) -> None:

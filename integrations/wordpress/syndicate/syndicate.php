@@ -62,10 +62,12 @@ function syndicate_send( $post_id ) {
 		$response = rest_do_request( $request );
 		$data     = rest_get_server()->response_to_data( $response, true );
 	} else {
-		// Not public any more: Syndicate needs only the id and the new status.
+		// Not public any more: Syndicate needs the id, the new status and when it changed,
+		// so that an older publish arriving later cannot bring the post back.
 		$data = array(
-			'id'     => $post_id,
-			'status' => $post ? $post->post_status : 'trash',
+			'id'           => $post_id,
+			'status'       => $post ? $post->post_status : 'trash',
+			'modified_gmt' => $post ? mysql_to_rfc3339( $post->post_modified_gmt ) : gmdate( 'Y-m-d\\TH:i:s' ),
 		);
 	}
 	$body      = wp_json_encode( $data );
@@ -75,10 +77,10 @@ function syndicate_send( $post_id ) {
 		SYNDICATE_URL,
 		array(
 			'headers'  => array(
-				'Content-Type'         => 'application/json',
-				'Syndicate-Signature'  => $signature,
-				// The same content always has the same delivery id, so a repeat is harmless.
-				'X-Syndicate-Delivery' => 'wp-' . $post_id . '-' . md5( $body ),
+				'Content-Type'        => 'application/json',
+				// Syndicate knows a delivery by the signed body: the same content sent again
+				// is answered as a repeat.
+				'Syndicate-Signature' => $signature,
 			),
 			'body'     => $body,
 			'timeout'  => 5,
