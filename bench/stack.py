@@ -27,7 +27,7 @@ from syndicate.settings import Settings
 from tests.client import envelope
 from tests.servers import WorkerProcess, free_port
 
-SECRET = "bench-secret"
+SECRET = "bench-secret-0123456789abcdef0123456789"
 BROKER = os.environ.get("SYNDICATE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 SITE = '[site]\ntitle = "Bench Gazette"\nlanguage = "en"\n'
 

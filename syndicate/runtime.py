@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate.config import SyndicateConfig, load_config
+from syndicate.config import ConfigError, SyndicateConfig, load_config
 from syndicate.db import make_engine, make_session_factory
 from syndicate.delivery import DeliveryPolicy
 from syndicate.feeds.build import FeedSettings
-from syndicate.settings import Settings, get_settings
+from syndicate.settings import MIN_SECRET_BYTES, Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,13 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
+    weak = settings.weak_secrets()
+    if weak:
+        raise ConfigError(
+            f"{', '.join(weak)}: each secret must be at least {MIN_SECRET_BYTES} bytes long "
+            "outside the embedded mode; make one with: python3 -c "
+            "'import secrets; print(secrets.token_urlsafe(32))'"
+        )
     config = load_config(settings.config)
     engine = make_engine(settings.effective_database_url)
     return Runtime(settings, config, engine, make_session_factory(engine))

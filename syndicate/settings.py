@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 _PROCESS_KEY = secrets.token_bytes(32)
+# Secrets shorter than this can be guessed; `secrets.token_urlsafe(32)` makes a good one.
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,12 @@ class Settings(BaseSettings):
     api_token: SecretStr = SecretStr("")
     # Signs the tokens the service hands out (the Mastodon share form's, say).
     secret_key: SecretStr = SecretStr("")
+    # A bearer token for /metrics alone (the API token works too).
+    metrics_token: SecretStr = SecretStr("")
+    # Whether /metrics answers without a token: by default only in the embedded mode.
+    public_metrics: bool | None = None
+    # Whether the API's documentation (/docs, /redoc, /openapi.json) is served to anyone.
+    public_docs: bool = True
     config: Path = PROJECT_ROOT / "config" / "syndicate.example.toml"
     templates_dir: Path = PROJECT_ROOT / "templates"
     data_dir: Path = DEFAULT_DATA_DIR
@@ -84,6 +92,32 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def embedded(self) -> bool:
+        """Running on the embedded default, SQLite: one machine, usually a person trying it."""
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def metrics_are_public(self) -> bool:
+        return self.embedded if self.public_metrics is None else self.public_metrics
+
+    def weak_secrets(self) -> list[str]:
+        """The secrets that are set but shorter than MIN_SECRET_BYTES, by variable name; the
+        service refuses to start with any outside the embedded mode."""
+        if self.embedded:
+            return []
+        named = {
+            "SYNDICATE_WEBHOOK_SECRETS": [s.decode() for s in self.webhook_secret_list()],
+            "SYNDICATE_API_TOKEN": [self.api_token.get_secret_value()],
+            "SYNDICATE_METRICS_TOKEN": [self.metrics_token.get_secret_value()],
+            "SYNDICATE_SECRET_KEY": [self.secret_key.get_secret_value()],
+        }
+        return [
+            name
+            for name, values in named.items()
+            if any(v and len(v.encode()) < MIN_SECRET_BYTES for v in values)
+        ]
 
     @property
     def broker_url(self) -> str:

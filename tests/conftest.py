@@ -29,8 +29,11 @@ REDIS_URL = os.environ.get("SYNDICATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/1
 # Every key, channel and queue of this run, whichever Redis database it is in: two runs on one
 # machine never take each other's tasks.
 REDIS_PREFIX = f"syndicate-test-{uuid.uuid4().hex[:10]}:"
-WEBHOOK_SECRETS = "test-secret-current,test-secret-previous"
-API_TOKEN = "test-api-token"
+WEBHOOK_SECRETS = (
+    "test-secret-current-0123456789abcdef0123,test-secret-previous-0123456789abcdef012"
+)
+API_TOKEN = "test-api-token-0123456789abcdef0123456789"
+METRICS_TOKEN = "test-metrics-token-0123456789abcdef01234"
 HOOK_SECRET = "test-hook-secret"
 TABLES = (
     "deliveries",
@@ -154,6 +157,7 @@ def stack_env(
         "SYNDICATE_BASE_URL": f"http://127.0.0.1:{web_port}",
         "SYNDICATE_WEBHOOK_SECRETS": WEBHOOK_SECRETS,
         "SYNDICATE_API_TOKEN": API_TOKEN,
+        "SYNDICATE_METRICS_TOKEN": METRICS_TOKEN,
         "SYNDICATE_CONFIG": str(config_file),
         "SYNDICATE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "SYNDICATE_SWEEP_GRACE_SECONDS": "2",

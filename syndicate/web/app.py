@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -12,10 +13,11 @@ from syndicate import __version__, health, metrics
 from syndicate.metrics import BufferedCounter
 from syndicate.redis_keys import RedisKeys, connect
 from syndicate.runtime import Runtime
+from syndicate.settings import Settings
 from syndicate.throttle import SignInThrottle
 from syndicate.web import api, cards, feeds, share, webhooks
 from syndicate.web.counting import CountWebhooks
-from syndicate.web.errors import install_handlers
+from syndicate.web.errors import ApiError, install_handlers
 from syndicate.web.feedcache import FeedCache
 from syndicate.web.feedserver import FeedResponder, FeedServer
 from syndicate.web.ingest import IngestWriter
@@ -27,7 +29,14 @@ from workers.enqueue import Enqueuer
 
 
 def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
-    app = FastAPI(title="Syndicate", version=__version__)
+    docs = runtime.settings.public_docs
+    app = FastAPI(
+        title="Syndicate",
+        version=__version__,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.runtime = runtime
     app.state.enqueuer = enqueuer or Enqueuer(make_celery(runtime.settings))
     app.state.ingest = IngestWriter(runtime.factory, app.state.enqueuer.articles_changed)
@@ -66,8 +75,10 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/metrics", include_in_schema=False)
-    def prometheus_metrics() -> PlainTextResponse:
+    def prometheus_metrics(request: Request) -> PlainTextResponse:
         """Prometheus metrics for the whole installation (text exposition format 0.0.4)."""
+        if not settings.metrics_are_public:
+            require_metrics_token(request, settings)
         with runtime.factory() as session:
             body = metrics.render(session, broker, keys, (WORK_QUEUE, DELIVERY_QUEUE))
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
@@ -101,6 +112,21 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         )
 
     return app
+
+
+def require_metrics_token(request: Request, settings: Settings) -> None:
+    """The metrics token or the operator's API token, as a bearer token."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    accepted = [settings.metrics_token.get_secret_value(), settings.api_token.get_secret_value()]
+    presented = given.strip().encode("utf-8", "surrogatepass")
+    if scheme.lower() != "bearer" or not any(
+        token and hmac.compare_digest(presented, token.encode()) for token in accepted
+    ):
+        raise ApiError(
+            401,
+            "metrics need SYNDICATE_METRICS_TOKEN (or the API token) as a bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 def _esc(text: str) -> str:

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.client import Client, article, envelope
+from tests.conftest import METRICS_TOKEN
 from tests.servers import wait_until
 
 SAMPLE = re.compile(r"^([a-z_]+)(?:\{(.*)\})? (\S+)$")
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("worker")
 
 
 def scrape(client: Client) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    response = client.http.get("/metrics")
+    response = client.http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     samples = {}
