@@ -366,7 +366,7 @@ def test_repeated_wrong_passwords_lock_that_username_for_a_while(
     assert [attempt(f"guess {n}").status_code for n in range(10)] == [401] * 10
     locked = attempt("the real password")
     assert locked.status_code == 429
-    assert "Too many failed sign-ins for this account. Try again in 15 min." in locked.text
+    assert "Too many failed sign-ins. Try again in 15 min." in locked.text
     assert "syndicate_session" not in locked.headers.get("set-cookie", "")
     # Other accounts are not affected.
     assert signed_in(client.base_url, "viewer-1").get("/review/").status_code == 200

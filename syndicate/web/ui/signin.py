@@ -86,17 +86,18 @@ def login(
             None,
         )
     throttle: SignInThrottle = request.app.state.signin_throttle
-    wait = throttle.wait_seconds(username)
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.wait_seconds(username, address)
     if wait:
         minutes = max(1, round(wait / 60))
-        message = f"Too many failed sign-ins for this account. Try again in {minutes} min."
+        message = f"Too many failed sign-ins. Try again in {minutes} min."
         return _login_page(runtime, next, message, 429)
     with runtime.factory.begin() as session:
         user = authenticate(session, username, password)
         if user is None:
-            throttle.failed(username)
+            throttle.failed(username, address)
             return _login_page(runtime, next, "Wrong username or password.", 401)
-        throttle.succeeded(username)
+        throttle.succeeded(username, address)
         lifetime = timedelta(hours=runtime.settings.session_hours)
         token = start_session(session, user, utcnow(), lifetime)
     response = RedirectResponse(_safe_next(next), status_code=303)
