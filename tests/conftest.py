@@ -220,10 +220,12 @@ def clean(runtime: Runtime, receiver: Receiver) -> None:
                 raise
             time.sleep(0.2)
     receiver.reset()
-    # Every test signs in from 127.0.0.1: one test's failed sign-ins must not limit the next's.
+    # Every test comes from 127.0.0.1: one test's failed sign-ins and share clicks must not
+    # limit the next's.
     client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=REDIS_PREFIX + "signin-failures:*", count=1000):
-        client.delete(key)
+    for kind in ("signin-failures", "share-seen"):
+        for key in client.scan_iter(match=f"{REDIS_PREFIX}{kind}:*", count=1000):
+            client.delete(key)
 
 
 @pytest.fixture

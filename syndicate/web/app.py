@@ -14,6 +14,7 @@ from syndicate.metrics import BufferedCounter
 from syndicate.redis_keys import RedisKeys, connect
 from syndicate.runtime import Runtime
 from syndicate.settings import Settings
+from syndicate.share.counts import FirstClicks
 from syndicate.throttle import SignInThrottle
 from syndicate.web import api, cards, feeds, share, webhooks
 from syndicate.web.counting import CountWebhooks
@@ -46,6 +47,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app.state.feed_cache.listen(settings.broker_url, keys.feeds_changed)
     broker = connect(settings.broker_url)
     app.state.signin_throttle = SignInThrottle(broker, keys)
+    app.state.first_clicks = FirstClicks(broker, keys, settings.signing_key())
     app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, keys.webhook_counts))
     # Inside the feed fast path, which logs nothing and must stay lean.
     app.add_middleware(RequestId)

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from syndicate import formtokens
 from syndicate.models import Article, ArticleStatus
 from syndicate.runtime import Runtime
-from syndicate.share.counts import count_click, share_counts
+from syndicate.share.counts import FirstClicks, count_click, share_counts
 from syndicate.share.instances import instance_host
 from syndicate.share.links import BUTTONS, ShareLink, mastodon_intent, share_links, shared_text
 from syndicate.templating import html_environment
@@ -106,13 +106,18 @@ def links_json(article_id: str, session: DbSession, runtime: AppRuntime) -> JSON
 
 
 @router.get("/share/{article_id}/go/{button}")
-def go(article_id: str, button: str, session: DbSession, runtime: AppRuntime) -> Response:
-    """Count one use of a button, then send the reader on to the platform's share intent."""
+def go(
+    request: Request, article_id: str, button: str, session: DbSession, runtime: AppRuntime
+) -> Response:
+    """Count one use of a button (the first from an address for the article within the hour),
+    then send the reader on to the platform's share intent."""
     if button not in BUTTONS or button == "copy":
         raise ApiError(404, f"no share button {button!r}")
     article = _article(session, article_id)
-    count_click(session, article.id, button)
-    session.commit()  # counted before the reader is answered, not after
+    clicks: FirstClicks = request.app.state.first_clicks
+    if clicks.first(request.client.host if request.client else "unknown", article.id):
+        count_click(session, article.id, button)
+        session.commit()  # counted before the reader is answered, not after
     if button == "mastodon":
         target = f"{runtime.settings.base_url.rstrip('/')}/share/{article.id}/mastodon"
     else:

@@ -297,8 +297,10 @@ def test_the_article_page_shows_readers_share_counts(
     client: Client, people: dict[Role, Person]
 ) -> None:
     assert client.send(envelope(article("counted-1"))).status_code == 202
-    for button in ("x", "x", "telegram"):
-        assert client.http.get(f"/share/counted-1/go/{button}").status_code == 303
+    for reader, button in enumerate(("x", "x", "telegram")):
+        readers_address = {"X-Forwarded-For": f"198.51.100.{reader + 1}"}
+        response = client.http.get(f"/share/counted-1/go/{button}", headers=readers_address)
+        assert response.status_code == 303
     http = signed_in(client.base_url, "viewer-1")
     page = http.get("/review/articles/counted-1").text
     assert "<li>telegram: <strong>1</strong></li><li>x: <strong>2</strong></li>" in page

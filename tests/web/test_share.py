@@ -10,12 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import inspect, select
 
 from syndicate.config import SHARE_BUTTONS
 from syndicate.models import ShareCount
 from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
+from tests.conftest import REDIS_PREFIX
 
 
 def publish(client: Client, article_id: str = "share-1", **fields: object) -> dict[str, object]:
@@ -99,10 +101,29 @@ def test_a_click_is_counted_and_redirected_to_the_intent(client: Client) -> None
     assert "utm_medium=share_button&utm_source=bluesky" in text
     assert response.headers["cache-control"] == "no-store"
     assert "set-cookie" not in response.headers
-    mastodon = client.http.get("/share/share-1/go/mastodon", follow_redirects=False)
+    mastodon = client.http.get(
+        "/share/share-1/go/mastodon",
+        follow_redirects=False,
+        headers={"X-Forwarded-For": "198.51.100.20"},
+    )
     assert mastodon.headers["location"] == f"{client.base_url}/share/share-1/mastodon"
     counts = client.api("GET", "/articles/share-1/shares").json()
     assert counts == {"article": "share-1", "total": 2, "buttons": {"bluesky": 1, "mastodon": 1}}
+
+
+def test_a_reader_clicking_again_within_the_hour_is_counted_once(
+    client: Client, runtime: Runtime
+) -> None:
+    publish(client)
+    for button in ("x", "x", "bluesky", "x"):
+        response = client.http.get(f"/share/share-1/go/{button}", follow_redirects=False)
+        assert response.status_code == 303  # every click still reaches the platform
+    counts = client.api("GET", "/articles/share-1/shares").json()
+    assert counts["total"] == 1
+    keys = redis.Redis.from_url(runtime.settings.broker_url).keys(f"{REDIS_PREFIX}share-seen:*")
+    assert len(keys) == 1 and b"127.0.0.1" not in keys[0]
+    ttl = redis.Redis.from_url(runtime.settings.broker_url).ttl(keys[0])
+    assert 0 < ttl <= 3600  # forgotten when the hour is up
 
 
 def test_concurrent_clicks_are_all_counted_and_nothing_about_readers_is_kept(
