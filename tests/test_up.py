@@ -53,8 +53,13 @@ def test_up_serves_a_webhook_to_feed_on_sqlite_and_embedded_redis(tmp_path: Path
             lambda: b"Served from SQLite" in httpx.get(f"{base}/feeds/rss.xml").content, timeout=60
         )
         token = secrets["SYNDICATE_API_TOKEN"]
-        posts = httpx.get(f"{base}/api/posts", headers={"Authorization": f"Bearer {token}"})
-        assert [p["status"] for p in posts.json()] == ["pending_review"]
+
+        def statuses() -> list[str]:
+            posts = httpx.get(f"{base}/api/posts", headers={"Authorization": f"Bearer {token}"})
+            return [p["status"] for p in posts.json()]
+
+        # Composition is a task of its own, which may finish after the feed is stored.
+        wait_until(lambda: statuses() == ["pending_review"], timeout=60)
         assert (tmp_path / "data/syndicate.db").exists()
     finally:
         process.send_signal(signal.SIGTERM)
