@@ -116,10 +116,15 @@ def test_a_database_outage_refuses_honestly_and_loses_nothing(
         )
         assert feed.status_code == 200
         wait_until(lambda: client.http.get("/readyz").status_code == 200, timeout=30)
+
+        def statuses() -> list[str]:
+            posts = client.posts(channel="wire")
+            return sorted(p["status"] for p in posts if p["article_id"] in everything)
+
+        # The platform has each post; the worker records that a moment later.
+        wait_until(lambda: statuses() == ["sent"] * 5, timeout=30)
         time.sleep(2)  # more sweeps: still one delivery each
         assert wire_ids(receiver) == everything
-        posts = client.posts(channel="wire")
-        assert sorted(p["status"] for p in posts if p["article_id"] in everything) == ["sent"] * 5
     finally:
         web.stop()
         runtime.engine.dispose()

@@ -52,6 +52,10 @@ def test_metrics_count_what_happened(client: Client) -> None:
             > value(before, "syndicate_feed_requests_total", status="304")
             and value(now, "syndicate_task_seconds_count", task="syndicate.compose_posts")
             > value(before, "syndicate_task_seconds_count", task="syndicate.compose_posts")
+            and value(now, "syndicate_task_seconds_count", task="syndicate.rebuild_feeds")
+            > value(before, "syndicate_task_seconds_count", task="syndicate.rebuild_feeds")
+            # The auto-approved wire channel's post, delivered after it is composed.
+            and value(now, "syndicate_deliveries_total", platform="webhook", outcome="sent") >= 1
         )
         return now if grew else None
 
