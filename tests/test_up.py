@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,8 @@ def test_up_serves_a_webhook_to_feed_on_sqlite_and_embedded_redis(tmp_path: Path
         wait_until(lambda: _get(f"{base}/healthz") == 200, timeout=60)
         output = (tmp_path / "up.log").read_text()
         assert f"{base}/feeds/rss.xml" in output and "embedded Redis" in output
+        # `syndicate serve` runs the guarded protocol: a head that keeps growing is refused.
+        assert _status_of_oversized_head(port) == b"HTTP/1.1 431"
         secrets = dict(
             line.split("=", 1) for line in (tmp_path / "data/secrets.env").read_text().split()
         )
@@ -66,6 +69,12 @@ def test_up_serves_a_webhook_to_feed_on_sqlite_and_embedded_redis(tmp_path: Path
         code = process.wait(timeout=60)
     assert code == 0, (tmp_path / "up.log").read_text()[-3000:]
     assert _get(f"{base}/healthz") is None
+
+
+def _status_of_oversized_head(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 40_000)
+        return connection.recv(12)
 
 
 def _get(url: str) -> int | None:
