@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -10,7 +11,7 @@ import click
 
 def _bar(items: Iterable[Any], label: str) -> Iterator[Any]:
     listed = list(items)
-    with click.progressbar(listed, label=label, file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(listed, label=label, file=sys.stderr) as bar:
         yield from bar
 
 

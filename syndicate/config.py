@@ -185,16 +185,15 @@ def _describe(path: Path, data: dict[str, Any], error: ValidationError) -> str:
         value: Any = data
         for part in item["loc"]:
             key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-            value = value[part] if isinstance(value, dict | list) and _has(value, part) else None
+            if (isinstance(value, dict) and part in value) or (
+                isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+            ):
+                value = value[part]
+            else:
+                value = None
         shown = "" if value is None else f" = {value!r}"
         lines.append(f"  {key}{shown}: {item['msg']}")
     return "\n".join(lines)
-
-
-def _has(container: dict[str, Any] | list[Any], part: str | int) -> bool:
-    if isinstance(container, dict):
-        return part in container
-    return isinstance(part, int) and 0 <= part < len(container)
 
 
 def load_config(path: Path) -> SyndicateConfig:

@@ -167,10 +167,10 @@ def render_share_image(
     )
     bbox = (
         (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
+            int(min(b[0] for b in boxes)),
+            int(min(b[1] for b in boxes)),
+            int(max(b[2] for b in boxes)),
+            int(max(b[3] for b in boxes)),
         )
         if boxes
         else TITLE_BOX

@@ -82,13 +82,18 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _text(value: bytes | str) -> str:
+    """A key or field as Redis returned it (bytes, unless the client decodes)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _family(name: str, kind: str, help_text: str, lines: Iterable[str]) -> list[str]:
     return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", *lines]
 
 
 def render(session: Session, client: redis.Redis, keys: RedisKeys, queues: Iterable[str]) -> str:
     out: list[str] = []
-    webhooks = {k.decode(): int(v) for k, v in client.hgetall(keys.webhook_counts).items()}
+    webhooks = {_text(k): int(v) for k, v in client.hgetall(keys.webhook_counts).items()}
     out += _family(
         "syndicate_webhooks_total",
         "counter",
@@ -102,7 +107,7 @@ def render(session: Session, client: redis.Redis, keys: RedisKeys, queues: Itera
             for k, n in sorted(webhooks.items())
         ),
     )
-    feeds = {k.decode(): int(v) for k, v in client.hgetall(keys.feed_counts).items()}
+    feeds = {_text(k): int(v) for k, v in client.hgetall(keys.feed_counts).items()}
     out += _family(
         "syndicate_feed_requests_total",
         "counter",
@@ -153,8 +158,8 @@ def render(session: Session, client: redis.Redis, keys: RedisKeys, queues: Itera
     )
     histogram = []
     for key in sorted(client.scan_iter(match=keys.task_timings + "*")):
-        task = key.decode()[len(keys.task_timings) :]
-        fields = {k.decode(): float(v) for k, v in client.hgetall(key).items()}
+        task = _text(key)[len(keys.task_timings) :]
+        fields = {_text(k): float(v) for k, v in client.hgetall(key).items()}
         for bound in TASK_BUCKETS:
             histogram.append(
                 _line(

@@ -16,7 +16,8 @@ _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f]['\"\u201d\u2019)]*\s+")
 
 
 def graphemes(text: str) -> list[str]:
-    return _GRAPHEME.findall(text)
+    found: list[str] = _GRAPHEME.findall(text)
+    return found
 
 
 def grapheme_count(text: str) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from celery import Task
 from sqlalchemy.exc import OperationalError
@@ -20,15 +22,35 @@ from workers.app import celery_app
 from workers.enqueue import Enqueuer
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 enqueue = Enqueuer(celery_app)
 
-# A deadlock or a dropped database connection is worth another try; every task is idempotent.
-DATABASE_RETRY = {
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "retry_backoff_max": 60,
-    "max_retries": 8,
-}
+
+def database_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """A task retried after a deadlock or a dropped database connection: every task is
+    idempotent, so another try is always safe."""
+    return celery_app.task(
+        name=name,
+        autoretry_for=(OperationalError,),
+        retry_backoff=True,
+        retry_backoff_max=60,
+        max_retries=8,
+    )
+
+
+def bound_database_task(
+    name: str,
+) -> Callable[[Callable[Concatenate[Task[P, R], P], R]], Task[P, R]]:
+    """The same, for a task that decides its own retries as well (it gets `self`)."""
+    return celery_app.task(
+        name=name,
+        bind=True,
+        autoretry_for=(OperationalError,),
+        retry_backoff=True,
+        retry_backoff_max=60,
+        max_retries=8,
+    )
 
 
 @celery_app.task(name="syndicate.article_changed")
@@ -54,7 +76,7 @@ def articles_changed(changes: list[list[str | None]]) -> None:
         raise RuntimeError(f"the broker refused tasks for {refused}; the sweeper will find them")
 
 
-@celery_app.task(name="syndicate.rebuild_feeds", **DATABASE_RETRY)
+@database_task("syndicate.rebuild_feeds")
 def rebuild_feeds(article_id: str) -> None:
     rt = get_runtime()
 
@@ -80,7 +102,7 @@ def rebuild_feeds(article_id: str) -> None:
 
 
 @celery_app.task(name="syndicate.websub_ping", bind=True, max_retries=10)
-def websub_ping(self: Task, hub: str, topic: str) -> None:
+def websub_ping(self: Task[Any, Any], hub: str, topic: str) -> None:
     try:
         websub.publish(make_session(), hub, topic)
     except websub.PingFailed as exc:
@@ -90,7 +112,7 @@ def websub_ping(self: Task, hub: str, topic: str) -> None:
         ) from exc
 
 
-@celery_app.task(name="syndicate.build_card", **DATABASE_RETRY)
+@database_task("syndicate.build_card")
 def build_card(article_id: str) -> None:
     rt = get_runtime()
     policy = cards.ImagePolicy(
@@ -109,7 +131,7 @@ def build_card(article_id: str) -> None:
     )
 
 
-@celery_app.task(name="syndicate.compose_posts", **DATABASE_RETRY)
+@database_task("syndicate.compose_posts")
 def compose_posts(article_id: str) -> None:
     rt = get_runtime()
     with session_scope(rt.factory) as session:
@@ -122,21 +144,21 @@ def compose_posts(article_id: str) -> None:
         retract_post.delay(post_id)
 
 
-@celery_app.task(name="syndicate.edit_post", bind=True, **DATABASE_RETRY)
-def edit_post(self: Task, post_id: int) -> None:
+@bound_database_task("syndicate.edit_post")
+def edit_post(self: Task[Any, Any], post_id: int) -> None:
     rt = get_runtime()
     if lifecycle.edit(rt.factory, post_id, rt.config, utcnow()) == "retry":
         raise self.retry(countdown=get_runtime().delivery_policy.backoff(self.request.retries))
 
 
-@celery_app.task(name="syndicate.retract_post", bind=True, **DATABASE_RETRY)
-def retract_post(self: Task, post_id: int) -> None:
+@bound_database_task("syndicate.retract_post")
+def retract_post(self: Task[Any, Any], post_id: int) -> None:
     rt = get_runtime()
     if lifecycle.retract(rt.factory, post_id, rt.config, utcnow()) == "retry":
         raise self.retry(countdown=get_runtime().delivery_policy.backoff(self.request.retries))
 
 
-@celery_app.task(name="syndicate.deliver_post", **DATABASE_RETRY)
+@database_task("syndicate.deliver_post")
 def deliver_post(post_id: int) -> None:
     rt = get_runtime()
     outcome = delivery.deliver(rt.factory, post_id, rt.config, rt.delivery_policy, utcnow())
@@ -145,7 +167,7 @@ def deliver_post(post_id: int) -> None:
         deliver_post.apply_async((post_id,), countdown=outcome.retry_in)
 
 
-@celery_app.task(name="syndicate.sweep", **DATABASE_RETRY)
+@database_task("syndicate.sweep")
 def sweep() -> None:
     """Re-dispatch due posts and unfinished articles; settle posts a dead worker left behind."""
     rt = get_runtime()

@@ -189,7 +189,9 @@ class FeedCache:
         while True:
             try:
                 client = redis.Redis.from_url(redis_url, health_check_interval=30)
-                subscription = client.pubsub(ignore_subscribe_messages=True)
+                subscription = client.pubsub(  # type: ignore[no-untyped-call]  # redis-py's own
+                    ignore_subscribe_messages=True
+                )
                 subscription.subscribe(channel)
                 self.forget()  # anything announced while we were away
                 delay = 0.5

@@ -41,9 +41,7 @@ def dashboard(
     request: Request, runtime: AppRuntime, session: DbSession, who: ViewerPage
 ) -> Response:
     now = utcnow()
-    counts = dict(
-        session.execute(select(Post.status, func.count()).group_by(Post.status)).all()  # type: ignore[arg-type]
-    )
+    counts = dict(session.execute(select(Post.status, func.count()).group_by(Post.status)).all())
     since = now - timedelta(hours=24)
     failures = list(
         session.scalars(
