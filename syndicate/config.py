@@ -178,6 +178,15 @@ class SyndicateConfig(BaseModel):
         return [c for c in self.channels if c.enabled]
 
 
+def _child(value: Any, part: str | int) -> Any:
+    """What `part` names inside `value` in the file, or None."""
+    if isinstance(value, dict):
+        return value.get(part)
+    if isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+        return value[part]
+    return None
+
+
 def _describe(path: Path, data: dict[str, Any], error: ValidationError) -> str:
     lines = [f"{path}: invalid configuration"]
     for item in error.errors():
@@ -185,12 +194,7 @@ def _describe(path: Path, data: dict[str, Any], error: ValidationError) -> str:
         value: Any = data
         for part in item["loc"]:
             key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-            if (isinstance(value, dict) and part in value) or (
-                isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
-            ):
-                value = value[part]
-            else:
-                value = None
+            value = _child(value, part)
         shown = "" if value is None else f" = {value!r}"
         lines.append(f"  {key}{shown}: {item['msg']}")
     return "\n".join(lines)

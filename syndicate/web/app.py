@@ -19,8 +19,8 @@ from syndicate.throttle import SignInThrottle
 from syndicate.web import api, cards, feeds, share, webhooks
 from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import ApiError, install_handlers
+from syndicate.web.feedanswers import FeedResponder
 from syndicate.web.feedcache import FeedCache
-from syndicate.web.feedserver import FeedResponder, FeedServer
 from syndicate.web.ingest import IngestWriter
 from syndicate.web.limits import RequestLimits
 from syndicate.web.requestid import RequestId
@@ -49,7 +49,6 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app.state.signin_throttle = SignInThrottle(broker, keys)
     app.state.first_clicks = FirstClicks(broker, keys, settings.signing_key())
     app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, keys.webhook_counts))
-    # Inside the feed fast path, which logs nothing and must stay lean.
     app.add_middleware(RequestId)
     app.state.feed_responder = FeedResponder(
         app.state.feed_cache,
@@ -58,7 +57,6 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         max_age=settings.feed_max_age,
         counter=BufferedCounter(broker, keys.feed_counts),
     )
-    app.add_middleware(FeedServer, responder=app.state.feed_responder)
     app.add_middleware(
         RequestLimits,
         max_head_bytes=settings.http_max_header_bytes,

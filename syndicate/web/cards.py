@@ -14,6 +14,7 @@ from syndicate.web.errors import ApiError
 
 router = APIRouter()
 HTML = "text/html; charset=utf-8"
+MAX_AGE = "public, max-age=300"
 
 
 def _card(session: DbSession, article_id: str) -> Card:
@@ -48,27 +49,27 @@ def card_page(request: Request, article_id: str, session: DbSession) -> Response
         article_url = session.get_one(Article, article_id).url
         refresh = f'<meta http-equiv="refresh" content="0; url={escape(article_url)}">\n'
         page, etag = page.replace("</head>", refresh + "</head>", 1), etag[:-1] + '-go"'
-    response = cached_response(request, page.encode(), HTML, etag, card.updated_at, 300)
+    response = cached_response(request, page.encode(), HTML, etag, card.updated_at, MAX_AGE)
     response.headers["Vary"] = "User-Agent"
     return response
 
 
 @router.api_route("/cards/{article_id}/image-{image_hash}.{extension}", methods=["GET", "HEAD"])
-def card_image(article_id: str, image_hash: str, extension: str, session: DbSession) -> Response:
+def card_image(
+    request: Request, article_id: str, image_hash: str, extension: str, session: DbSession
+) -> Response:
     """The share image, at a URL that changes whenever the image does: cache it for ever."""
     card = _card(session, article_id)
     expected = "png" if card.image_type == "image/png" else "jpg"
     if not card.image or card.image_hash != image_hash or extension != expected:
         raise ApiError(404, "no such image; the card names the current one")
-    headers = {
-        "Cache-Control": "public, max-age=31536000, immutable",
-        "ETag": f'"{card.image_hash}"',
-    }
-    return Response(card.image, media_type=card.image_type, headers=headers)
+    etag = f'"{card.image_hash}"'
+    forever = "public, max-age=31536000, immutable"
+    return cached_response(request, card.image, card.image_type, etag, card.updated_at, forever)
 
 
 @router.api_route("/cards/{article_id}/meta", methods=["GET", "HEAD"])
 def card_meta(request: Request, article_id: str, session: DbSession) -> Response:
     card = _card(session, article_id)
     etag = card.etag[:-1] + '-meta"'
-    return cached_response(request, card.meta_html.encode(), HTML, etag, card.updated_at, 300)
+    return cached_response(request, card.meta_html.encode(), HTML, etag, card.updated_at, MAX_AGE)

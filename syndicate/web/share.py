@@ -26,6 +26,7 @@ from syndicate.web.errors import ApiError
 router = APIRouter(tags=["share"])
 HTML = "text/html; charset=utf-8"
 MAX_AGE = 300
+CACHE_CONTROL = f"public, max-age={MAX_AGE}"
 # The snippet and its frame load nothing from anywhere but a configured stylesheet.
 FRAME_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline' *; base-uri 'none'; form-action 'none'"
@@ -62,7 +63,7 @@ def _cached_html(request: Request, article: Article, html: str, policy: str | No
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {"Content-Security-Policy": policy} if policy else {}
     modified = article.updated_at or article.published_at
-    return cached_response(request, body, HTML, etag, modified, MAX_AGE, headers)
+    return cached_response(request, body, HTML, etag, modified, CACHE_CONTROL, headers)
 
 
 @router.api_route("/share/{article_id}/buttons", methods=["GET", "HEAD"])

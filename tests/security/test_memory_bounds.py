@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from syndicate.web.feedserver import _accepts_gzip_remembered, accepts_gzip
+from syndicate.web.conditional import _accepts_gzip_remembered, accepts_gzip
 from tests.security.conftest import OwnWeb
 
 
