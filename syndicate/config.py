@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from syndicate.platforms import PLATFORMS
+
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -133,8 +135,6 @@ class ChannelConfig(BaseModel):
     @field_validator("platform")
     @classmethod
     def _platform_is_known(cls, value: str) -> str:
-        from syndicate.platforms import PLATFORMS
-
         if value not in PLATFORMS:
             raise ValueError(f"unknown platform; known: {', '.join(sorted(PLATFORMS))}")
         return value

@@ -9,32 +9,16 @@ one stored instead of spending the spent refresh token again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.models import ChannelToken, utcnow
+from syndicate.platforms.options import Grant, NoTokens, Refresher
 
 # Refresh this long before the platform's expiry, so a token never runs out mid-request.
 MARGIN = timedelta(minutes=2)
-
-
-@dataclass(frozen=True)
-class Grant:
-    """What a token endpoint answered: `expires_at` is None when the platform did not say."""
-
-    access_token: str
-    refresh_token: str
-    expires_at: datetime | None = None
-
-
-class NoTokens(Exception):
-    """The channel has neither stored tokens nor a refresh token to start from."""
-
-
-Refresher = Callable[[str], Grant]
 
 
 class TokenVault:

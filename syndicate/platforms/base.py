@@ -13,9 +13,8 @@ from typing import Any, ClassVar
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from syndicate.config import ChannelConfig
 from syndicate.http import TIMEOUT
-from syndicate.tokens import TokenVault
+from syndicate.platforms.options import ChannelOptions, TokenStore
 from syndicate.weblinks import live_link
 
 
@@ -130,9 +129,9 @@ class Platform:
 
     def __init__(
         self,
-        channel: ChannelConfig,
+        channel: ChannelOptions,
         session: requests.Session,
-        vault: TokenVault | None = None,
+        vault: TokenStore | None = None,
     ) -> None:
         self.channel = channel
         self.session = session

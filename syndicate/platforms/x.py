@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
 from twitter_text import parse_tweet
 
-from syndicate.models import utcnow
 from syndicate.platforms.base import (
     DeliveryError,
     Draft,
@@ -18,7 +17,7 @@ from syndicate.platforms.base import (
     Receipt,
     nothing_posted,
 )
-from syndicate.tokens import Grant, NoTokens
+from syndicate.platforms.options import Grant, NoTokens
 
 API = "https://api.x.com"
 # https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token
@@ -146,5 +145,5 @@ class X(Platform):
             raise
         answer = response.json()
         expires_in = answer.get("expires_in")
-        expires_at = utcnow() + timedelta(seconds=int(expires_in)) if expires_in else None
+        expires_at = datetime.now(UTC) + timedelta(seconds=int(expires_in)) if expires_in else None
         return Grant(answer["access_token"], answer.get("refresh_token", ""), expires_at)

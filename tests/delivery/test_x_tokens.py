@@ -15,9 +15,10 @@ import requests
 from syndicate.config import ChannelConfig
 from syndicate.models import ChannelToken, utcnow
 from syndicate.platforms.base import DeliveryError, Draft
+from syndicate.platforms.options import Grant
 from syndicate.platforms.x import X
 from syndicate.runtime import Runtime
-from syndicate.tokens import Grant, TokenVault
+from syndicate.tokens import TokenVault
 from tests.fakes.x_api import CLIENT_ID, CLIENT_SECRET, FakeX
 
 LINK = "https://news.example.com/2026/11/ferry?utm_source=x"

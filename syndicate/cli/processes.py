@@ -1,4 +1,4 @@
-"""The `syndicate` command line."""
+"""The long-running processes: migrate, serve, worker, beat, and up for all of them at once."""
 
 from __future__ import annotations
 
@@ -9,36 +9,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from syndicate.config import ConfigError
+from syndicate.cli.common import runtime_with_logs
 from syndicate.settings import Settings, get_settings
 
-if TYPE_CHECKING:
-    from syndicate.runtime import Runtime
 
-
-def _runtime_or_exit() -> object:
-    from syndicate import logs
-    from syndicate.runtime import get_runtime
-
-    settings = get_settings()
-    logs.configure(settings.log_format, settings.log_level)
-    try:
-        return get_runtime()
-    except ConfigError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
-
-
-@click.group()
-def main() -> None:
-    """Syndicate: CMS webhooks in; feeds, cards and reviewed social posts out."""
-
-
-@main.command()
+@click.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
     from syndicate.migrate import upgrade
@@ -49,7 +27,7 @@ def migrate() -> None:
     click.echo("database is up to date")
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="web processes")
@@ -59,7 +37,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from syndicate.web.httpguard import GuardedHttpProtocol
 
-    _runtime_or_exit()
+    runtime_with_logs()
     uvicorn.run(
         "syndicate.web.app:app_from_environment",
         factory=True,
@@ -73,14 +51,14 @@ def serve(host: str, port: int, workers: int) -> None:
     )
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker; extra arguments go to `celery worker`.
 
     It consumes every queue unless given `-Q`: `-Q celery` for feeds, cards and composition,
     `-Q delivery` for talking to the platforms."""
-    _runtime_or_exit()
+    runtime_with_logs()
     from workers.app import DELIVERY_QUEUE, WORK_QUEUE, celery_app
 
     queues = (
@@ -94,84 +72,17 @@ def worker(celery_args: tuple[str, ...]) -> None:
     celery_app.worker_main(["worker", "--loglevel=INFO", *queues, *celery_args])
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def beat(celery_args: tuple[str, ...]) -> None:
     """Run the scheduler that dispatches due posts and sweeps up lost work."""
-    _runtime_or_exit()
+    runtime_with_logs()
     from workers.app import celery_app
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     schedule = str(settings.data_dir / "celerybeat-schedule")
     celery_app.start(["beat", "--loglevel=INFO", "--schedule", schedule, *celery_args])
-
-
-def _runtime() -> Runtime:
-    from syndicate.runtime import get_runtime
-
-    try:
-        return get_runtime()
-    except ConfigError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
-
-
-@main.command()
-@click.argument("channel", default="*")
-@click.option("--reason", default="", help="shown to reviewers while the channel is paused")
-def pause(channel: str, reason: str) -> None:
-    """Pause a channel, or every channel (the default): nothing is sent until resumed."""
-    _switch(channel, paused=True, reason=reason)
-
-
-@main.command()
-@click.argument("channel", default="*")
-def resume(channel: str) -> None:
-    """Resume a channel, or every channel (the default)."""
-    _switch(channel, paused=False, reason="")
-
-
-def _switch(channel: str, paused: bool, reason: str) -> None:
-    from syndicate import channels
-    from syndicate.models import ALL_CHANNELS, utcnow
-
-    rt = _runtime()
-    if channel != ALL_CHANNELS and rt.config.channel(channel) is None:
-        click.echo(f"no channel {channel!r} in {rt.settings.config}", err=True)
-        sys.exit(2)
-    with rt.factory.begin() as session:
-        if paused:
-            channels.pause(session, channel, reason, utcnow())
-        else:
-            channels.resume(session, channel, utcnow())
-    which = "every channel" if channel == ALL_CHANNELS else f"channel {channel}"
-    click.echo(f"{which} {'paused' if paused else 'resumed'}")
-
-
-@main.command("rebuild-feeds")
-def rebuild_feeds() -> None:
-    """Render every feed again from the database (after changing templates or page size)."""
-    from sqlalchemy import select, update
-
-    from syndicate.feeds.build import rebuild_archive, rebuild_scope
-    from syndicate.models import Feed, FeedArchive
-
-    rt = _runtime()
-    with rt.factory.begin() as session:
-        session.execute(update(Feed).values(generation=Feed.generation + 1))
-        session.execute(update(FeedArchive).values(generation=FeedArchive.generation + 1))
-        scopes = list(session.scalars(select(Feed.scope).order_by(Feed.scope)))
-        pages = list(session.execute(select(FeedArchive.scope, FeedArchive.page)))
-    with click.progressbar(scopes, label="feeds") as bar:
-        for scope in bar:
-            with rt.factory.begin() as session:
-                rebuild_scope(session, scope, rt.config.site, rt.feed_settings)
-    with click.progressbar(pages, label="archive pages") as bar:
-        for scope, page in bar:
-            with rt.factory.begin() as session:
-                rebuild_archive(session, scope, page, rt.config.site, rt.feed_settings)
-    click.echo(f"rebuilt {len(scopes)} feeds and {len(pages)} archive pages")
 
 
 def _ensure_secrets(settings: Settings, env: dict[str, str]) -> Path:
@@ -190,7 +101,7 @@ def _ensure_secrets(settings: Settings, env: dict[str, str]) -> Path:
     return path
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def up(host: str, port: int) -> None:
@@ -262,18 +173,3 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-
-
-def _register() -> None:
-    from syndicate.cli_import import import_feed
-    from syndicate.cli_ops import channels, doctor, preview, replay
-    from syndicate.cli_users import users
-
-    for command in (users, import_feed, doctor, preview, replay, channels):
-        main.add_command(command)
-
-
-_register()
-
-if __name__ == "__main__":
-    main()

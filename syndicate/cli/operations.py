@@ -1,10 +1,13 @@
-"""Operators' commands: doctor, preview, replay, and the channel list."""
+"""Operators' commands: doctor, preview, replay, the channel list, pausing and resuming
+channels, and rebuilding the feeds."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+
+from syndicate.cli.common import load_runtime
 
 
 @click.command()
@@ -26,12 +29,11 @@ def doctor() -> None:
 @click.argument("channel")
 def preview(article_id: str, channel: str) -> None:
     """Show the post CHANNEL would compose for a stored article, measured as it counts."""
-    from syndicate.cli import _runtime
     from syndicate.compose import CompositionError
     from syndicate.models import Article
     from syndicate.preview import preview as compose_preview
 
-    rt = _runtime()
+    rt = load_runtime()
     configured = rt.config.channel(channel)
     if configured is None:
         raise click.ClickException(f"no channel {channel!r} in {rt.settings.config}")
@@ -57,12 +59,11 @@ def replay(delivery_id: str) -> None:
     """Run the pipeline again for the article a webhook delivery carried: feeds, card, posts.
 
     Every step is idempotent, so this repairs what went wrong without duplicating anything."""
-    from syndicate.cli import _runtime
     from syndicate.models import InboundDelivery
     from workers.app import make_celery
     from workers.enqueue import Enqueuer
 
-    rt = _runtime()
+    rt = load_runtime()
     with rt.factory() as session:
         found = session.get(InboundDelivery, delivery_id)
         if found is None:
@@ -83,9 +84,8 @@ def channels() -> None:
 def list_channels() -> None:
     """Each channel: platform, approval, and whether it is sending, paused or needs credentials."""
     from syndicate import channels as channel_states
-    from syndicate.cli import _runtime
 
-    rt = _runtime()
+    rt = load_runtime()
     with rt.factory() as session:
         states = channel_states.states(session)
         for channel in rt.config.channels:
@@ -104,10 +104,9 @@ def list_channels() -> None:
 def check_channels() -> None:
     """Make one harmless API call per channel; say which need attention (exit 1 if any)."""
     from syndicate.checks import check_channels as run_checks
-    from syndicate.cli import _runtime
     from syndicate.tokens import TokenVault
 
-    runtime = _runtime()
+    runtime = load_runtime()
     results = run_checks(runtime.config, TokenVault(runtime.factory))
     for result in results:
         click.echo(f"{result.channel}\t{result.verdict}\t{result.detail}")
@@ -125,11 +124,11 @@ def set_tokens(name: str, expires_in: int | None) -> None:
     from datetime import timedelta
 
     from syndicate import channels as channel_states
-    from syndicate.cli import _runtime
     from syndicate.models import ChannelState, utcnow
-    from syndicate.tokens import Grant, TokenVault
+    from syndicate.platforms.options import Grant
+    from syndicate.tokens import TokenVault
 
-    runtime = _runtime()
+    runtime = load_runtime()
     if runtime.config.channel(name) is None:
         raise click.ClickException(f"no channel named {name!r}")
     hidden = sys.stdin.isatty()
@@ -143,3 +142,60 @@ def set_tokens(name: str, expires_in: int | None) -> None:
         if state is not None and state.needs_credentials:
             channel_states.resume(session, name, utcnow())
             click.echo(f"{name} was waiting for new credentials; it is sending again")
+
+
+@click.command()
+@click.argument("channel", default="*")
+@click.option("--reason", default="", help="shown to reviewers while the channel is paused")
+def pause(channel: str, reason: str) -> None:
+    """Pause a channel, or every channel (the default): nothing is sent until resumed."""
+    _switch(channel, paused=True, reason=reason)
+
+
+@click.command()
+@click.argument("channel", default="*")
+def resume(channel: str) -> None:
+    """Resume a channel, or every channel (the default)."""
+    _switch(channel, paused=False, reason="")
+
+
+def _switch(channel: str, paused: bool, reason: str) -> None:
+    from syndicate import channels
+    from syndicate.models import ALL_CHANNELS, utcnow
+
+    rt = load_runtime()
+    if channel != ALL_CHANNELS and rt.config.channel(channel) is None:
+        click.echo(f"no channel {channel!r} in {rt.settings.config}", err=True)
+        sys.exit(2)
+    with rt.factory.begin() as session:
+        if paused:
+            channels.pause(session, channel, reason, utcnow())
+        else:
+            channels.resume(session, channel, utcnow())
+    which = "every channel" if channel == ALL_CHANNELS else f"channel {channel}"
+    click.echo(f"{which} {'paused' if paused else 'resumed'}")
+
+
+@click.command("rebuild-feeds")
+def rebuild_feeds() -> None:
+    """Render every feed again from the database (after changing templates or page size)."""
+    from sqlalchemy import select, update
+
+    from syndicate.feeds.build import rebuild_archive, rebuild_scope
+    from syndicate.models import Feed, FeedArchive
+
+    rt = load_runtime()
+    with rt.factory.begin() as session:
+        session.execute(update(Feed).values(generation=Feed.generation + 1))
+        session.execute(update(FeedArchive).values(generation=FeedArchive.generation + 1))
+        scopes = list(session.scalars(select(Feed.scope).order_by(Feed.scope)))
+        pages = list(session.execute(select(FeedArchive.scope, FeedArchive.page)))
+    with click.progressbar(scopes, label="feeds") as bar:
+        for scope in bar:
+            with rt.factory.begin() as session:
+                rebuild_scope(session, scope, rt.config.site, rt.feed_settings)
+    with click.progressbar(pages, label="archive pages") as bar:
+        for scope, page in bar:
+            with rt.factory.begin() as session:
+                rebuild_archive(session, scope, page, rt.config.site, rt.feed_settings)
+    click.echo(f"rebuilt {len(scopes)} feeds and {len(pages)} archive pages")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from syndicate.cli.common import load_runtime
 from syndicate.models import Role, User, utcnow
 
 if TYPE_CHECKING:
@@ -14,9 +15,7 @@ if TYPE_CHECKING:
 
 
 def _factory() -> sessionmaker[Session]:
-    from syndicate.cli import _runtime
-
-    return _runtime().factory
+    return load_runtime().factory
 
 
 @click.group()

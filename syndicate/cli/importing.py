@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from syndicate.cli.common import load_runtime
+
 
 def _bar(items: Iterable[Any], label: str) -> Iterator[Any]:
     listed = list(items)
@@ -24,7 +26,6 @@ def import_feed(source: str, share: bool, language: str | None) -> None:
 
     Running it again changes nothing unless the feed did. No social posts are made unless
     --share is given."""
-    from syndicate.cli import _runtime
     from syndicate.importer import (
         FeedImportError,
         import_entries,
@@ -37,7 +38,7 @@ def import_feed(source: str, share: bool, language: str | None) -> None:
     from workers.app import make_celery
     from workers.enqueue import Enqueuer
 
-    rt = _runtime()
+    rt = load_runtime()
     try:
         parsed = read_feed(source)
     except FeedImportError as exc:

@@ -1,0 +1,5 @@
+"""`python -m syndicate.cli`."""
+
+from syndicate.cli import main
+
+main()
