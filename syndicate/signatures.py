@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 HEADER = "Syndicate-Signature"
 # Unix seconds (or Ghost's milliseconds) as ASCII digits, short enough to be a real time.
-_TIMESTAMP = re.compile(r"[0-9]{1,15}")
-_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+TIMESTAMP = re.compile(r"[0-9]{1,15}")
+HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class SignatureError(Exception):
@@ -39,16 +39,17 @@ def _parse(header: str) -> tuple[int, list[str]]:
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
         value = value.strip()
-        if key == "t" and _TIMESTAMP.fullmatch(value):
+        if key == "t" and TIMESTAMP.fullmatch(value):
             timestamp = int(value)
-        elif key == "v1" and _HEX_DIGEST.fullmatch(value.lower()):
+        elif key == "v1" and HEX_DIGEST.fullmatch(value.lower()):
             signatures.append(value.lower())
     if timestamp is None or not signatures:
         raise SignatureError("malformed signature header: expected t=<unix seconds>,v1=<hex>")
     return timestamp, signatures
 
 
-def _present(header: str | None, name: str, secrets: Sequence[bytes]) -> str:
+def present(header: str | None, name: str, secrets: Sequence[bytes]) -> str:
+    """The header's value, once there are secrets to check it with and it was sent."""
     if not secrets:
         raise SignatureError("no webhook secret is configured on this server")
     if not header:
@@ -56,7 +57,7 @@ def _present(header: str | None, name: str, secrets: Sequence[bytes]) -> str:
     return header
 
 
-def _accept(
+def accept(
     signed_at: float,
     given: Sequence[str],
     expected: Sequence[str],
@@ -79,27 +80,6 @@ def verify(
     now: float | None = None,
 ) -> None:
     """Raise `SignatureError` unless one of `secrets` signed `body` within the tolerance."""
-    timestamp, given = _parse(_present(header, HEADER, secrets))
+    timestamp, given = _parse(present(header, HEADER, secrets))
     expected = [_digest(body, secret, timestamp) for secret in secrets]
-    _accept(timestamp, given, expected, tolerance_seconds, now)
-
-
-GHOST_HEADER = "X-Ghost-Signature"
-
-
-def verify_ghost(
-    header: str | None,
-    body: bytes,
-    secrets: Sequence[bytes],
-    tolerance_seconds: int = 300,
-    now: float | None = None,
-) -> None:
-    """Ghost's scheme: `sha256=<hex HMAC of body + t>, t=<milliseconds since the epoch>`."""
-    present = _present(header, GHOST_HEADER, secrets)
-    parts = dict(part.strip().partition("=")[::2] for part in present.split(","))
-    signature, timestamp = parts.get("sha256", "").strip().lower(), parts.get("t", "").strip()
-    if not _HEX_DIGEST.fullmatch(signature) or not _TIMESTAMP.fullmatch(timestamp):
-        raise SignatureError("malformed signature header: expected sha256=<hex>, t=<ms>")
-    signed = body + timestamp.encode()
-    expected = [hmac.new(secret, signed, hashlib.sha256).hexdigest() for secret in secrets]
-    _accept(int(timestamp) / 1000, [signature], expected, tolerance_seconds, now)
+    accept(timestamp, given, expected, tolerance_seconds, now)

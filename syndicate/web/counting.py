@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from syndicate.cms import CMSS
 from syndicate.metrics import BufferedCounter
 
 HOOKS = "/hooks/"
-ENDPOINTS = frozenset({"articles", "ghost", "wordpress"})
+ENDPOINTS = frozenset(CMSS)
 OTHER = "other"
 
 

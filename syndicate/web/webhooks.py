@@ -1,4 +1,4 @@
-"""POST /hooks/articles: verify, validate, store, answer, and only then enqueue."""
+"""POST /hooks/{cms}: verify, validate, store, answer, and only then enqueue."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from syndicate import signatures
-from syndicate.cms import ArticleEvent, InvalidPayload, parse_generic
-from syndicate.ghost import parse_ghost
+from syndicate.cms import CMSS, ArticleEvent, InvalidPayload
+from syndicate.cms.adapter import Verifier
 from syndicate.runtime import Runtime
 from syndicate.web.errors import ApiError
 from syndicate.web.ingest import IngestWriter
-from syndicate.wordpress import parse_wordpress
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -56,9 +55,7 @@ def parsed(parse: Callable[[], ArticleEvent]) -> ArticleEvent:
         raise ApiError(422, "the payload does not match the webhook contract", exc.errors) from None
 
 
-async def signed_json(
-    request: Request, verify: Callable[..., None], header: str
-) -> tuple[bytes, object]:
+async def signed_json(request: Request, verify: Verifier, header: str) -> tuple[bytes, object]:
     """The raw body and its JSON, once the size and the signature are right."""
     runtime: Runtime = request.app.state.runtime
     settings = runtime.settings
@@ -75,24 +72,14 @@ async def signed_json(
     return body, decode_json(body, request.headers.get("Content-Type", ""))
 
 
-@router.post("/hooks/articles", status_code=202)
-async def receive_article(request: Request) -> JSONResponse:
-    """The generic contract, signed with Syndicate-Signature."""
-    _, data = await signed_json(request, signatures.verify, signatures.HEADER)
-    return await accept(request, parsed(lambda: parse_generic(data)))
-
-
-@router.post("/hooks/ghost", status_code=202)
-async def receive_ghost(request: Request) -> JSONResponse:
-    """Ghost's own post webhooks, signed with X-Ghost-Signature; answered well inside Ghost's
-    2-second timeout, since all the work happens after the answer."""
-    body, data = await signed_json(request, signatures.verify_ghost, signatures.GHOST_HEADER)
-    return await accept(request, parsed(lambda: parse_ghost(data, body)))
-
-
-@router.post("/hooks/wordpress", status_code=202)
-async def receive_wordpress(request: Request) -> JSONResponse:
-    """A WordPress REST API post object, signed with Syndicate-Signature by the plugin in
-    integrations/wordpress; a delivery is known by the signed body."""
-    body, data = await signed_json(request, signatures.verify, signatures.HEADER)
-    return await accept(request, parsed(lambda: parse_wordpress(data, body)))
+@router.post("/hooks/{cms}", status_code=202)
+async def receive_webhook(request: Request, cms: str) -> JSONResponse:
+    """A CMS's webhook: `articles` for the generic contract (signed with Syndicate-Signature),
+    `ghost` for Ghost's own post webhooks (X-Ghost-Signature; answered well inside Ghost's
+    2-second timeout, since all the work happens after the answer), `wordpress` for the post
+    object the plugin in integrations/wordpress sends (Syndicate-Signature)."""
+    adapter = CMSS.get(cms)
+    if adapter is None:
+        raise ApiError(404, f"no webhook for {cms!r}; there are: {', '.join(sorted(CMSS))}")
+    body, data = await signed_json(request, adapter.verify, adapter.signature_header)
+    return await accept(request, parsed(lambda: adapter.parse(data, body)))

@@ -31,7 +31,7 @@ def test_made_up_webhook_paths_are_counted_under_one_label(
 
     before = other_404s()
     for _ in range(40):
-        assert client.http.get(f"/hooks/{uuid.uuid4().hex}{'x' * 2000}").status_code == 404
+        assert client.http.post(f"/hooks/{uuid.uuid4().hex}{'x' * 2000}").status_code == 404
     wait_until(lambda: other_404s() >= before + 40)
     labels = {field.decode().split("|")[0] for field in broker.hkeys(key)}
     assert labels <= KNOWN_ENDPOINTS

@@ -5,9 +5,13 @@ so the event is read from the post's state, and a delivery is identified by its 
 from __future__ import annotations
 
 import hashlib
+import hmac
+from collections.abc import Sequence
 from typing import Any
 
-from syndicate.cms import ArticleEvent, InvalidPayload, parse_generic
+from syndicate.cms.adapter import Cms
+from syndicate.cms.contract import ArticleEvent, InvalidPayload, parse_generic
+from syndicate.signatures import HEX_DIGEST, TIMESTAMP, SignatureError, accept, present
 
 
 def _article(post: dict[str, Any]) -> dict[str, Any]:
@@ -73,3 +77,27 @@ def parse_ghost(data: Any, body: bytes) -> ArticleEvent:
             "article": {"id": gone["id"], "updated_at": when},
         }
     )
+
+
+HEADER = "X-Ghost-Signature"
+
+
+def verify(
+    header: str | None,
+    body: bytes,
+    secrets: Sequence[bytes],
+    tolerance_seconds: int = 300,
+    now: float | None = None,
+) -> None:
+    """Ghost's scheme: `sha256=<hex HMAC of body + t>, t=<milliseconds since the epoch>`."""
+    value = present(header, HEADER, secrets)
+    parts = dict(part.strip().partition("=")[::2] for part in value.split(","))
+    signature, timestamp = parts.get("sha256", "").strip().lower(), parts.get("t", "").strip()
+    if not HEX_DIGEST.fullmatch(signature) or not TIMESTAMP.fullmatch(timestamp):
+        raise SignatureError("malformed signature header: expected sha256=<hex>, t=<ms>")
+    signed = body + timestamp.encode()
+    expected = [hmac.new(secret, signed, hashlib.sha256).hexdigest() for secret in secrets]
+    accept(int(timestamp) / 1000, [signature], expected, tolerance_seconds, now)
+
+
+GHOST = Cms("ghost", HEADER, verify, parse_ghost)

@@ -7,7 +7,9 @@ import hashlib
 import html
 from typing import Any
 
-from syndicate.cms import ArticleEvent, InvalidPayload, parse_generic
+from syndicate import signatures
+from syndicate.cms.adapter import Cms
+from syndicate.cms.contract import ArticleEvent, InvalidPayload, parse_generic
 from syndicate.feeds.content import plain_text
 
 
@@ -76,3 +78,6 @@ def parse_wordpress(data: Any, body: bytes) -> ArticleEvent:
             "article": {"id": str(data["id"]), "updated_at": _gmt(data.get("modified_gmt"))},
         }
     )
+
+
+WORDPRESS = Cms("wordpress", signatures.HEADER, signatures.verify, parse_wordpress)
