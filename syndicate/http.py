@@ -1,6 +1,10 @@
-"""The one place outbound HTTP is configured: session, timeouts, User-Agent."""
+"""The one place outbound HTTP is configured: every session the service makes comes from
+`make_session`, with Syndicate's User-Agent, a timeout on every request that names none, and
+no proxy taken from the environment."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import requests
 
@@ -12,8 +16,16 @@ USER_AGENT = f"Syndicate/{__version__} (+https://github.com/syndicate-news/syndi
 TIMEOUT = (5.0, 20.0)
 
 
+class TimedSession(requests.Session):
+    """A session whose requests always have a timeout: TIMEOUT unless the call names one."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", TIMEOUT)
+        return super().request(method, url, *args, **kwargs)
+
+
 def make_session() -> requests.Session:
-    session = requests.Session()
+    session = TimedSession()
     session.headers["User-Agent"] = USER_AGENT
     # Never pick up proxies from the environment: posts go straight to the configured URL.
     session.trust_env = False

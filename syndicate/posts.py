@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from syndicate.compose import CompositionError, compose, template_name
 from syndicate.config import ChannelConfig, SyndicateConfig
+from syndicate.http import make_session
 from syndicate.models import Article, ArticleStatus, Post, PostStatus
 from syndicate.platforms import get_platform
 from syndicate.platforms.base import Draft, Platform
@@ -25,7 +26,7 @@ def adapter(
     session: requests.Session | None = None,
     vault: TokenVault | None = None,
 ) -> Platform:
-    return get_platform(channel.platform)(channel, session or requests.Session(), vault)
+    return get_platform(channel.platform)(channel, session or make_session(), vault)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import requests
 
 from syndicate.compose import compose, with_tracking
 from syndicate.config import ChannelConfig
+from syndicate.http import make_session
 from syndicate.models import Article
 from syndicate.platforms.base import Platform
 from syndicate.platforms.mastodon import Mastodon
@@ -114,7 +115,7 @@ def tagged_url(article: Article, button: str) -> str:
 @lru_cache(maxsize=1)
 def _no_network() -> requests.Session:
     # Share composers measure and fit; they never send, so this session is never used.
-    return requests.Session()
+    return make_session()
 
 
 def shared_text(article: Article, button: Button, templates: Templates) -> Shared:
