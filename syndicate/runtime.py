@@ -41,6 +41,7 @@ class Runtime:
             base_url=self.settings.base_url,
             items=self.settings.feed_items,
             archive_page_size=self.settings.feed_archive_page_size,
+            export_dir=self.settings.feed_export_dir,
         )
 
     @property

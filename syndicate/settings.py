@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     feed_archive_page_size: int = Field(default=100, gt=0, le=1000)
     # How stale a web process's copy of a feed may be before it reads the database again.
     feed_cache_seconds: float = Field(default=1.0, ge=0)
+    # Where stored feeds are also written as static files for nginx (see config/nginx.conf).
+    feed_export_dir: Path | None = None
     delivery_max_attempts: int = Field(default=8, gt=0)
     delivery_lease_seconds: int = Field(default=300, gt=0)
     # Retries wait a random time up to base * 2^attempt seconds, never more than the cap,

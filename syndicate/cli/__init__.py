@@ -8,6 +8,7 @@ from syndicate.cli.importing import import_feed
 from syndicate.cli.operations import (
     channels,
     doctor,
+    export_feeds,
     pause,
     preview,
     rebuild_feeds,
@@ -32,6 +33,7 @@ for command in (
     pause,
     resume,
     rebuild_feeds,
+    export_feeds,
     doctor,
     preview,
     replay,

@@ -4,10 +4,14 @@ channels, and rebuilding the feeds."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from syndicate.cli.common import load_runtime
+
+if TYPE_CHECKING:
+    from syndicate.runtime import Runtime
 
 
 @click.command()
@@ -199,3 +203,32 @@ def rebuild_feeds() -> None:
             with rt.factory.begin() as session:
                 rebuild_archive(session, scope, page, rt.config.site, rt.feed_settings)
     click.echo(f"rebuilt {len(scopes)} feeds and {len(pages)} archive pages")
+    if rt.settings.feed_export_dir:
+        _export_all(rt)
+
+
+@click.command("export-feeds")
+def export_feeds() -> None:
+    """Write every stored feed to SYNDICATE_FEED_EXPORT_DIR and remove files of feeds that no
+    longer exist (once when the export is first set up; workers keep it current after)."""
+    rt = load_runtime()
+    if not rt.settings.feed_export_dir:
+        raise click.ClickException("SYNDICATE_FEED_EXPORT_DIR is not set")
+    _export_all(rt)
+
+
+def _export_all(rt: Runtime) -> None:
+    from sqlalchemy import select
+
+    from syndicate.feeds.export import FeedExport
+    from syndicate.models import FeedDocument
+
+    assert rt.settings.feed_export_dir is not None
+    export = FeedExport(rt.settings.feed_export_dir)
+    with rt.factory() as session:
+        keys = set(session.scalars(select(FeedDocument.key)))
+        with click.progressbar(sorted(keys), label="export") as bar:
+            for key in bar:
+                export.write_stored(session, [key])
+    removed = export.prune(keys)
+    click.echo(f"exported {len(keys)} feeds to {export.root}; removed {len(removed)} stale")

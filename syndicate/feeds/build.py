@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
@@ -24,6 +25,7 @@ from syndicate.config import SiteConfig
 from syndicate.db import insert_ignoring_conflicts, one_connection
 from syndicate.feeds import jsonfeed, store, xml
 from syndicate.feeds.content import safe_html
+from syndicate.feeds.export import FeedExport
 from syndicate.feeds.model import FeedItem, FeedMeta, cached_feed_item, feed_item
 from syndicate.feeds.scopes import FORMATS, SITE, document_key, scopes_of
 from syndicate.models import Article, Feed, FeedArchive, FeedMembership
@@ -41,6 +43,8 @@ class FeedSettings:
     base_url: str
     items: int
     archive_page_size: int = 100
+    # Where stored feeds are also written as static files (SYNDICATE_FEED_EXPORT_DIR).
+    export_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,7 @@ class ScopeRenderer:
         self.session = session
         self.site = site
         self.settings = settings
+        self.export = FeedExport(settings.export_dir) if settings.export_dir else None
 
     def url(self, scope: str, filename: str, page: int | None = None) -> str:
         return f"{self.settings.base_url}/feeds/{document_key(scope, filename, page)}"
@@ -190,6 +195,10 @@ class ScopeRenderer:
             documents.append(store.Document(key, FORMATS[filename], writer(meta, items), updated))
             urls[key] = meta.self_url
         changed = store.save_many(self.session, documents)
+        if self.export is not None:
+            for doc in documents:
+                if doc.key in changed:
+                    self.export.write(doc.key, doc.body, doc.body_gzip, doc.modified)
         return [url for key, url in urls.items() if key in changed]
 
     def _newest(self, scope: str) -> Select[str, int, datetime]:

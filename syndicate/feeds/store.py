@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ class Document:
     body: bytes
     modified: datetime
 
+    @functools.cached_property
+    def body_gzip(self) -> bytes:
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
+
 
 def save(session: Session, key: str, content_type: str, body: bytes, modified: datetime) -> bool:
     """Store new bytes; the validators move only when the bytes really changed."""
@@ -37,7 +42,7 @@ def save_many(session: Session, documents: list[Document]) -> set[str]:
             "key": doc.key,
             "content_type": doc.content_type,
             "body": doc.body,
-            "body_gzip": gzip.compress(doc.body, compresslevel=6, mtime=0),
+            "body_gzip": doc.body_gzip,
             "etag": '"' + hashlib.sha256(doc.body).hexdigest()[:40] + '"',
             "last_modified": doc.modified,
         }
