@@ -159,7 +159,7 @@ def import_entries(
             if status == "published" and not share:
                 article.shareable = False
             change = update_memberships(
-                session, data.id, site, feed_settings.archive_page_size, now
+                session, data.id, site, feed_settings.archive_page_size, now, feed_settings.base_url
             )
             article.feeds_version = change.version
         result.scopes.update(change.scopes)

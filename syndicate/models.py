@@ -264,6 +264,22 @@ class FeedArchive(Base):
     built_generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class FeedTombstone(Base):
+    """An entry an unpublish took out of a feed scope, announced in its Atom feed for a while
+    (RFC 6721) so that readers who keep entries can drop theirs."""
+
+    __tablename__ = "feed_tombstones"
+
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[str] = mapped_column(Text)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_feed_tombstones_scope_deleted", "scope", "deleted_at"),)
+
+
 class FeedMembership(Base):
     """That an article is in a feed scope, with the date the scope is ordered by."""
 

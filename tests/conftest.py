@@ -43,6 +43,7 @@ TABLES = (
     "inbound_deliveries",
     "feed_documents",
     "feed_memberships",
+    "feed_tombstones",
     "feed_archives",
     "feeds",
     "channel_states",

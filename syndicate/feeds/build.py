@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from syndicate.config import SiteConfig
@@ -26,9 +26,23 @@ from syndicate.db import insert_ignoring_conflicts, one_connection
 from syndicate.feeds import jsonfeed, store, xml
 from syndicate.feeds.content import safe_html
 from syndicate.feeds.export import FeedExport
-from syndicate.feeds.model import FeedItem, FeedMeta, cached_feed_item, feed_item
+from syndicate.feeds.model import (
+    FeedItem,
+    FeedMeta,
+    article_guid,
+    cached_feed_item,
+    feed_item,
+)
 from syndicate.feeds.scopes import FORMATS, SITE, document_key, scopes_of
-from syndicate.models import Article, Feed, FeedArchive, FeedMembership
+from syndicate.models import (
+    Article,
+    ArticleStatus,
+    Feed,
+    FeedArchive,
+    FeedMembership,
+    FeedTombstone,
+    utcnow,
+)
 
 WRITERS: dict[str, Callable[[FeedMeta, list[FeedItem]], bytes]] = {
     "rss.xml": xml.rss,
@@ -36,6 +50,8 @@ WRITERS: dict[str, Callable[[FeedMeta, list[FeedItem]], bytes]] = {
     "feed.json": jsonfeed.jsonfeed,
 }
 KIND_LABEL = {"tag": "Tagged", "author": "By", "section": "In"}
+# How long an unpublished article's entry is announced as deleted in the Atom feeds it was in.
+TOMBSTONE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -72,7 +88,12 @@ class Change:
 
 
 def update_memberships(
-    session: Session, article_id: str, site: SiteConfig, page_size: int, now: datetime
+    session: Session,
+    article_id: str,
+    site: SiteConfig,
+    page_size: int,
+    now: datetime,
+    base_url: str,
 ) -> Change:
     """Bring the article's memberships up to date and mark what must be rendered again."""
     article = session.scalars(
@@ -111,7 +132,21 @@ def update_memberships(
                 membership.published_at = article.published_at
             else:
                 session.delete(membership)
+                if article.status == ArticleStatus.UNPUBLISHED:
+                    session.merge(
+                        FeedTombstone(
+                            scope=scope,
+                            article_id=article_id,
+                            entry_id=article_guid(base_url, article_id),
+                            deleted_at=now,
+                        )
+                    )
         else:
+            session.execute(
+                delete(FeedTombstone).where(
+                    FeedTombstone.scope == scope, FeedTombstone.article_id == article_id
+                )
+            )
             feed.last_seq += 1
             session.add(
                 FeedMembership(
@@ -155,6 +190,7 @@ class ScopeRenderer:
         updated: datetime,
         links: dict[str, str],
         page: int | None,
+        tombstones: tuple[tuple[str, datetime], ...] = (),
     ) -> FeedMeta:
         site = self.site
         if feed.scope == SITE:
@@ -176,6 +212,7 @@ class ScopeRenderer:
             logo=site.logo,
             links=links,
             archive=page is not None,
+            tombstones=tombstones,
         )
 
     def write(
@@ -185,12 +222,15 @@ class ScopeRenderer:
         updated: datetime,
         relations: dict[str, int | None],
         page: int | None = None,
+        tombstones: tuple[tuple[str, datetime], ...] = (),
     ) -> list[str]:
-        """Write every format; `relations` maps link relations to pages (None: current)."""
+        """Write every format; `relations` maps link relations to pages (None: current), and
+        `tombstones` go in the Atom document only (RFC 6721 is Atom's)."""
         documents, urls = [], {}
         for filename, writer in WRITERS.items():
             links = {rel: self.url(feed.scope, filename, p) for rel, p in relations.items()}
-            meta = self.meta(feed, filename, updated, links, page)
+            gone = tombstones if filename == "atom.xml" else ()
+            meta = self.meta(feed, filename, updated, links, page, gone)
             key = document_key(feed.scope, filename, page)
             documents.append(store.Document(key, FORMATS[filename], writer(meta, items), updated))
             urls[key] = meta.self_url
@@ -235,7 +275,20 @@ class ScopeRenderer:
         relations: dict[str, int | None] = (
             {"prev-archive": newest, "next": newest} if newest else {}
         )
-        return self.write(feed, items, updated, relations)
+        tombstones = self._tombstones(feed.scope)
+        if tombstones:  # the feed changed when an entry left it
+            updated = max(updated, tombstones[0][1])
+        return self.write(feed, items, updated, relations, tombstones=tombstones)
+
+    def _tombstones(self, scope: str) -> tuple[tuple[str, datetime], ...]:
+        since = utcnow() - timedelta(days=TOMBSTONE_DAYS)
+        rows = self.session.execute(
+            select(FeedTombstone.entry_id, FeedTombstone.deleted_at)
+            .where(FeedTombstone.scope == scope, FeedTombstone.deleted_at >= since)
+            .order_by(FeedTombstone.deleted_at.desc(), FeedTombstone.entry_id)
+            .limit(self.settings.items)
+        )
+        return tuple((entry_id, deleted_at) for entry_id, deleted_at in rows)
 
     def archive(self, feed: Feed, page: int) -> None:
         size = self.settings.archive_page_size
@@ -321,7 +374,9 @@ def _rebuild(
     changes: list[tuple[str, Change]] = []
     for waiting_id in waiting:
         with factory.begin() as session:
-            change = update_memberships(session, waiting_id, site, settings.archive_page_size, now)
+            change = update_memberships(
+                session, waiting_id, site, settings.archive_page_size, now, settings.base_url
+            )
             changes.append((waiting_id, change))
     changed: list[str] = []
     scopes = sorted({scope for _, change in changes for scope in change.scopes})

@@ -25,6 +25,8 @@ class FeedMeta:
     # RFC 5005 relations (`prev-archive`, `next-archive`, `current`, `next`) to URLs.
     links: dict[str, str] = field(default_factory=dict)
     archive: bool = False
+    # Entries taken out by an unpublish, as (entry id, when): Atom's at:deleted-entry.
+    tombstones: tuple[tuple[str, datetime], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

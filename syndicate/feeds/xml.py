@@ -17,6 +17,7 @@ from syndicate.feeds.model import FeedItem, FeedMeta
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -27,6 +28,7 @@ class HistoryExtension(BaseExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         self.links: list[tuple[str, str]] = []
         self.archive = False
+        self.tombstones: tuple[tuple[str, datetime], ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
         return {"fh": HISTORY_NS}
@@ -42,6 +44,18 @@ class HistoryExtension(BaseExtension):  # type: ignore[misc]
     def extend_atom(self, atom: Any) -> Any:
         if self.archive:
             etree.SubElement(atom, f"{{{HISTORY_NS}}}archive")
+        # RFC 6721, before the entries: a document's entries stay its last elements.
+        first_entry = next(
+            (n for n, child in enumerate(atom) if child.tag == f"{{{ATOM_NS}}}entry"), len(atom)
+        )
+        for offset, (ref, when) in enumerate(self.tombstones):
+            deleted = etree.Element(  # declared where used: other feeds' bytes are unchanged
+                f"{{{TOMBSTONES_NS}}}deleted-entry",
+                ref=ref,
+                when=when.isoformat(),
+                nsmap={"at": TOMBSTONES_NS},
+            )
+            atom.insert(first_entry + offset, deleted)
         return atom
 
 
@@ -91,6 +105,7 @@ def _generator(meta: FeedMeta, items: list[FeedItem], rss: bool) -> FeedGenerato
             fg.link(href=href, rel=rel)
     fg.link(href=meta.site_url, rel="alternate")
     fg.history.archive = meta.archive
+    fg.history.tombstones = meta.tombstones
     fg.language(meta.language)
     fg.generator("Syndicate", version=__version__, uri="https://github.com/syndicate-news")
     fg.lastBuildDate(meta.updated)
