@@ -8,9 +8,17 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from syndicate.platforms import PLATFORMS
+from syndicate.purgers import PURGERS
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -150,6 +158,47 @@ class ChannelConfig(BaseModel):
         return _env(self.client_secret_env)
 
 
+class CacheConfig(BaseModel):
+    """An edge cache in front of the service, purged by key when a feed or card changes."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str
+    kind: str
+    # Varnish: where its PURGE requests go. Fastly, Cloudflare: their API, if not the public one.
+    url: str = ""
+    service_id: str = ""  # Fastly
+    zone: str = ""  # Cloudflare
+    token_env: str = ""  # the variable holding Fastly's or Cloudflare's API token
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_slug(cls, value: str) -> str:
+        if not CHANNEL_NAME.match(value):
+            raise ValueError("must be lower-case letters, digits and hyphens (at most 63)")
+        return value
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_is_known(cls, value: str) -> str:
+        if value not in PURGERS:
+            raise ValueError(f"unknown cache kind; known: {', '.join(sorted(PURGERS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _has_what_its_kind_needs(self) -> CacheConfig:
+        needed = {"varnish": ["url"], "fastly": ["service_id", "token_env"]}
+        needed["cloudflare"] = ["zone", "token_env"]
+        missing = [field for field in needed[self.kind] if not getattr(self, field)]
+        if missing:
+            raise ValueError(f"a {self.kind} cache needs {' and '.join(missing)}")
+        return self
+
+    def token(self) -> str:
+        return _env(self.token_env)
+
+
 def _env(name: str) -> str:
     return os.environ.get(name, "") if name else ""
 
@@ -159,6 +208,7 @@ class SyndicateConfig(BaseModel):
 
     site: SiteConfig
     channels: list[ChannelConfig] = []
+    caches: list[CacheConfig] = []
 
     @field_validator("channels")
     @classmethod
@@ -169,6 +219,18 @@ class SyndicateConfig(BaseModel):
                 raise ValueError(f"channel name {channel.name!r} is used twice")
             seen.add(channel.name)
         return channels
+
+    @field_validator("caches")
+    @classmethod
+    def _cache_names_are_unique(cls, caches: list[CacheConfig]) -> list[CacheConfig]:
+        names = [cache.name for cache in caches]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"cache name {twice[0]!r} is used twice")
+        return caches
+
+    def cache(self, name: str) -> CacheConfig | None:
+        return next((c for c in self.caches if c.name == name), None)
 
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)

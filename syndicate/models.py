@@ -235,6 +235,31 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("post_id", "attempt"),)
 
 
+class PurgeStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Purge(Base):
+    """Keys to purge from one edge cache: written before the purge is tried, settled after, so
+    a purge a lost message left undone is found again."""
+
+    __tablename__ = "purges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cache: Mapped[str] = mapped_column(String(63))
+    keys: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=PurgeStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_purges_status_next", "status", "next_attempt_at"),)
+
+
 class Feed(Base):
     """A feed scope: the whole site, or one tag, author or section."""
 

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(default=300, gt=0)
     feed_items: int = Field(default=50, gt=0, le=1000)
     feed_max_age: int = Field(default=300, ge=0)
+    # How long edge caches may keep feeds, cards and share pages (they are purged on change).
+    edge_max_age: int = Field(default=86400, ge=0)
     # Items per RFC 5005 archive page. Changing it re-partitions history: rebuild the feeds.
     feed_archive_page_size: int = Field(default=100, gt=0, le=1000)
     # How stale a web process's copy of a feed may be before it reads the database again.

@@ -44,6 +44,7 @@ TABLES = (
     "feed_documents",
     "feed_memberships",
     "feed_tombstones",
+    "purges",
     "feed_archives",
     "feeds",
     "channel_states",

@@ -9,7 +9,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from syndicate import cards, delivery, health, lifecycle, logs, posts, sweeper
+from syndicate import cards, delivery, health, lifecycle, logs, posts, purging, sweeper
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.announcements import announce_change
@@ -84,6 +84,8 @@ def rebuild_feeds(article_id: str) -> None:
         log.info("feeds for article %s: %d changed", article_id, len(feed_urls))
         if feed_urls:
             announce_change(context.redis_client(), context.redis_keys().feeds_changed)
+        prefix = f"{rt.settings.base_url}/feeds/"
+        purge_edges(purging.keys_for_documents(u.removeprefix(prefix) for u in feed_urls))
         # Web processes may serve their copy of a feed for feed_cache_seconds: ping once every
         # copy has expired, so the hub fetches the new feed and not the old one.
         countdown = rt.settings.feed_cache_seconds + 0.5
@@ -99,6 +101,24 @@ def rebuild_feeds(article_id: str) -> None:
         utcnow(),
         current_stored=current_stored,
     )
+
+
+def purge_edges(keys: list[str]) -> None:
+    """Purge `keys` from every edge cache, trying each once before returning; a purge that
+    failed is tried again later."""
+    rt = get_runtime()
+    for purge_id, outcome in purging.purge_now(rt.factory, rt.config, keys, utcnow()):
+        if outcome.retry_in is not None:
+            purge.apply_async((purge_id,), countdown=outcome.retry_in)
+
+
+@database_task("syndicate.purge")
+def purge(purge_id: int) -> None:
+    rt = get_runtime()
+    outcome = purging.attempt(rt.factory, purge_id, rt.config)
+    log.info("purge %s: %s", purge_id, outcome.status)
+    if outcome.retry_in is not None:
+        purge.apply_async((purge_id,), countdown=outcome.retry_in)
 
 
 @celery_app.task(name="syndicate.websub_ping", bind=True, max_retries=10)
@@ -129,6 +149,8 @@ def build_card(article_id: str) -> None:
         policy,
         utcnow(),
     )
+    # The card, its image and the share pages answer anew (or 410) from now on.
+    purge_edges([purging.article_key(article_id)])
 
 
 @database_task("syndicate.compose_posts")
@@ -177,7 +199,10 @@ def sweep() -> None:
         delivery.reconcile_stuck(session, now, rt.settings.delivery_lease_seconds, rt.config)
         due = delivery.due_posts(session, now)
         stale = sweeper.stale_articles(session, now, rt.settings.sweep_grace_seconds)
+        lost_purges = purging.due(session, now, rt.settings.sweep_grace_seconds)
     for post_id in due:
         enqueue.post_approved(post_id)
+    for purge_id in lost_purges:
+        purge.delay(purge_id)
     for article_id in stale:
         enqueue.article_tasks(article_id)  # already in a worker: no fan-out hop

@@ -56,6 +56,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         hubs=runtime.config.site.websub_hubs,
         max_age=settings.feed_max_age,
         counter=BufferedCounter(broker, keys.feed_counts),
+        edge_max_age=settings.edge_max_age,
     )
     app.add_middleware(
         RequestLimits,

@@ -8,8 +8,11 @@ from fastapi import APIRouter, Request, Response
 from markupsafe import escape
 
 from syndicate.models import Article, ArticleStatus, Card
+from syndicate.purging import article_key
+from syndicate.runtime import Runtime
 from syndicate.web.conditional import cached_response
 from syndicate.web.deps import DbSession
+from syndicate.web.edge import edge_headers
 from syndicate.web.errors import ApiError
 
 router = APIRouter()
@@ -49,7 +52,9 @@ def card_page(request: Request, article_id: str, session: DbSession) -> Response
         article_url = session.get_one(Article, article_id).url
         refresh = f'<meta http-equiv="refresh" content="0; url={escape(article_url)}">\n'
         page, etag = page.replace("</head>", refresh + "</head>", 1), etag[:-1] + '-go"'
-    response = cached_response(request, page.encode(), HTML, etag, card.updated_at, MAX_AGE)
+    response = cached_response(
+        request, page.encode(), HTML, etag, card.updated_at, MAX_AGE, for_edges(request, card)
+    )
     response.headers["Vary"] = "User-Agent"
     return response
 
@@ -65,11 +70,22 @@ def card_image(
         raise ApiError(404, "no such image; the card names the current one")
     etag = f'"{card.image_hash}"'
     forever = "public, max-age=31536000, immutable"
-    return cached_response(request, card.image, card.image_type, etag, card.updated_at, forever)
+    edges = for_edges(request, card)
+    return cached_response(
+        request, card.image, card.image_type, etag, card.updated_at, forever, edges
+    )
 
 
 @router.api_route("/cards/{article_id}/meta", methods=["GET", "HEAD"])
 def card_meta(request: Request, article_id: str, session: DbSession) -> Response:
     card = _card(session, article_id)
     etag = card.etag[:-1] + '-meta"'
-    return cached_response(request, card.meta_html.encode(), HTML, etag, card.updated_at, MAX_AGE)
+    meta = card.meta_html.encode()
+    return cached_response(
+        request, meta, HTML, etag, card.updated_at, MAX_AGE, for_edges(request, card)
+    )
+
+
+def for_edges(request: Request, card: Card) -> dict[str, str]:
+    runtime: Runtime = request.app.state.runtime
+    return edge_headers([article_key(card.article_id)], runtime.settings.edge_max_age)

@@ -8,7 +8,9 @@ from email.utils import format_datetime
 
 from syndicate.feeds.scopes import is_document_key
 from syndicate.metrics import BufferedCounter
+from syndicate.purging import document_keys
 from syndicate.web.conditional import Conditions, Headers, accepts_gzip, is_fresh
+from syndicate.web.edge import edge_headers
 from syndicate.web.feedcache import CachedFeed, FeedCache
 
 
@@ -37,12 +39,14 @@ class FeedResponder:
         hubs: list[str],
         max_age: int,
         counter: BufferedCounter | None = None,
+        edge_max_age: int = 86400,
     ) -> None:
         self.cache = cache
         self.base_url = base_url
         self.hub_links = [f'<{hub}>; rel="hub"' for hub in hubs]
         self.cache_control = f"public, max-age={max_age}".encode()
         self.counter = counter
+        self.edge_max_age = edge_max_age
         self.variants: dict[tuple[str, bool], _Variant] = {}
 
     @staticmethod
@@ -79,6 +83,10 @@ class FeedResponder:
             (b"cache-control", self.cache_control),
             (b"vary", b"Accept-Encoding"),
             (b"link", link.encode()),
+            *(
+                (name.lower().encode(), value.encode())
+                for name, value in edge_headers(document_keys(key), self.edge_max_age).items()
+            ),
         ]
         full = [
             *validators,

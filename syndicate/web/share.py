@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from syndicate import formtokens
 from syndicate.models import Article, ArticleStatus
+from syndicate.purging import article_key
 from syndicate.runtime import Runtime
 from syndicate.share.counts import FirstClicks, count_click, share_counts
 from syndicate.share.instances import instance_host
@@ -21,6 +22,7 @@ from syndicate.templating import html_environment
 from syndicate.web.auth import Viewer
 from syndicate.web.conditional import cached_response
 from syndicate.web.deps import AppRuntime, DbSession
+from syndicate.web.edge import edge_headers
 from syndicate.web.errors import ApiError
 
 router = APIRouter(tags=["share"])
@@ -61,7 +63,10 @@ def _buttons_html(runtime: Runtime, article: Article) -> str:
 def _cached_html(request: Request, article: Article, html: str, policy: str | None) -> Response:
     body = html.encode()
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    headers = {"Content-Security-Policy": policy} if policy else {}
+    runtime: Runtime = request.app.state.runtime
+    headers = edge_headers([article_key(article.id)], runtime.settings.edge_max_age)
+    if policy:
+        headers["Content-Security-Policy"] = policy
     modified = article.updated_at or article.published_at
     return cached_response(request, body, HTML, etag, modified, CACHE_CONTROL, headers)
 

@@ -23,7 +23,7 @@ def _configured(text: str, replacements: dict[str, str]) -> str:
 
 class Nginx:
     def __init__(self, workdir: Path, export_dir: Path, app_port: int, port: int, hub: str):
-        subprocess.run([str(ROOT / "scripts" / "nginx")], check=True, timeout=600)
+        subprocess.run([str(ROOT / "scripts" / "peers")], check=True, timeout=600)
         self.port = port
         self.workdir = workdir
         server = _configured(
