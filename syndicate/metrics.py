@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from syndicate.models import Delivery, Post
+from syndicate.models import Delivery, Post, Purge
 from syndicate.redis_keys import RedisKeys
 
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -155,6 +155,15 @@ def render(session: Session, client: redis.Redis, keys: RedisKeys, queues: Itera
             _line("syndicate_deliveries_total", n, {"platform": p, "outcome": o})
             for p, o, n in sorted(attempts)
         ),
+    )
+    purges = session.execute(
+        select(Purge.cache, Purge.status, func.count()).group_by(Purge.cache, Purge.status)
+    ).all()
+    out += _family(
+        "syndicate_purges",
+        "gauge",
+        "Edge-cache purges by cache and status (pending ones are still being retried).",
+        (_line("syndicate_purges", n, {"cache": c, "status": s}) for c, s, n in sorted(purges)),
     )
     histogram = []
     for key in sorted(client.scan_iter(match=keys.task_timings + "*")):

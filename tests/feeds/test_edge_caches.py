@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 import uuid
@@ -153,6 +154,10 @@ def test_a_change_is_purged_from_varnish_before_any_hub_fetches_the_feed(edge: E
         purges = session.scalars(select(Purge).order_by(Purge.id)).all()
     assert purges and all(p.status == PurgeStatus.DONE for p in purges)
     assert any("feed-site" in p.keys for p in purges)
+    operator = {"Authorization": f"Bearer {API_TOKEN}"}
+    metrics = edge.app.http.get("/metrics", headers=operator).text
+    done = re.search(r'syndicate_purges\{cache="varnish",status="done"\} (\d+)', metrics)
+    assert done and int(done.group(1)) >= len(purges)
 
 
 def test_a_card_change_is_purged_by_its_article_key(edge: Edge) -> None:
