@@ -15,6 +15,12 @@ from syndicate.settings import Settings, get_settings
 WORK_QUEUE = "celery"
 DELIVERY_QUEUE = "delivery"
 DELIVERY_TASKS = ("syndicate.deliver_post", "syndicate.edit_post", "syndicate.retract_post")
+# Cards and their share images (CPU-bound rendering, and fetching article images) have a queue
+# of their own too, off the feeds' path: a burst of articles renders its images while its feeds
+# are already served.
+IMAGES_QUEUE = "images"
+IMAGE_TASKS = ("syndicate.build_card",)
+QUEUES = (WORK_QUEUE, DELIVERY_QUEUE, IMAGES_QUEUE)
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -38,7 +44,10 @@ def make_celery(settings: Settings) -> Celery:
         enable_utc=True,
         worker_hijack_root_logger=False,
         task_default_queue=WORK_QUEUE,
-        task_routes={name: {"queue": DELIVERY_QUEUE} for name in DELIVERY_TASKS},
+        task_routes={
+            **{name: {"queue": DELIVERY_QUEUE} for name in DELIVERY_TASKS},
+            **{name: {"queue": IMAGES_QUEUE} for name in IMAGE_TASKS},
+        },
         beat_schedule={
             "sweep": {
                 "task": "syndicate.sweep",

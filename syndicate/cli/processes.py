@@ -56,17 +56,17 @@ def serve(host: str, port: int, workers: int) -> None:
 def worker(celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker; extra arguments go to `celery worker`.
 
-    It consumes every queue unless given `-Q`: `-Q celery` for feeds, cards and composition,
-    `-Q delivery` for talking to the platforms."""
+    It consumes every queue unless given `-Q`: `-Q celery` for feeds and composition,
+    `-Q images` for cards and share images, `-Q delivery` for talking to the platforms."""
     runtime_with_logs()
-    from workers.app import DELIVERY_QUEUE, WORK_QUEUE, celery_app
+    from workers.app import QUEUES, celery_app
 
     queues = (
         []
         if {"-Q", "--queues"} & {a.split("=")[0] for a in celery_args}
         else [
             "-Q",
-            f"{WORK_QUEUE},{DELIVERY_QUEUE}",
+            ",".join(QUEUES),
         ]
     )
     celery_app.worker_main(["worker", "--loglevel=INFO", *queues, *celery_args])

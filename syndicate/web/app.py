@@ -25,7 +25,7 @@ from syndicate.web.ingest import IngestWriter
 from syndicate.web.limits import RequestLimits
 from syndicate.web.requestid import RequestId
 from syndicate.web.ui import admin, pages, posts, session, signin
-from workers.app import DELIVERY_QUEUE, WORK_QUEUE, make_celery
+from workers.app import QUEUES, make_celery
 from workers.enqueue import Enqueuer
 
 
@@ -81,7 +81,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         if not settings.metrics_are_public:
             require_metrics_token(request, settings)
         with runtime.factory() as session:
-            body = metrics.render(session, broker, keys, (WORK_QUEUE, DELIVERY_QUEUE))
+            body = metrics.render(session, broker, keys, QUEUES)
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.get("/readyz")

@@ -1,6 +1,7 @@
-"""Scale-out: one worker on the work queue (feeds, cards, composition) and another on the
-delivery queue. Stopping the delivery worker holds posts but not feeds; starting it again
-sends each post exactly once. Runs on a broker and a database of its own."""
+"""Scale-out: one worker on the work queue (feeds, composition) and another on the
+delivery queue (cards have a queue of their own, `images`, which neither consumes here).
+Stopping the delivery worker holds posts but not feeds; starting it again sends each post
+exactly once. Runs on a broker and a database of its own."""
 
 from __future__ import annotations
 
@@ -99,5 +100,14 @@ def test_delivery_runs_on_its_own_queue_and_cannot_hold_up_feeds(
         assert ran.format("rebuild_feeds") not in delivery_log
         with scale_runtime.factory() as session:
             assert session.get_one(Post, wire[0]["id"]).status == PostStatus.SENT
+
+        # Nobody consumed the images queue: the feed and the posts went out without the card.
+        assert http.get("/cards/scale-1").status_code == 404
+        images = WorkerProcess(
+            scale_env, tmp_path / "images.log", "--concurrency=1", "-Q", "images"
+        )
+        processes.append(images.start())
+        wait_until(lambda: http.get("/cards/scale-1").status_code == 200, timeout=30)
+        assert ran.format("build_card") not in work_log + delivery_log
     finally:
         web.stop()
