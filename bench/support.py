@@ -8,6 +8,7 @@ import shutil
 import statistics
 import subprocess
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 from tests.databases import fresh_database
 
@@ -50,11 +51,22 @@ def summary_ms(values: list[float]) -> str:
     )
 
 
-def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> dict[str, float]:
-    """Requests per second and latency percentiles from wrk."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+def wrk(
+    url: str,
+    connections: int,
+    seconds: int,
+    headers: dict[str, str],
+    script: Path | None = None,
+    script_args: tuple[str, ...] = (),
+) -> dict[str, float]:
+    """Requests per second and latency percentiles from wrk (with a Lua script, if given,
+    whose arguments follow the URL)."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for key, value in headers.items():
-        command[1:1] = ["-H", f"{key}: {value}"]
+        command += ["-H", f"{key}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
+    command += [url, *(["--", *script_args] if script_args else [])]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     result = {"rps": rps}

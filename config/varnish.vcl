@@ -48,7 +48,7 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    if (req.url ~ "^/(feeds|cards|share)/" || req.url ~ "^/feeds$") {
+    if (req.url ~ "^/(feeds|cards|share|sitemaps)/" || req.url ~ "^/feeds$") {
         # Public bytes, the same for everyone: no cookie or credentials make them differ.
         unset req.http.Cookie;
         unset req.http.Authorization;

@@ -28,6 +28,8 @@ from syndicate.purgers import PURGERS, PurgeError
 
 log = logging.getLogger(__name__)
 ALL_FEEDS = "feeds"
+# Every sitemap lists articles: any change to the feeds changes them too.
+SITEMAPS = "sitemaps"
 MAX_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 300.0
@@ -54,8 +56,9 @@ def document_keys(document_key: str) -> list[str]:
 
 
 def keys_for_documents(document_keys_changed: Iterable[str]) -> list[str]:
-    """The keys to purge when these feed documents changed."""
-    return sorted({feed_key(scope_of_document(key)) for key in document_keys_changed})
+    """The keys to purge when these feed documents changed (the sitemaps with them)."""
+    scopes = {feed_key(scope_of_document(key)) for key in document_keys_changed}
+    return sorted(scopes | {SITEMAPS}) if scopes else []
 
 
 @dataclass(frozen=True)

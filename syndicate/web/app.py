@@ -16,7 +16,7 @@ from syndicate.runtime import Runtime
 from syndicate.settings import Settings
 from syndicate.share.counts import FirstClicks
 from syndicate.throttle import SignInThrottle
-from syndicate.web import api, cards, feeds, share, webhooks
+from syndicate.web import api, cards, feeds, share, sitemaps, webhooks
 from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import ApiError, install_handlers
 from syndicate.web.feedanswers import FeedResponder
@@ -64,7 +64,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
     )
     install_handlers(app)
-    for module in (webhooks, feeds, cards, share, api, signin, pages, posts, admin):
+    for module in (webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts, admin):
         app.include_router(module.router)
     session.install(app, runtime)
     static = Path(__file__).parent / "static"
