@@ -21,6 +21,7 @@ from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import ApiError, install_handlers
 from syndicate.web.feedanswers import FeedResponder
 from syndicate.web.feedcache import FeedCache
+from syndicate.web.feedroute import FeedRoute
 from syndicate.web.ingest import IngestWriter
 from syndicate.web.limits import RequestLimits
 from syndicate.web.requestid import RequestId
@@ -62,6 +63,11 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         RequestLimits,
         max_head_bytes=settings.http_max_header_bytes,
         max_body_bytes=settings.max_body_bytes,
+    )
+    app.add_middleware(
+        FeedRoute,
+        responder=app.state.feed_responder,
+        max_head_bytes=settings.http_max_header_bytes,
     )
     install_handlers(app)
     for module in (webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts, admin):

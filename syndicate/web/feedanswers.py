@@ -77,19 +77,21 @@ class FeedResponder:
             (feed.body_gzip, feed.etag[:-1] + '-gzip"') if gzipped else (feed.body, feed.etag)
         )
         link = ", ".join([*self.hub_links, f'<{self.base_url}/feeds/{key}>; rel="self"'])
+        edges = edge_headers(document_keys(key), self.edge_max_age)
+        # What a 304 must carry (RFC 9110 §15.4.5), and how long caches may keep the copy.
         validators = [
             (b"etag", etag.encode()),
-            (b"last-modified", format_datetime(feed.last_modified, usegmt=True).encode()),
             (b"cache-control", self.cache_control),
             (b"vary", b"Accept-Encoding"),
-            (b"link", link.encode()),
-            *(
-                (name.lower().encode(), value.encode())
-                for name, value in edge_headers(document_keys(key), self.edge_max_age).items()
-            ),
+            (b"surrogate-control", edges["Surrogate-Control"].encode()),
+            (b"cdn-cache-control", edges["CDN-Cache-Control"].encode()),
         ]
         full = [
             *validators,
+            (b"last-modified", format_datetime(feed.last_modified, usegmt=True).encode()),
+            (b"link", link.encode()),
+            (b"surrogate-key", edges["Surrogate-Key"].encode()),
+            (b"cache-tag", edges["Cache-Tag"].encode()),
             (b"content-type", feed.content_type.encode()),
             (b"content-length", str(len(body)).encode()),
         ]

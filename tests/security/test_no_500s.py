@@ -11,10 +11,12 @@ import pytest
 
 from syndicate import signatures
 from syndicate.models import Role
+from syndicate.runtime import Runtime, build_runtime
+from syndicate.web.app import create_app
 from tests.client import Client, article, envelope
 from tests.people import Person
 from tests.review.browser_session import csrf_of, signed_in
-from tests.servers import WebServer
+from tests.servers import WebServer, free_port
 
 NOW = b"<now>"  # replaced by the time the request is sent
 
@@ -95,3 +97,16 @@ def test_a_non_ascii_csrf_token_is_refused_as_a_wrong_one(
         "/review/login", data={"username": "x", "password": "y", "csrf_token": "é" * 32}
     )
     assert wrong.status_code == 403
+
+
+def test_a_feed_asked_for_while_the_database_is_down_is_a_503(runtime: Runtime) -> None:
+    nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone"
+    down = build_runtime(runtime.settings.model_copy(update={"database_url": nowhere}))
+    server = WebServer(create_app(down)).start()
+    try:
+        response = httpx.get(f"{server.url}/feeds/rss.xml", timeout=30)
+    finally:
+        server.stop()
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable"
+    assert response.headers["retry-after"] == "5"
