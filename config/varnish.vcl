@@ -52,9 +52,27 @@ sub vcl_recv {
         # Public bytes, the same for everyone: no cookie or credentials make them differ.
         unset req.http.Cookie;
         unset req.http.Authorization;
+        # A reader that takes no gzip gets a copy of its own, fetched plain, rather than the
+        # gzipped one uncompressed again for every request.
+        if (req.http.Accept-Encoding !~ "gzip") {
+            set req.http.x-plain = "1";
+        }
         return (hash);
     }
     return (pass);
+}
+
+sub vcl_hash {
+    if (req.http.x-plain) {
+        hash_data("plain");
+    }
+}
+
+sub vcl_backend_fetch {
+    if (bereq.http.x-plain) {
+        unset bereq.http.Accept-Encoding;
+    }
+    unset bereq.http.x-plain;
 }
 
 sub vcl_backend_response {

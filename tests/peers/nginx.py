@@ -42,7 +42,7 @@ class Nginx:
         (workdir / "nginx.conf").write_text(f"""
 daemon off;
 user root;
-worker_processes 1;
+worker_processes auto;
 pid {workdir}/nginx.pid;
 error_log {workdir}/error.log warn;
 events {{ worker_connections 256; }}
