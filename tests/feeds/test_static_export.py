@@ -95,9 +95,13 @@ def test_nginx_serves_the_exported_feeds_byte_for_byte_as_the_app_does(
     paths += [p.replace("/feeds/", "/feeds/tags/harbour/") for p in paths]
 
     def all_exported() -> bool:
+        # nginx keeps a file open for up to a second (open_file_cache): wait for both copies,
+        # plain and gzipped, of every feed to be the exported ones.
         return all(
-            from_the_file(r := nginx.get(path)) and b"Served by nginx" in r.content
+            from_the_file(r := nginx.get(path, headers={"Accept-Encoding": encoding}))
+            and b"Served by nginx" in r.content
             for path in paths
+            for encoding in ("identity", "gzip")
         )
 
     wait_until(all_exported, timeout=30)
