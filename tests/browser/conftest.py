@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, Request, Ro
 
 CHROMIUM = os.environ.get("SYNDICATE_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+BUILT = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -96,5 +97,9 @@ def app_context(browser: Browser, outside: Outside) -> Iterator[BrowserContext]:
 
 
 def screenshot_path(name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / name
+    """Where a screenshot goes: build/screenshots/, or the README's own docs/screenshots/ when
+    SYNDICATE_UPDATE_SCREENSHOTS=1 asks for them to be renewed (the suite never rewrites
+    tracked files otherwise)."""
+    folder = SCREENSHOTS if os.environ.get("SYNDICATE_UPDATE_SCREENSHOTS") == "1" else BUILT
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
