@@ -6,9 +6,10 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +22,16 @@ from syndicate.platforms import PLATFORMS
 from syndicate.purgers import PURGERS
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _is_name(value: str) -> str:
+    if not CHANNEL_NAME.match(value):
+        raise ValueError("must be lower-case letters, digits and hyphens (at most 63)")
+    return value
+
+
+# What a channel or a cache is called: it appears in URLs, logs and metrics.
+Name = Annotated[str, AfterValidator(_is_name)]
 
 
 class ConfigError(Exception):
@@ -100,7 +111,7 @@ class SiteConfig(BaseModel):
 class ChannelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str
+    name: Name
     platform: str
     url: str = ""
     # Where on the platform: a Telegram chat, a LinkedIn author URN, a Facebook Page id.
@@ -133,13 +144,6 @@ class ChannelConfig(BaseModel):
     min_gap_seconds: int = Field(default=0, ge=0)
     max_per_hour: int | None = Field(default=None, gt=0)
 
-    @field_validator("name")
-    @classmethod
-    def _name_is_slug(cls, value: str) -> str:
-        if not CHANNEL_NAME.match(value):
-            raise ValueError("must be lower-case letters, digits and hyphens (at most 63)")
-        return value
-
     @field_validator("platform")
     @classmethod
     def _platform_is_known(cls, value: str) -> str:
@@ -163,7 +167,7 @@ class CacheConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str
+    name: Name
     kind: str
     # Varnish: where its PURGE requests go. Fastly, Cloudflare: their API, if not the public one.
     url: str = ""
@@ -171,13 +175,6 @@ class CacheConfig(BaseModel):
     zone: str = ""  # Cloudflare
     token_env: str = ""  # the variable holding Fastly's or Cloudflare's API token
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-
-    @field_validator("name")
-    @classmethod
-    def _name_is_slug(cls, value: str) -> str:
-        if not CHANNEL_NAME.match(value):
-            raise ValueError("must be lower-case letters, digits and hyphens (at most 63)")
-        return value
 
     @field_validator("kind")
     @classmethod
