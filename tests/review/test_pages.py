@@ -372,3 +372,14 @@ def test_repeated_wrong_passwords_lock_that_username_for_a_while(
     assert "syndicate_session" not in locked.headers.get("set-cookie", "")
     # Other accounts are not affected.
     assert signed_in(client.base_url, "viewer-1").get("/review/").status_code == 200
+
+
+def test_a_post_with_no_history_says_so_without_a_numbered_list(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    from tests.review.test_api_roles import pending_post
+
+    post_id = pending_post(client, "quiet-1")
+    page = signed_in(client.base_url, "viewer-1").get(f"/review/posts/{post_id}").text
+    assert '<p class="history-empty">Nothing yet.</p>' in page
+    assert "<li>Nothing yet.</li>" not in page
