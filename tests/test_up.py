@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -36,6 +37,24 @@ def test_up_serves_a_webhook_to_feed_on_sqlite_and_embedded_redis(tmp_path: Path
         assert f"{base}/feeds/rss.xml" in output and "embedded Redis" in output
         # `syndicate serve` runs the guarded protocol: a head that keeps growing is refused.
         assert _status_of_oversized_head(port) == b"HTTP/1.1 431"
+
+        # The command printed for the first admin works as printed, in the folder `up` ran in,
+        # with nothing set up by hand (no activated venv, none of the service's variables).
+        printed = re.search(r"first an admin: (.+)", output)
+        assert printed, output
+        command = printed.group(1).replace("NAME", "first-admin") + " --password-stdin"
+        created = subprocess.run(
+            command,
+            shell=True,
+            input="a long enough password\n",
+            text=True,
+            capture_output=True,
+            cwd=Path.cwd(),
+            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+            timeout=120,
+        )
+        assert created.returncode == 0, created.stderr
+        assert "first-admin" in created.stdout
         secrets = dict(
             line.split("=", 1) for line in (tmp_path / "data/secrets.env").read_text().split()
         )

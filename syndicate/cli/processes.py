@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from syndicate.cli.common import runtime_with_logs
-from syndicate.settings import Settings, get_settings
+from syndicate.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, Settings, get_settings
 
 
 @click.command()
@@ -132,7 +133,8 @@ def up(host: str, port: int) -> None:
         click.echo(
             f"\nSyndicate is up.\n"
             f"  Home:     {base}/\n"
-            f"  Review:   {base}/review/ (first: syndicate users create NAME --role admin)\n"
+            f"  Review:   {base}/review/\n"
+            f"            first an admin: {admin_command(settings, env)}\n"
             f"  Webhook:  POST {base}/hooks/articles\n"
             f"  Feed:     {base}/feeds/rss.xml\n"
             f"  API docs: {base}/docs\n"
@@ -148,6 +150,18 @@ def up(host: str, port: int) -> None:
         _stop(children)
         if redis is not None:
             redis.stop()
+
+
+def admin_command(settings: Settings, env: dict[str, str]) -> str:
+    """The command, runnable as printed, that creates the first review-app admin."""
+    script = PROJECT_ROOT / "scripts" / "syndicate"
+    shown = "scripts/syndicate" if Path.cwd() == PROJECT_ROOT else str(script)
+    prefix = []
+    if settings.data_dir.resolve() != DEFAULT_DATA_DIR.resolve():
+        prefix.append(f"SYNDICATE_DATA_DIR={shlex.quote(str(settings.data_dir))}")
+    if not env["SYNDICATE_DATABASE_URL"].startswith("sqlite"):
+        prefix.append("SYNDICATE_DATABASE_URL=<the same as here>")
+    return " ".join([*prefix, shown, "users create NAME --role admin"])
 
 
 def _wait(children: list[subprocess.Popen[bytes]]) -> None:
