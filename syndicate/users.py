@@ -87,6 +87,13 @@ def set_role(session: Session, username: str, role: str) -> User:
     return user
 
 
+def set_timezone(session: Session, username: str, timezone: str) -> User:
+    user = _existing(session, username)
+    _check(user.username, None, user.role, timezone)
+    user.timezone = timezone
+    return user
+
+
 def set_disabled(session: Session, username: str, disabled: bool) -> User:
     user = _existing(session, username)
     user.disabled = disabled

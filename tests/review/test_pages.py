@@ -383,3 +383,33 @@ def test_a_post_with_no_history_says_so_without_a_numbered_list(
     page = signed_in(client.base_url, "viewer-1").get(f"/review/posts/{post_id}").text
     assert '<p class="history-empty">Nothing yet.</p>' in page
     assert "<li>Nothing yet.</li>" not in page
+
+
+def test_the_schedule_form_names_its_time_zone_and_remembers_the_one_chosen(
+    client: Client, people: dict[Role, Person]
+) -> None:
+    post_id = pending_post(client, "zones-1")
+    http = signed_in(client.base_url, "approver-1")  # Europe/Paris
+    page = http.get(f"/review/posts/{post_id}").text
+    assert "<option selected>Europe/Paris</option>" in page
+    response = http.post(
+        f"/review/posts/{post_id}/schedule",
+        data={
+            "csrf_token": csrf_of(page),
+            "revision": "1",
+            "at": "2030-07-01T09:30",
+            "timezone": "America/New_York",
+        },
+    )
+    assert response.status_code == 303
+    post = client.api("GET", f"/posts/{post_id}").json()
+    assert post["scheduled_at"] == "2030-07-01T13:30:00Z"  # 09:30 in New York in summer
+    shown = http.get(f"/review/posts/{post_id}").text
+    assert "<option selected>America/New_York</option>" in shown  # remembered for this person
+    assert "Scheduled for <strong>2030-07-01 09:30 EDT</strong>" in shown
+
+    unknown = http.post(
+        f"/review/posts/{post_id}/schedule",
+        data={"csrf_token": csrf_of(shown), "at": "2030-07-01T09:30", "timezone": "Mars/Olympus"},
+    )
+    assert unknown.status_code == 422 and "is not a time zone" in unknown.text

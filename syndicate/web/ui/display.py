@@ -40,6 +40,10 @@ def local_time(moment: datetime | None, timezone: str, with_zone: bool = True) -
     return local.strftime("%Y-%m-%d %H:%M" + (" %Z" if with_zone else ""))
 
 
+# Every IANA zone this machine knows, for the reviewer to choose from.
+TIME_ZONES: tuple[str, ...] = tuple(sorted(zoneinfo.available_timezones()))
+
+
 def input_time(moment: datetime | None, timezone: str) -> str:
     """A value for <input type="datetime-local"> in the person's own time zone."""
     if moment is None:

@@ -17,11 +17,13 @@ from syndicate import review
 from syndicate.models import Post, PostStatus, Role
 from syndicate.moments import in_range
 from syndicate.platforms import PLATFORMS
+from syndicate.users import set_timezone
 from syndicate.web import actions
 from syndicate.web.auth import Principal
 from syndicate.web.deps import AppRuntime, DbSession, TaskQueue
 from syndicate.web.errors import ApiError
 from syndicate.web.params import MAX_ID, Page, PostId
+from syndicate.web.ui import display
 from syndicate.web.ui.display import from_input_time
 from syndicate.web.ui.session import (
     PREFIX,
@@ -53,6 +55,8 @@ class ApproveFields(BaseModel):
 class ScheduleFields(BaseModel):
     at: str = Field(max_length=40)
     revision: Revision = None
+    # The zone `at` is read in; the reviewer's own, and remembered as it from then on.
+    timezone: str | None = Field(default=None, max_length=64)
 
 
 class RejectFields(BaseModel):
@@ -152,6 +156,7 @@ def _post_page(
         error=error,
         notice=notice,
         timezone=who.timezone,
+        zones=display.TIME_ZONES,
     )
 
 
@@ -255,11 +260,17 @@ async def schedule(
     sent: Annotated[Submitted[ScheduleFields], form_with(Role.APPROVER, ScheduleFields)],
 ) -> Response:
     who, at = sent.who, sent.fields.at
+    zone = sent.fields.timezone or who.timezone
+    if zone not in display.TIME_ZONES:
+        return _post_page(runtime, session, who, post_id, f"{zone!r} is not a time zone", 422)
     try:
-        when = from_input_time(at, who.timezone)
+        when = from_input_time(at, zone)
     except ValueError:
         problem = f"{at!r} is not a date and time between 1970 and 2199"
         return _post_page(runtime, session, who, post_id, problem, 422)
+    if zone != who.timezone:
+        with runtime.factory.begin() as tx:
+            set_timezone(tx, who.name, zone)
     return await _approve_as_shown(
         runtime, session, queue, who, post_id, None, sent.fields.revision, "schedule", when
     )
