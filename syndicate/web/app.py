@@ -6,7 +6,7 @@ import hmac
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from syndicate import __version__, health, metrics
@@ -16,7 +16,7 @@ from syndicate.runtime import Runtime
 from syndicate.settings import Settings
 from syndicate.share.counts import FirstClicks
 from syndicate.throttle import SignInThrottle
-from syndicate.web import api, cards, feeds, share, sitemaps, webhooks
+from syndicate.web import api, cards, feeds, home, share, sitemaps, webhooks
 from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import ApiError, install_handlers
 from syndicate.web.feedanswers import FeedResponder
@@ -70,7 +70,8 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         max_head_bytes=settings.http_max_header_bytes,
     )
     install_handlers(app)
-    for module in (webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts, admin):
+    routers = (home, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts, admin)
+    for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)
     static = Path(__file__).parent / "static"
@@ -90,14 +91,19 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
             body = metrics.render(session, broker, keys, QUEUES)
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.get("/readyz")
-    def readyz() -> JSONResponse:
-        """The database and broker answer and a worker checked in within three sweeps."""
-        checks = [
+    def health_checks() -> list[health.Check]:
+        return [
             health.check_database(runtime.engine),
             health.check_broker(broker),
             health.check_worker(broker, keys, max(60.0, 3 * settings.dispatch_interval_seconds)),
         ]
+
+    app.state.health_checks = health_checks
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """The database and broker answer and a worker checked in within three sweeps."""
+        checks = health_checks()
         ready = all(c.ok for c in checks)
         body: dict[str, object] = {
             "status": "ready" if ready else "not ready",
@@ -107,16 +113,6 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
             failing = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
             body["message"] = f"not ready: {failing}"
         return JSONResponse(body, status_code=200 if ready else 503)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> str:
-        title = runtime.config.site.title
-        return (
-            f"<!doctype html><title>Syndicate</title><h1>Syndicate for {_esc(title)}</h1>"
-            '<ul><li><a href="/review/">Review queue</a></li>'
-            '<li><a href="/feeds/rss.xml">Site RSS feed</a></li>'
-            '<li><a href="/docs">API documentation</a></li></ul>'
-        )
 
     return app
 
@@ -134,12 +130,6 @@ def require_metrics_token(request: Request, settings: Settings) -> None:
             "metrics need SYNDICATE_METRICS_TOKEN (or the API token) as a bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-
-
-def _esc(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))
 
 
 def app_from_environment() -> FastAPI:
