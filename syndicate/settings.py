@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     api_token: SecretStr = SecretStr("")
     # Signs the tokens the service hands out (the Mastodon share form's, say).
     secret_key: SecretStr = SecretStr("")
+    # Lets /setup be used from another machine, typed into its form (until an admin exists).
+    setup_token: SecretStr = SecretStr("")
     # A bearer token for /metrics alone (the API token works too).
     metrics_token: SecretStr = SecretStr("")
     # Whether /metrics answers without a token: by default only in the embedded mode.
@@ -116,6 +118,7 @@ class Settings(BaseSettings):
             "SYNDICATE_API_TOKEN": [self.api_token.get_secret_value()],
             "SYNDICATE_METRICS_TOKEN": [self.metrics_token.get_secret_value()],
             "SYNDICATE_SECRET_KEY": [self.secret_key.get_secret_value()],
+            "SYNDICATE_SETUP_TOKEN": [self.setup_token.get_secret_value()],
         }
         return [
             name

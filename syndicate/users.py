@@ -66,6 +66,12 @@ def create_user(
     return user
 
 
+def admin_exists(session: Session) -> bool:
+    """Whether anyone can administer the installation yet (until then, /setup is open)."""
+    found = select(User.id).where(User.role == Role.ADMIN, User.disabled.is_(False)).limit(1)
+    return session.scalar(found) is not None
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user, when the password is theirs and the account is enabled."""
     user = find_user(session, username.strip())

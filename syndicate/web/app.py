@@ -25,7 +25,7 @@ from syndicate.web.feedroute import FeedRoute
 from syndicate.web.ingest import IngestWriter
 from syndicate.web.limits import RequestLimits
 from syndicate.web.requestid import RequestId
-from syndicate.web.ui import admin, pages, posts, session, signin
+from syndicate.web.ui import admin, pages, posts, session, setup, signin, start
 from workers.app import QUEUES, make_celery
 from workers.enqueue import Enqueuer
 
@@ -70,7 +70,8 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         max_head_bytes=settings.http_max_header_bytes,
     )
     install_handlers(app)
-    routers = (home, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts, admin)
+    routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
+    routers += [admin, start]
     for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)

@@ -40,7 +40,7 @@ def form_head(path: str, length: int, cookie: str = "") -> bytes:
 
 
 def test_an_anonymous_form_is_sent_to_sign_in_without_its_body_being_read(
-    client: Client, web: WebServer
+    client: Client, web: WebServer, people: dict[Role, Person]
 ) -> None:
     received, took = answer_before_the_body(web.port, form_head("/review/posts/1/edit", 900_000))
     assert received.startswith(b"HTTP/1.1 303 ")

@@ -10,6 +10,7 @@ from tests.servers import wait_until
 
 
 @pytest.mark.usefixtures("worker", "beat")
+@pytest.mark.usefixtures("people")  # set up: an administrator exists
 def test_the_home_page_shows_the_feeds_the_health_and_the_way_in(client: Client) -> None:
     response = client.http.get("/")
     assert response.status_code == 200

@@ -12,10 +12,12 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from syndicate.models import Role
 from syndicate.runtime import Runtime
 from syndicate.templating import html_environment
+from syndicate.users import admin_exists
 from syndicate.web.auth import CSRF_FIELD, Principal, csrf_ok, principal
 from syndicate.web.deps import AppRuntime
 from syndicate.web.ui import display
@@ -179,6 +181,8 @@ NOTICES = {
     "resumed": "Resumed.",
     "user-created": "User created.",
     "user-changed": "User changed.",
+    "test-sent": "The test article is on its way through the pipeline; this page shows it.",
+    "test-removed": "The test article is unpublished: it leaves every feed.",
 }
 
 
@@ -194,11 +198,18 @@ def notice_for(request: Request) -> str:
 def install(app: FastAPI, runtime: Runtime) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(_: Request, exc: SignInRequired) -> Response:
+        if not await run_in_threadpool(_set_up, runtime):
+            return RedirectResponse("/setup", status_code=303)
         return RedirectResponse(f"{PREFIX}/login?next={quote(exc.next_path)}", status_code=303)
 
     @app.exception_handler(PageRefused)
     async def _refused(_: Request, exc: PageRefused) -> Response:
         return render(runtime, "review/refused.html.j2", exc.who, 403, message=exc.message)
+
+
+def _set_up(runtime: Runtime) -> bool:
+    with runtime.factory() as session:
+        return admin_exists(session)
 
 
 def new_login_csrf() -> str:
