@@ -121,6 +121,7 @@ def update_memberships(
     )
     scopes = sorted(set(old) | set(wanted))
     pages: set[tuple[str, int]] = set()
+    entering: list[str] = []
     for scope in scopes:  # sorted: concurrent rebuilds lock feed rows in the same order
         feed = session.scalars(select(Feed).where(Feed.scope == scope).with_for_update()).one()
         membership = old.get(scope)
@@ -142,11 +143,7 @@ def update_memberships(
                         )
                     )
         else:
-            session.execute(
-                delete(FeedTombstone).where(
-                    FeedTombstone.scope == scope, FeedTombstone.article_id == article_id
-                )
-            )
+            entering.append(scope)
             feed.last_seq += 1
             session.add(
                 FeedMembership(
@@ -161,6 +158,13 @@ def update_memberships(
                 pages.update({(scope, page), (scope, page - 1)} if page > 1 else {(scope, page)})
         feed.generation += 1
         feed.updated_at = now
+    if entering and old.keys() != wanted.keys():
+        # Back in scopes it left when it was unpublished: those forget it was deleted.
+        session.execute(
+            delete(FeedTombstone).where(
+                FeedTombstone.article_id == article_id, FeedTombstone.scope.in_(entering)
+            )
+        )
     for scope, page in sorted(pages):
         insert_ignoring_conflicts(session, FeedArchive, [{"scope": scope, "page": page}])
         session.execute(
