@@ -86,10 +86,15 @@ class ShareConfig(BaseModel):
         return labels
 
 
+UNTITLED = "Untitled publication"
+
+
 class SiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    title: str = Field(min_length=1)
+    # Title, description, language and link may instead be set in the browser (/review/start);
+    # where this file sets one, the file wins.
+    title: str = Field(default=UNTITLED, min_length=1)
     description: str = ""
     language: str = "en"
     link: str = ""

@@ -448,3 +448,21 @@ class AuditEntry(Base):
     post_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     article_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SiteDetails(Base):
+    """The site's details as set in the browser (one row); the site file wins where it sets
+    one."""
+
+    __tablename__ = "site_details"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(35), default="")
+    link: Mapped[str] = mapped_column(String(2000), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    # As for articles: every feed is rendered again until feeds_version catches up.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    feeds_version: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate.config import ConfigError, SyndicateConfig, load_config
+from syndicate import sitedetails
+from syndicate.config import ConfigError, SiteConfig, SyndicateConfig, load_config
 from syndicate.db import make_engine, make_session_factory
 from syndicate.delivery import DeliveryPolicy
 from syndicate.feeds.build import FeedSettings
@@ -22,6 +23,14 @@ class Runtime:
     config: SyndicateConfig
     engine: Engine
     factory: sessionmaker[Session]
+
+    def site(self, session: Session | None = None) -> SiteConfig:
+        """The site as it stands: the file's details, and the browser's where the file is
+        silent (read from the database each time, so every process sees a change)."""
+        if session is not None:
+            return sitedetails.effective(self.config.site, sitedetails.stored(session))
+        with self.factory() as own:
+            return sitedetails.effective(self.config.site, sitedetails.stored(own))
 
     @property
     def templates(self) -> tuple[Path, ...]:

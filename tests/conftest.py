@@ -45,6 +45,7 @@ TABLES = (
     "feed_memberships",
     "feed_tombstones",
     "purges",
+    "site_details",
     "feed_archives",
     "feeds",
     "channel_states",

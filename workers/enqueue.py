@@ -40,6 +40,9 @@ class Enqueuer:
     def articles_changed(self, changes: list[tuple[str, str | None]]) -> bool:
         return self.send(BATCH_FAN_OUT, [list(change) for change in changes])
 
+    def site_changed(self) -> bool:
+        return self.send("syndicate.site_changed")
+
     def article_tasks(self, article_id: str) -> bool:
         return all([self.send(task, article_id) for task in ARTICLE_TASKS])
 

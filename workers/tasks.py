@@ -9,7 +9,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from syndicate import cards, delivery, health, lifecycle, logs, posts, purging, sweeper
+from syndicate import cards, delivery, health, lifecycle, logs, posts, purging, sitedetails, sweeper
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.announcements import announce_change
@@ -82,25 +82,42 @@ def rebuild_feeds(article_id: str) -> None:
 
     def current_stored(feed_urls: list[str]) -> None:
         log.info("feeds for article %s: %d changed", article_id, len(feed_urls))
-        if feed_urls:
-            announce_change(context.redis_client(), context.redis_keys().feeds_changed)
-        prefix = f"{rt.settings.base_url}/feeds/"
-        purge_edges(purging.keys_for_documents(u.removeprefix(prefix) for u in feed_urls))
-        # Web processes may serve their copy of a feed for feed_cache_seconds: ping once every
-        # copy has expired, so the hub fetches the new feed and not the old one.
-        countdown = rt.settings.feed_cache_seconds + 0.5
-        for hub in rt.config.site.websub_hubs:
-            for url in feed_urls:
-                websub_ping.apply_async((hub, url), countdown=countdown)
+        announce_feeds(feed_urls)
 
     rebuild_for_article(
         rt.factory,
         article_id,
-        rt.config.site,
+        rt.site(),
         rt.feed_settings,
         utcnow(),
         current_stored=current_stored,
     )
+
+
+@database_task("syndicate.site_changed")
+def site_changed() -> None:
+    """Every feed again, as the site's details changed."""
+    rt = get_runtime()
+    rebuilt = sitedetails.rebuild_feeds(rt.factory, rt.config.site, rt.feed_settings)
+    if rebuilt is not None:
+        log.info("site changed: %d feed documents changed", len(rebuilt.feed_urls))
+        announce_feeds(rebuilt.feed_urls)
+
+
+def announce_feeds(feed_urls: list[str]) -> None:
+    """Tell web processes, edge caches and WebSub hubs that these feeds changed."""
+    if not feed_urls:
+        return
+    rt = get_runtime()
+    announce_change(context.redis_client(), context.redis_keys().feeds_changed)
+    prefix = f"{rt.settings.base_url}/feeds/"
+    purge_edges(purging.keys_for_documents(u.removeprefix(prefix) for u in feed_urls))
+    # Web processes may serve their copy of a feed for feed_cache_seconds: ping once every
+    # copy has expired, so the hub fetches the new feed and not the old one.
+    countdown = rt.settings.feed_cache_seconds + 0.5
+    for hub in rt.config.site.websub_hubs:
+        for url in feed_urls:
+            websub_ping.apply_async((hub, url), countdown=countdown)
 
 
 def purge_edges(keys: list[str]) -> None:
@@ -143,7 +160,7 @@ def build_card(article_id: str) -> None:
     cards.build_card(
         rt.factory,
         article_id,
-        rt.config.site,
+        rt.site(),
         rt.settings.base_url,
         rt.html_templates,
         policy,
@@ -200,9 +217,12 @@ def sweep() -> None:
         due = delivery.due_posts(session, now)
         stale = sweeper.stale_articles(session, now, rt.settings.sweep_grace_seconds)
         lost_purges = purging.due(session, now, rt.settings.sweep_grace_seconds)
+        site_behind = sitedetails.feeds_behind(session, now, rt.settings.sweep_grace_seconds)
     for post_id in due:
         enqueue.post_approved(post_id)
     for purge_id in lost_purges:
         purge.delay(purge_id)
+    if site_behind:
+        site_changed.delay()
     for article_id in stale:
         enqueue.article_tasks(article_id)  # already in a worker: no fan-out hop

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,3 +33,9 @@ def runtime_with_logs() -> Runtime:
     settings = get_settings()
     logs.configure(settings.log_format, settings.log_level)
     return load_runtime()
+
+
+def progress_bar(items: Iterable[Any], label: str) -> Iterator[Any]:
+    listed = list(items)
+    with click.progressbar(listed, label=label, file=sys.stderr) as bar:
+        yield from bar

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterable, Iterator
-from typing import Any
-
 import click
 
-from syndicate.cli.common import load_runtime
-
-
-def _bar(items: Iterable[Any], label: str) -> Iterator[Any]:
-    listed = list(items)
-    with click.progressbar(listed, label=label, file=sys.stderr) as bar:
-        yield from bar
+from syndicate.cli.common import load_runtime, progress_bar
 
 
 @click.command("import")
@@ -39,22 +29,23 @@ def import_feed(source: str, share: bool, language: str | None) -> None:
     from workers.enqueue import Enqueuer
 
     rt = load_runtime()
+    site = rt.site()
     try:
         parsed = read_feed(source)
     except FeedImportError as exc:
         raise click.ClickException(str(exc)) from None
-    language = language or parsed.feed.get("language") or rt.config.site.language
+    language = language or parsed.feed.get("language") or site.language
     entries = oldest_first(list(parsed.entries))
     result = import_entries(
         rt.factory,
-        _bar(entries, "articles"),
-        rt.config.site,
+        progress_bar(entries, "articles"),
+        site,
         rt.feed_settings,
         share,
         utcnow(),
         normal_language(language),
     )
-    render_feeds(rt.factory, result, rt.config.site, rt.feed_settings, _bar)
+    render_feeds(rt.factory, result, site, rt.feed_settings, progress_bar)
     queue = Enqueuer(make_celery(rt.settings))
     for article_id in result.changed_ids:
         queue.send("syndicate.build_card", article_id)

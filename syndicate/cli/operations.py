@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from syndicate.cli.common import load_runtime
+from syndicate.cli.common import load_runtime, progress_bar
 
 if TYPE_CHECKING:
     from syndicate.runtime import Runtime
@@ -183,26 +183,11 @@ def _switch(channel: str, paused: bool, reason: str) -> None:
 @click.command("rebuild-feeds")
 def rebuild_feeds() -> None:
     """Render every feed again from the database (after changing templates or page size)."""
-    from sqlalchemy import select, update
-
-    from syndicate.feeds.build import rebuild_archive, rebuild_scope
-    from syndicate.models import Feed, FeedArchive
+    from syndicate.feeds.build import rebuild_all
 
     rt = load_runtime()
-    with rt.factory.begin() as session:
-        session.execute(update(Feed).values(generation=Feed.generation + 1))
-        session.execute(update(FeedArchive).values(generation=FeedArchive.generation + 1))
-        scopes = list(session.scalars(select(Feed.scope).order_by(Feed.scope)))
-        pages = list(session.execute(select(FeedArchive.scope, FeedArchive.page)))
-    with click.progressbar(scopes, label="feeds") as bar:
-        for scope in bar:
-            with rt.factory.begin() as session:
-                rebuild_scope(session, scope, rt.config.site, rt.feed_settings)
-    with click.progressbar(pages, label="archive pages") as bar:
-        for scope, page in bar:
-            with rt.factory.begin() as session:
-                rebuild_archive(session, scope, page, rt.config.site, rt.feed_settings)
-    click.echo(f"rebuilt {len(scopes)} feeds and {len(pages)} archive pages")
+    rebuilt = rebuild_all(rt.factory, rt.site(), rt.feed_settings, progress_bar)
+    click.echo(f"rebuilt {rebuilt.feeds} feeds and {rebuilt.archive_pages} archive pages")
     if rt.settings.feed_export_dir:
         _export_all(rt)
 

@@ -13,10 +13,11 @@ is full, and afterwards changes only when one of its own articles does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session, defer, sessionmaker
@@ -67,6 +68,13 @@ class FeedSettings:
 class Rebuilt:
     """What a rebuild changed: the URLs of current feeds whose bytes moved."""
 
+    feed_urls: list[str]
+
+
+@dataclass(frozen=True)
+class RebuiltAll:
+    feeds: int
+    archive_pages: int
     feed_urls: list[str]
 
 
@@ -433,3 +441,26 @@ def _waiting(session: Session, article_id: str, batch: int) -> list[str]:
         .limit(batch - 1)
     )
     return [article_id, *others]
+
+
+def rebuild_all(
+    factory: sessionmaker[Session],
+    site: SiteConfig,
+    settings: FeedSettings,
+    progress: Callable[[Iterable[Any], str], Iterable[Any]] = lambda items, label: items,
+) -> RebuiltAll:
+    """Render every feed and archive page again, as after the site's details or the
+    templates changed; each in its own short transaction."""
+    with factory.begin() as session:
+        session.execute(update(Feed).values(generation=Feed.generation + 1))
+        session.execute(update(FeedArchive).values(generation=FeedArchive.generation + 1))
+        scopes = list(session.scalars(select(Feed.scope).order_by(Feed.scope)))
+        pages = [(s, p) for s, p in session.execute(select(FeedArchive.scope, FeedArchive.page))]
+    changed: list[str] = []
+    for scope in progress(scopes, "feeds"):
+        with factory.begin() as session:
+            changed += rebuild_scope(session, scope, site, settings)
+    for scope, page in progress(pages, "archive pages"):
+        with factory.begin() as session:
+            rebuild_archive(session, scope, page, site, settings)
+    return RebuiltAll(len(scopes), len(pages), changed)

@@ -18,10 +18,11 @@ router = APIRouter()
 @router.get("/feeds", response_class=HTMLResponse)
 def feeds_index(request: Request, runtime: AppRuntime, session: DbSession) -> HTMLResponse:
     base = runtime.settings.base_url
+    site = runtime.site(session)
     scopes = session.scalars(select(Feed).order_by(Feed.kind, Feed.name)).all()
     feeds = [
         {
-            "name": feed.name if feed.scope != SITE else runtime.config.site.title,
+            "name": feed.name if feed.scope != SITE else site.title,
             "kind": feed.kind,
             "formats": [
                 (f, FORMATS[f], f"{base}/feeds/{document_key(feed.scope, f)}") for f in FORMATS
@@ -30,7 +31,7 @@ def feeds_index(request: Request, runtime: AppRuntime, session: DbSession) -> HT
         for feed in scopes
     ]
     html = html_environment(runtime.html_templates).get_template("feeds/index.html.j2")
-    return HTMLResponse(html.render(site=runtime.config.site, feeds=feeds))
+    return HTMLResponse(html.render(site=site, feeds=feeds))
 
 
 @router.api_route("/feeds/{key:path}", methods=["GET", "HEAD"])

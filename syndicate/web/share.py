@@ -87,7 +87,7 @@ def frame(request: Request, article_id: str, session: DbSession, runtime: AppRun
         "share/frame.html.j2",
         buttons=Markup(_buttons_html(runtime, article)),
         title=article.title,
-        language=article.language or runtime.config.site.language,
+        language=article.language or runtime.site(session).language,
     )
     return _cached_html(request, article, page, FRAME_POLICY)
 
@@ -151,7 +151,7 @@ def _mastodon_page(
         action=f"{runtime.settings.base_url}/share/{article.id}/mastodon",
         text=shared.text,
         title=article.title,
-        language=article.language or runtime.config.site.language,
+        language=article.language or runtime.site().language,
         instance=instance.strip()[:100],
         error=error,
         nonce=nonce,

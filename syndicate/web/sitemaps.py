@@ -30,7 +30,9 @@ def _answer(request: Request, runtime: AppRuntime, sitemap: sitemaps.Sitemap) ->
 @router.api_route("/sitemaps/news.xml", methods=["GET", "HEAD"])
 def news(request: Request, session: DbSession, runtime: AppRuntime) -> Response:
     """Google News: the articles published in the last 48 hours, newest first, at most 1,000."""
-    return _answer(request, runtime, sitemaps.news_sitemap(session, runtime.config.site, utcnow()))
+    return _answer(
+        request, runtime, sitemaps.news_sitemap(session, runtime.site(session), utcnow())
+    )
 
 
 @router.api_route("/sitemaps/articles.xml", methods=["GET", "HEAD"])

@@ -1,6 +1,6 @@
 """First run in the browser, from a fresh data folder: `syndicate up`, open the home page,
 land on set-up, create the administrator, send the test article and see its feed entry, card
-and posts, then sign out and in again."""
+and posts, name the site and see its feeds renamed, then sign out and in again."""
 
 from __future__ import annotations
 
@@ -78,6 +78,18 @@ def test_a_new_installation_is_set_up_in_the_browser(
 
     feed = page.request.get(f"{fresh_up}/feeds/rss.xml")
     assert "Hello from Syndicate" in feed.text()
+
+    page.get_by_label("Title").fill("Harbour Gazette")
+    page.get_by_label("Language (BCP 47, such as en or en-GB)").fill("en-GB")
+    page.get_by_role("button", name="Save the site's details").click()
+    expect(page.get_by_role("status")).to_contain_text("Every feed is being rendered again")
+    expect(page.locator(".checklist")).to_contain_text("“Harbour Gazette”, in en-GB")
+
+    def renamed() -> bool:
+        channel = page.request.get(f"{fresh_up}/feeds/rss.xml").text()
+        return "<title>Harbour Gazette</title>" in channel and "<language>en-GB" in channel
+
+    wait_until(renamed, timeout=60)
     card = page.request.get(f"{fresh_up}/cards/syndicate-test-article")
     assert card.status == 200
 

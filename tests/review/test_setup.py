@@ -10,6 +10,8 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from syndicate import sitedetails
+from syndicate.config import UNTITLED, SiteConfig
 from syndicate.models import Article, Card, Role
 from syndicate.runtime import Runtime
 from syndicate.sample import SAMPLE_ID
@@ -152,3 +154,71 @@ def test_the_test_article_goes_through_the_pipeline_and_is_never_posted(
     assert "Hello from Syndicate" in client.http.get("/feeds/rss.xml").text
     assert client.posts(article_id=SAMPLE_ID) == []  # composed for no channel
     assert "newsroom-hook" in http.get("/review/start").text  # previewed instead
+
+
+@pytest.fixture
+def site_left_open(runtime: Runtime) -> Iterator[WebServer]:
+    """The app with a site file that sets none of the site's details."""
+    config = runtime.config.model_copy(update={"site": SiteConfig()})
+    server = WebServer(create_app(replace(runtime, config=config))).start()
+    yield server
+    server.stop()
+
+
+def test_the_site_details_are_saved_from_the_checklist(
+    client: Client, people: dict[Role, Person], site_left_open: WebServer, runtime: Runtime
+) -> None:
+    http = signed_in(site_left_open.url, "admin-1")
+    page = http.get("/review/start")
+    assert UNTITLED in page.text and "which wins" not in page.text
+    saved = http.post(
+        "/review/start/site",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "title": "  Harbour Gazette ",
+            "description": "Tides and trade",
+            "language": "en-GB",
+            "link": "https://harbour.example/",
+        },
+        follow_redirects=False,
+    )
+    assert saved.headers["location"] == "/review/start?notice=site-saved"
+    shown = http.get("/review/start").text
+    assert "“Harbour Gazette”, in en-GB" in shown and 'href="https://harbour.example/"' in shown
+    with runtime.factory() as session:
+        row = sitedetails.stored(session)
+        assert row is not None and (row.title, row.updated_by) == ("Harbour Gazette", "admin-1")
+
+
+def test_a_bad_site_detail_is_named_and_nothing_is_saved(
+    client: Client, people: dict[Role, Person], site_left_open: WebServer, runtime: Runtime
+) -> None:
+    http = signed_in(site_left_open.url, "admin-1")
+    page = http.get("/review/start")
+    refused = http.post(
+        "/review/start/site",
+        data={"csrf_token": csrf_of(page.text), "title": "Gazette", "language": "not a tag"},
+    )
+    assert refused.status_code == 422 and "language" in refused.text
+    forged = http.post("/review/start/site", data={"csrf_token": "forged", "title": "Mine"})
+    assert forged.status_code == 403
+    approver = signed_in(site_left_open.url, "approver-1")
+    token = csrf_of(approver.get("/review/").text)
+    assert approver.post("/review/start/site", data={"csrf_token": token}).status_code == 403
+    with runtime.factory() as session:
+        assert sitedetails.stored(session) is None
+
+
+def test_details_the_site_file_sets_are_shown_fixed_and_kept(
+    client: Client, people: dict[Role, Person], runtime: Runtime
+) -> None:
+    http = signed_in(client.base_url, "admin-1")
+    page = http.get("/review/start")
+    assert page.text.count("which wins") == 4  # the test site file sets all four
+    http.post(
+        "/review/start/site",
+        data={"csrf_token": csrf_of(page.text), "title": "Not the file's", "language": "fr"},
+    )
+    assert "“Test Newsroom”, in en" in http.get("/review/start").text
+    with runtime.factory() as session:
+        assert sitedetails.stored(session) is None

@@ -144,7 +144,7 @@ def render(
     timezone = who.timezone if who else "UTC"
     page = env.get_template(name).render(
         who=who,
-        site=runtime.config.site,
+        site=context.pop("site", None) or runtime.site(),
         prefix=PREFIX,
         csrf_field=CSRF_FIELD,
         local=lambda moment: display.local_time(moment, timezone),
@@ -183,6 +183,7 @@ NOTICES = {
     "user-changed": "User changed.",
     "test-sent": "The test article is on its way through the pipeline; this page shows it.",
     "test-removed": "The test article is unpublished: it leaves every feed.",
+    "site-saved": "Saved. Every feed is being rendered again with the site's details.",
 }
 
 

@@ -4,16 +4,28 @@ webhook's address, its secret shown on request, and a ready-to-paste request."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from syndicate import sample
-from syndicate.models import Article, ArticleStatus, Card, InboundDelivery, utcnow
+from syndicate import sample, sitedetails
+from syndicate.config import UNTITLED
+from syndicate.models import Article, ArticleStatus, Card, InboundDelivery, Role, utcnow
 from syndicate.preview import preview
 from syndicate.web.auth import Principal
 from syndicate.web.deps import AppRuntime, DbSession, TaskQueue
-from syndicate.web.ui.session import PREFIX, AdminForm, AdminPage, back_to, notice_for, render
+from syndicate.web.ui.session import (
+    PREFIX,
+    AdminForm,
+    AdminPage,
+    Submitted,
+    back_to,
+    form_with,
+    notice_for,
+    render,
+)
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -34,6 +46,7 @@ def _page(
         else []
     )
     base = runtime.settings.base_url
+    site = runtime.site(session)
     return render(
         runtime,
         "review/start.html.j2",
@@ -48,6 +61,10 @@ def _page(
         previews=previews,
         secret=secret,
         config_path=runtime.settings.config,
+        site=site,
+        site_named=site.title != UNTITLED,
+        fixed=sitedetails.fixed_by_file(runtime.config.site),
+        language_pattern=sitedetails.LANGUAGE_TAG,
     )
 
 
@@ -65,9 +82,26 @@ def reveal_secret(
     return _page(request, runtime, session, who, secrets[0].decode() if secrets else "")
 
 
+SiteForm = Annotated[
+    Submitted[sitedetails.SiteDetailsForm], form_with(Role.ADMIN, sitedetails.SiteDetailsForm)
+]
+
+
+@router.post("/start/site")
+def save_site(
+    runtime: AppRuntime, session: DbSession, queue: TaskQueue, form: SiteForm
+) -> Response:
+    """The details the site file leaves open; every feed is rendered again with them."""
+    changed = sitedetails.save(session, runtime.config.site, form.fields, form.who.name, utcnow())
+    session.commit()
+    if changed:
+        queue.site_changed()
+    return back_to("/start", "site-saved")
+
+
 @router.post("/start/test-article")
 def send_test_article(runtime: AppRuntime, queue: TaskQueue, who: AdminForm) -> Response:
-    site = runtime.config.site
+    site = runtime.site()
     if sample.send_sample(runtime.factory, runtime.settings.base_url, site.title, utcnow()):
         queue.articles_changed([(sample.SAMPLE_ID, None)])
     return back_to("/start", "test-sent")
