@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import requests
 
+from syndicate.adapters import adapter
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
 from syndicate.platforms.base import DeliveryError, NotCheckable
-from syndicate.posts import adapter
 from syndicate.tokens import TokenVault
 
 

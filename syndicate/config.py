@@ -145,6 +145,9 @@ class ChannelConfig(BaseModel):
     # (where the platform allows it).
     edit_on_update: bool = False
     delete_on_unpublish: bool = False
+    # Where posts cannot be edited (Bluesky): with edit_on_update, delete the sent post and post
+    # the new text in its place. The new post starts without the old one's likes and replies.
+    recreate_on_update: bool = False
     # Pacing: at least this many seconds between two posts, and at most so many an hour.
     min_gap_seconds: int = Field(default=0, ge=0)
     max_per_hour: int | None = Field(default=None, gt=0)
@@ -155,6 +158,18 @@ class ChannelConfig(BaseModel):
         if value not in PLATFORMS:
             raise ValueError(f"unknown platform; known: {', '.join(sorted(PLATFORMS))}")
         return value
+
+    @model_validator(mode="after")
+    def _recreates_only_where_it_is_safe(self) -> ChannelConfig:
+        adapter = PLATFORMS[self.platform]
+        if self.recreate_on_update and (
+            adapter.can_edit or not adapter.can_delete or not adapter.idempotent_sends
+        ):
+            raise ValueError(
+                "recreate_on_update is for platforms whose posts cannot be edited but can be "
+                "deleted and sent again safely (bluesky)"
+            )
+        return self
 
     def secret(self) -> str:
         """The channel's secret, read from the environment variable the file names."""

@@ -13,12 +13,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate import channels
+from syndicate.adapters import adapter
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
 from syndicate.models import Card, Delivery, DeliveryOutcome, Post, PostStatus, utcnow
 from syndicate.platforms import get_platform
 from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt, nothing_posted
-from syndicate.posts import adapter
 from syndicate.tokens import TokenVault
 
 

@@ -1,146 +1,344 @@
 """After a post is out: edit it when its article changes, delete it when the article is
-unpublished, where the platform allows and the channel asks for it. Every call is recorded
-as an attempt, like a send."""
+unpublished, where the platform allows and the channel asks for it.
+
+Each edit or delete is a `PostChange` row, written in the transaction that decides it. A worker
+claims it like a delivery, writes a `Delivery` row for the call, calls the platform and settles
+both. A change whose worker died goes back to be made again once its lease runs out; where the
+platform can read the post back, that next attempt looks first, so nothing is applied twice."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from syndicate import channels
+from syndicate.adapters import adapter
 from syndicate.config import ChannelConfig, SyndicateConfig
+from syndicate.delivery import DeliveryPolicy, Outcome, idempotency_key
 from syndicate.http import make_session
-from syndicate.models import Delivery, DeliveryOutcome, Post, PostStatus
-from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt
-from syndicate.posts import adapter
+from syndicate.models import (
+    OPEN_CHANGES,
+    Card,
+    ChangeKind,
+    ChangeStatus,
+    Delivery,
+    DeliveryOutcome,
+    Post,
+    PostChange,
+    PostStatus,
+    utcnow,
+)
+from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt, SentPost
 from syndicate.tokens import TokenVault
+
+# How long a change waits while another change of the same post is being made.
+QUEUED_BEHIND_SECONDS = 5.0
+DELETED_PROBLEM = "deleted from the platform: the article was unpublished"
+
+
+def request_edit(session: Session, post: Post) -> PostChange | None:
+    """Decide to carry the post's current text to the platform. A waiting edit already will
+    (it reads the text when it is made), and nothing is edited once a delete is decided."""
+    waiting = _open_changes(session, post.id)
+    if any(c.kind == ChangeKind.DELETE for c in waiting):
+        return None
+    if any(c.kind == ChangeKind.EDIT and c.status == ChangeStatus.PENDING for c in waiting):
+        return None
+    return _add(session, post, ChangeKind.EDIT)
+
+
+def request_delete(session: Session, post: Post, now: datetime) -> PostChange | None:
+    """Decide to take the post down; an edit not yet begun is dropped in its favour."""
+    waiting = _open_changes(session, post.id)
+    for change in waiting:
+        if change.kind == ChangeKind.EDIT and change.status == ChangeStatus.PENDING:
+            change.status, change.finished_at = ChangeStatus.SUPERSEDED, now
+    if any(c.kind == ChangeKind.DELETE for c in waiting):
+        return None
+    return _add(session, post, ChangeKind.DELETE)
+
+
+def _open_changes(session: Session, post_id: int) -> list[PostChange]:
+    return list(
+        session.scalars(
+            select(PostChange).where(
+                PostChange.post_id == post_id, PostChange.status.in_(OPEN_CHANGES)
+            )
+        )
+    )
+
+
+def _add(session: Session, post: Post, kind: ChangeKind) -> PostChange:
+    change = PostChange(post_id=post.id, kind=kind, status=ChangeStatus.PENDING, attempts=0)
+    session.add(change)
+    session.flush()
+    return change
 
 
 @dataclass(frozen=True)
-class SentPost:
-    receipt: Receipt
+class _Claimed:
+    delivery_id: int
+    kind: str
+    channel: ChannelConfig
+    sent: SentPost
     draft: Draft
-    platform: Platform
+    look_first: bool
 
 
-def _sent_post(
+def apply(
     factory: sessionmaker[Session],
-    post_id: int,
+    change_id: int,
     config: SyndicateConfig,
-    wanted: Callable[[ChannelConfig], bool],
-    http: Callable[[], requests.Session],
-) -> SentPost | None:
-    """The post as it went out, if it is out and its channel wants this done."""
-    with factory() as session:
-        post = session.get(Post, post_id)
-        if post is None or post.status != PostStatus.SENT:
-            return None
-        channel = config.channel(post.channel)
-        if channel is None or not wanted(channel):
-            return None
-        return SentPost(
-            Receipt(200, post.remote_id, post.remote_url),
-            Draft(post.text, post.link, dict(post.extras)),
-            adapter(channel, http(), TokenVault(factory)),
-        )
-
-
-def _record(
-    factory: sessionmaker[Session],
-    post_id: int,
-    outcome: str,
-    started: float,
-    error: DeliveryError | None,
+    policy: DeliveryPolicy,
     now: datetime,
-    done: Callable[[Post], None],
-    failing: str,
-) -> str:
+    http: Callable[[], requests.Session] = make_session,
+) -> Outcome:
+    """Make the change if it is waiting and due; safe to call twice, concurrently or not."""
     with factory.begin() as session:
-        post = session.get_one(Post, post_id)
-        number = session.scalar(select(func.count()).where(Delivery.post_id == post_id)) or 0
-        attempt = Delivery(
-            post_id=post_id,
-            attempt=number + 1,
-            outcome=outcome,
-            started_at=now,
-            finished_at=now,
-            latency_ms=int((time.monotonic() - started) * 1000),
+        claimed = _claim(session, change_id, config, now)
+    if isinstance(claimed, Outcome):
+        return claimed
+    started = time.monotonic()
+    platform = adapter(claimed.channel, http(), TokenVault(factory))
+    receipt = None
+    try:
+        made_before = claimed.look_first and _made_before(platform, claimed)
+        if not made_before:
+            receipt = _call(platform, claimed)
+    except DeliveryError as error:
+        if claimed.kind == ChangeKind.DELETE and platform.already_gone(error):
+            return _settle(factory, change_id, claimed, started, "the post was already gone")
+        return _settle_failure(factory, change_id, claimed, error, started, policy)
+    note = "an earlier attempt had made it" if made_before else ""
+    if receipt is not None:
+        note = "deleted and posted again with the new text"
+    return _settle(factory, change_id, claimed, started, note, receipt)
+
+
+def _made_before(platform: Platform, claimed: _Claimed) -> bool:
+    """Whether an attempt whose answer was lost made the change after all."""
+    if not platform.reads_posts:
+        return False  # made again: an edit to the same text, or a delete of a deleted post
+    shown = platform.shows(claimed.sent, claimed.draft)
+    if claimed.kind == ChangeKind.DELETE:
+        return shown is None
+    if shown is None:
+        raise DeliveryError("the post is no longer on the platform", permanent=True)
+    return shown
+
+
+def _call(platform: Platform, claimed: _Claimed) -> Receipt | None:
+    """Make the change; a post sent again in place of the old one comes back as its receipt."""
+    if claimed.kind == ChangeKind.DELETE:
+        if not platform.can_delete:
+            raise DeliveryError(f"{platform.name} posts cannot be deleted", permanent=True)
+        platform.delete(claimed.sent)
+    elif platform.can_edit:
+        platform.edit(claimed.sent, claimed.draft)
+    elif claimed.channel.recreate_on_update:
+        return _recreate(platform, claimed)
+    else:
+        raise DeliveryError(f"{platform.name} posts cannot be edited", permanent=True)
+    return None
+
+
+def _recreate(platform: Platform, claimed: _Claimed) -> Receipt:
+    """Delete the post and send the new text under the change's own key. Made again after a
+    lost answer, the delete finds nothing and the send finds the post it made (the platform's
+    sends are idempotent by key), so there is still one post."""
+    try:
+        platform.delete(claimed.sent)
+    except DeliveryError as error:
+        if not platform.already_gone(error):
+            raise
+    return platform.send(claimed.draft, claimed.sent.change_key)
+
+
+def _claim(
+    session: Session, change_id: int, config: SyndicateConfig, now: datetime
+) -> _Claimed | Outcome:
+    change = session.get(PostChange, change_id)
+    if change is None:
+        return Outcome("skipped")
+    # One change of a post at a time: the post's row lock orders them.
+    post = session.scalars(select(Post).where(Post.id == change.post_id).with_for_update()).one()
+    session.refresh(change)
+    if change.status != ChangeStatus.PENDING:
+        return Outcome("skipped")
+    if change.next_attempt_at is not None and change.next_attempt_at > now:
+        return Outcome("skipped")
+    if post.status != PostStatus.SENT:
+        change.status, change.finished_at = ChangeStatus.SUPERSEDED, now
+        return Outcome("skipped")
+    busy = session.scalar(
+        select(func.count()).where(
+            PostChange.post_id == post.id, PostChange.status == ChangeStatus.WORKING
         )
-        session.add(attempt)
-        if error is None:
-            done(post)
-            return outcome
-        attempt.outcome, attempt.error = DeliveryOutcome.FAILED, error.message
-        attempt.status_code = error.status_code
-        post.problem = f"{failing}: {error.message}"
-        return "failed" if error.permanent else "retry"
-
-
-def retract(
-    factory: sessionmaker[Session],
-    post_id: int,
-    config: SyndicateConfig,
-    now: datetime,
-    http: Callable[[], requests.Session] = make_session,
-) -> str:
-    """Delete a sent post from its platform (a post already gone counts as deleted)."""
-    sent = _sent_post(factory, post_id, config, lambda c: c.delete_on_unpublish, http)
-    if sent is None or not sent.platform.can_delete:
-        return "skipped"
-    started, error = time.monotonic(), None
-    try:
-        sent.platform.delete(sent.receipt)
-    except DeliveryError as failed:
-        error = None if failed.status_code == 404 else failed
-
-    def done(post: Post) -> None:
-        post.status = PostStatus.DELETED
-        post.problem = "deleted from the platform: the article was unpublished"
-
-    return _record(
-        factory,
-        post_id,
-        DeliveryOutcome.DELETED,
-        started,
-        error,
-        now,
-        done,
-        "could not delete it from the platform",
+    )
+    if busy:
+        return Outcome("waiting", retry_in=QUEUED_BEHIND_SECONDS)
+    if channels.paused_because(session, post.channel):
+        return Outcome("paused")
+    channel = config.channel(post.channel)
+    if channel is None or not channel.enabled:
+        change.status, change.finished_at = ChangeStatus.FAILED, now
+        change.error = f"channel {post.channel!r} is not configured"
+        return Outcome(ChangeStatus.FAILED)
+    change.status, change.claimed_at = ChangeStatus.WORKING, now
+    change.attempts += 1
+    number = session.scalar(select(func.count()).where(Delivery.post_id == post.id)) or 0
+    delivery = Delivery(
+        post_id=post.id,
+        attempt=number + 1,
+        action=change.kind,
+        change_id=change.id,
+        outcome=DeliveryOutcome.SENDING,
+        started_at=now,
+    )
+    session.add(delivery)
+    session.flush()
+    post_key = idempotency_key(post)
+    draft = Draft(post.text, post.link, dict(post.extras), _thumbnail(session, post, channel))
+    receipt = Receipt(200, post.remote_id, post.remote_url)
+    change_key = f"{post_key}-{change.kind}-{change.id}"
+    return _Claimed(
+        delivery.id,
+        change.kind,
+        channel,
+        SentPost(receipt, post_key, change_key, draft),
+        draft,
+        change.look_first,
     )
 
 
-def edit(
+def _thumbnail(session: Session, post: Post, channel: ChannelConfig) -> tuple[bytes, str] | None:
+    """The share image, for a post that may be sent again in place of the old one."""
+    if not channel.recreate_on_update:
+        return None
+    card = session.get(Card, post.article_id)
+    return (card.image, card.image_type) if card and card.image else None
+
+
+def _settle(
     factory: sessionmaker[Session],
-    post_id: int,
-    config: SyndicateConfig,
-    now: datetime,
-    http: Callable[[], requests.Session] = make_session,
-) -> str:
-    """Carry a sent post's new text to the platform."""
-    sent = _sent_post(factory, post_id, config, lambda c: c.edit_on_update, http)
-    if sent is None or not sent.platform.can_edit:
-        return "skipped"
-    started, error = time.monotonic(), None
-    try:
-        sent.platform.edit(sent.receipt, sent.draft)
-    except DeliveryError as failed:
-        error = failed
+    change_id: int,
+    claimed: _Claimed,
+    started: float,
+    note: str,
+    receipt: Receipt | None = None,
+) -> Outcome:
+    finished = utcnow()
+    with factory.begin() as session:
+        change = session.get_one(PostChange, change_id)
+        post = session.get_one(Post, change.post_id)
+        delivery = session.get_one(Delivery, claimed.delivery_id)
+        edit = claimed.kind == ChangeKind.EDIT
+        delivery.outcome = DeliveryOutcome.EDITED if edit else DeliveryOutcome.DELETED
+        delivery.error = note
+        delivery.latency_ms = int((time.monotonic() - started) * 1000)
+        delivery.finished_at = finished
+        change.status, change.error, change.finished_at = ChangeStatus.DONE, "", finished
+        if receipt is not None:
+            delivery.status_code = receipt.status_code
+            delivery.remote_id, delivery.remote_url = receipt.remote_id, receipt.url
+            post.remote_id, post.remote_url = receipt.remote_id, receipt.url
+        if edit:
+            post.problem = ""
+        else:
+            post.status, post.problem = PostStatus.DELETED, DELETED_PROBLEM
+        return Outcome(delivery.outcome)
 
-    def done(post: Post) -> None:
-        post.problem = ""
 
-    return _record(
-        factory,
-        post_id,
-        DeliveryOutcome.EDITED,
-        started,
-        error,
-        now,
-        done,
-        "the edit did not reach the platform",
+def _settle_failure(
+    factory: sessionmaker[Session],
+    change_id: int,
+    claimed: _Claimed,
+    error: DeliveryError,
+    started: float,
+    policy: DeliveryPolicy,
+) -> Outcome:
+    finished = utcnow()
+    doing = "the edit" if claimed.kind == ChangeKind.EDIT else "the delete"
+    with factory.begin() as session:
+        change = session.get_one(PostChange, change_id)
+        post = session.get_one(Post, change.post_id)
+        delivery = session.get_one(Delivery, claimed.delivery_id)
+        delivery.status_code, delivery.error = error.status_code, error.message
+        delivery.latency_ms = int((time.monotonic() - started) * 1000)
+        delivery.finished_at = finished
+        change.error = error.message
+        if error.credentials:
+            reason = f"the platform refused the credentials: {error.message}"
+            channels.pause(session, post.channel, reason, finished, needs_credentials=True)
+            delivery.outcome, change.status = DeliveryOutcome.FAILED, ChangeStatus.PENDING
+            post.problem = f"{doing} waits: {reason}"
+            return Outcome("paused")
+        wait = (
+            error.retry_after if error.retry_after is not None else policy.backoff(change.attempts)
+        )
+        too_late = finished + timedelta(seconds=wait) > change.created_at + timedelta(
+            seconds=policy.deadline_seconds
+        )
+        if error.permanent or change.attempts >= policy.max_attempts or too_late:
+            delivery.outcome, change.status = DeliveryOutcome.FAILED, ChangeStatus.FAILED
+            change.finished_at = finished
+            post.problem = f"{doing} did not reach the platform: {error.message}"
+            return Outcome(ChangeStatus.FAILED)
+        delivery.outcome, change.status = DeliveryOutcome.RETRY, ChangeStatus.PENDING
+        change.next_attempt_at = finished + timedelta(seconds=wait)
+        # An attempt that got no answer may have been made: the next one looks first where it
+        # can, so the platform sees one edit or one delete.
+        change.look_first = change.look_first or error.ambiguous or error.status_code is None
+        return Outcome("retry", retry_in=wait)
+
+
+def changes_of(session: Session, post_id: int) -> list[PostChange]:
+    """Every edit and delete decided for the post, newest first."""
+    return list(
+        session.scalars(
+            select(PostChange).where(PostChange.post_id == post_id).order_by(PostChange.id.desc())
+        )
     )
+
+
+def due_changes(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Changes waiting to be made whose time has come: what a lost message would have made."""
+    return list(
+        session.scalars(
+            select(PostChange.id)
+            .where(
+                PostChange.status == ChangeStatus.PENDING,
+                or_(PostChange.next_attempt_at.is_(None), PostChange.next_attempt_at <= now),
+            )
+            .order_by(PostChange.id)
+            .limit(limit)
+        )
+    )
+
+
+def reconcile_stuck(session: Session, now: datetime, lease_seconds: int) -> list[int]:
+    """Send changes left `working` past their lease (a worker died mid-call) back to be made
+    again, looking first where the platform allows."""
+    cutoff = now - timedelta(seconds=lease_seconds)
+    stuck = list(
+        session.scalars(
+            select(PostChange).where(
+                PostChange.status == ChangeStatus.WORKING, PostChange.claimed_at < cutoff
+            )
+        )
+    )
+    for change in stuck:
+        change.status, change.look_first, change.next_attempt_at = ChangeStatus.PENDING, True, None
+        change.error = "interrupted; it is made again, after a look where the platform allows"
+        session.execute(
+            update(Delivery)
+            .where(Delivery.change_id == change.id, Delivery.outcome == DeliveryOutcome.SENDING)
+            .values(outcome=DeliveryOutcome.RETRY, error=change.error, finished_at=now)
+        )
+    return [c.id for c in stuck]

@@ -213,14 +213,66 @@ class ChannelState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ChangeKind(StrEnum):
+    EDIT = "edit"
+    DELETE = "delete"
+
+
+class ChangeStatus(StrEnum):
+    PENDING = "pending"
+    WORKING = "working"
+    DONE = "done"
+    FAILED = "failed"
+    # Overtaken before it was made: a delete replaces a waiting edit, or the post is gone.
+    SUPERSEDED = "superseded"
+
+
+OPEN_CHANGES = (ChangeStatus.PENDING, ChangeStatus.WORKING)
+
+
+class PostChange(Base):
+    """An edit or a delete of a post already out, recorded when it is decided and settled once
+    the platform has answered: what the sweeper finds again if its message is lost."""
+
+    __tablename__ = "post_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=ChangeStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # An earlier attempt may have reached the platform: look at the post before changing it.
+    look_first: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    post: Mapped[Post] = relationship()
+
+    __table_args__ = (Index("ix_post_changes_status_next", "status", "next_attempt_at"),)
+
+
+class DeliveryAction(StrEnum):
+    SEND = "send"
+    EDIT = ChangeKind.EDIT.value
+    DELETE = ChangeKind.DELETE.value
+
+
 class Delivery(Base):
-    """One attempt to send a post: written before the call, completed after it."""
+    """One call to a platform about a post (its send, or an edit or delete of it): written
+    before the call, completed after it."""
 
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     attempt: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16), default=DeliveryAction.SEND)
+    change_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post_changes.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     outcome: Mapped[str] = mapped_column(String(16), default=DeliveryOutcome.SENDING)
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")

@@ -5,37 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from syndicate import lifecycle
+from syndicate.adapters import adapter
 from syndicate.compose import CompositionError, compose, template_name
 from syndicate.config import ChannelConfig, SyndicateConfig
-from syndicate.http import make_session
-from syndicate.models import Article, ArticleStatus, Post, PostStatus
-from syndicate.platforms import get_platform
-from syndicate.platforms.base import Draft, Platform
+from syndicate.models import Article, ArticleStatus, Post, PostChange, PostStatus
+from syndicate.platforms.base import Draft
 from syndicate.templating import Templates
-from syndicate.tokens import TokenVault
 
 REVISABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
 
 
-def adapter(
-    channel: ChannelConfig,
-    session: requests.Session | None = None,
-    vault: TokenVault | None = None,
-) -> Platform:
-    return get_platform(channel.platform)(channel, session or make_session(), vault)
-
-
 @dataclass(frozen=True)
 class PostWork:
-    """What composing left to do: posts to send now, sent posts to edit or to delete."""
+    """What composing left to do: posts to send now, and edits or deletes of sent posts (the
+    ids of their `PostChange` rows)."""
 
     due: list[int] = field(default_factory=list)
-    edits: list[int] = field(default_factory=list)
-    retractions: list[int] = field(default_factory=list)
+    changes: list[int] = field(default_factory=list)
 
 
 def compose_posts(
@@ -54,22 +44,21 @@ def compose_posts(
     if not article.shareable:
         article.posts_version = article.version
         return PostWork()
-    edits, retractions = [], []
+    changes: list[PostChange | None] = []
     existing = {p.channel: p for p in article.posts}
     for channel in config.active_channels:
         post = existing.get(channel.name)
         if article.status != ArticleStatus.PUBLISHED:
             if post is not None and post.status == PostStatus.SENT and channel.delete_on_unpublish:
-                retractions.append(post.id)
+                changes.append(lifecycle.request_delete(session, post, now))
         elif post is None:
             session.add(_new_post(article, channel, templates_dir, now))
         elif post.revision == article.revision:
             continue
         elif post.status in REVISABLE:
             _revise(post, article, channel, templates_dir)
-        elif post.status == PostStatus.SENT and channel.edit_on_update and not post.edited:
-            _fill_sent(post, article, channel, templates_dir)
-            edits.append(post.id)
+        elif _follows_article(post, channel) and _fill_sent(post, article, channel, templates_dir):
+            changes.append(lifecycle.request_edit(session, post))
     article.posts_version = article.version
     session.flush()
     due = [
@@ -77,18 +66,27 @@ def compose_posts(
         for p in article.posts
         if p.status == PostStatus.APPROVED and (p.scheduled_at is None or p.scheduled_at <= now)
     ]
-    return PostWork(due, edits, retractions)
+    return PostWork(due, [c.id for c in changes if c is not None])
 
 
-def _fill_sent(post: Post, article: Article, channel: ChannelConfig, templates: Templates) -> None:
-    """New text for a post already out, which the platform will be asked to edit."""
+def _follows_article(post: Post, channel: ChannelConfig) -> bool:
+    """A sent post the platform is asked to edit when its article changes (unless a person
+    wrote its text)."""
+    return post.status == PostStatus.SENT and channel.edit_on_update and not post.edited
+
+
+def _fill_sent(post: Post, article: Article, channel: ChannelConfig, templates: Templates) -> bool:
+    """New text for a post already out, which the platform will be asked to edit; False when
+    the new revision cannot be composed within the platform's limits."""
     try:
         composed = compose(article, channel, adapter(channel), templates)
     except CompositionError:
-        return
-    if not composed.problems:
-        post.text, post.extras = composed.draft.text, composed.draft.extras
-        post.revision = article.revision
+        return False
+    if composed.problems:
+        return False
+    post.text, post.extras = composed.draft.text, composed.draft.extras
+    post.revision = article.revision
+    return True
 
 
 def _new_post(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from syndicate.adapters import adapter
 from syndicate.compose import compose
 from syndicate.config import ChannelConfig
 from syndicate.models import Article
 from syndicate.platforms.base import Draft
-from syndicate.posts import adapter
 from syndicate.templating import Templates
 
 

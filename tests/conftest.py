@@ -37,6 +37,7 @@ METRICS_TOKEN = "test-metrics-token-0123456789abcdef01234"
 HOOK_SECRET = "test-hook-secret"
 TABLES = (
     "deliveries",
+    "post_changes",
     "posts",
     "cards",
     "article_revisions",
@@ -138,6 +139,8 @@ platform = "webhook"
 url = "{receiver.url}/wire"
 secret_env = "TEST_NEWSROOM_HOOK_SECRET"
 auto_approve = true
+edit_on_update = true
+delete_on_unpublish = true
 """,
         encoding="utf-8",
     )

@@ -177,24 +177,18 @@ def compose_posts(article_id: str) -> None:
         work = posts.compose_posts(session, article_id, rt.config, rt.templates, utcnow())
     for post_id in work.due:
         enqueue.post_approved(post_id)
-    for post_id in work.edits:
-        edit_post.delay(post_id)
-    for post_id in work.retractions:
-        retract_post.delay(post_id)
+    for change_id in work.changes:
+        change_post.delay(change_id)
 
 
-@bound_database_task("syndicate.edit_post")
-def edit_post(self: Task[Any, Any], post_id: int) -> None:
+@database_task("syndicate.change_post")
+def change_post(change_id: int) -> None:
+    """Make one edit or delete of a sent post."""
     rt = get_runtime()
-    if lifecycle.edit(rt.factory, post_id, rt.config, utcnow()) == "retry":
-        raise self.retry(countdown=get_runtime().delivery_policy.backoff(self.request.retries))
-
-
-@bound_database_task("syndicate.retract_post")
-def retract_post(self: Task[Any, Any], post_id: int) -> None:
-    rt = get_runtime()
-    if lifecycle.retract(rt.factory, post_id, rt.config, utcnow()) == "retry":
-        raise self.retry(countdown=get_runtime().delivery_policy.backoff(self.request.retries))
+    outcome = lifecycle.apply(rt.factory, change_id, rt.config, rt.delivery_policy, utcnow())
+    log.info("post change %s: %s", change_id, outcome.status)
+    if outcome.retry_in is not None:
+        change_post.apply_async((change_id,), countdown=outcome.retry_in)
 
 
 @database_task("syndicate.deliver_post")
@@ -214,12 +208,16 @@ def sweep() -> None:
     health.beat(context.redis_client(), context.redis_keys())
     with session_scope(rt.factory) as session:
         delivery.reconcile_stuck(session, now, rt.settings.delivery_lease_seconds, rt.config)
+        lifecycle.reconcile_stuck(session, now, rt.settings.delivery_lease_seconds)
         due = delivery.due_posts(session, now)
+        due_changes = lifecycle.due_changes(session, now)
         stale = sweeper.stale_articles(session, now, rt.settings.sweep_grace_seconds)
         lost_purges = purging.due(session, now, rt.settings.sweep_grace_seconds)
         site_behind = sitedetails.feeds_behind(session, now, rt.settings.sweep_grace_seconds)
     for post_id in due:
         enqueue.post_approved(post_id)
+    for change_id in due_changes:
+        change_post.delay(change_id)
     for purge_id in lost_purges:
         purge.delay(purge_id)
     if site_behind:

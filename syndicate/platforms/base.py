@@ -47,6 +47,18 @@ class Receipt:
         object.__setattr__(self, "url", live_link(self.url))
 
 
+@dataclass(frozen=True)
+class SentPost:
+    """A post already out, as an edit or a delete of it needs it: what the platform answered
+    to the send, the key the post was sent under, the change's own idempotency key, and the
+    post as it stands."""
+
+    receipt: Receipt
+    post_key: str
+    change_key: str
+    draft: Draft
+
+
 class DeliveryError(Exception):
     """A send that did not succeed.
 
@@ -126,6 +138,9 @@ class Platform:
     # Platforms that can list the account's recent posts, so a send whose answer was lost can
     # be looked for instead of marked unknown.
     finds_own_posts: ClassVar[bool] = False
+    # Platforms that can read a sent post back, so an edit or a delete that may already have
+    # been made is looked at before it is made again.
+    reads_posts: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -184,11 +199,21 @@ class Platform:
         """The account's recent post that carries `draft.link`, or None if there is none."""
         raise NotImplementedError
 
-    def edit(self, receipt: Receipt, draft: Draft) -> None:
+    def edit(self, sent: SentPost, draft: Draft) -> None:
         raise DeliveryError(f"{self.name} posts cannot be edited", permanent=True)
 
-    def delete(self, receipt: Receipt) -> None:
+    def delete(self, sent: SentPost) -> None:
+        """Take the post down; a post already gone raises a `DeliveryError` with status 404."""
         raise DeliveryError(f"{self.name} posts cannot be deleted", permanent=True)
+
+    def already_gone(self, error: DeliveryError) -> bool:
+        """Whether a delete failed because the post is not there any more."""
+        return error.status_code == 404
+
+    def shows(self, sent: SentPost, draft: Draft) -> bool | None:
+        """Whether the post on the platform already reads as `draft` (None: it is gone).
+        Only platforms that set `reads_posts` answer."""
+        raise NotImplementedError
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One HTTP call, with transport failures turned into `DeliveryError`s."""

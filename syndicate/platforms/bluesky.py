@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import regex
 import requests
 
-from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
+from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt, SentPost
 from syndicate.text import grapheme_count, urls, utf8_length
 
 # https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/feed/post.json
@@ -284,10 +284,10 @@ class Bluesky(Platform):
             )
         return Receipt(200, found["uri"], f"https://bsky.app/profile/{did}/post/{rkey}")
 
-    def delete(self, receipt: Receipt) -> None:
+    def delete(self, sent: SentPost) -> None:
         sender = BlueskySender(self)
         _access, did = sender.session()
-        rkey = str(receipt.remote_id).rsplit("/", 1)[-1]
+        rkey = str(sent.receipt.remote_id).rsplit("/", 1)[-1]
         sender.call(
             "POST",
             "com.atproto.repo.deleteRecord",

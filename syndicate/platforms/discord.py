@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
-from syndicate.platforms.base import Draft, Limits, Platform, Receipt
+from syndicate.platforms.base import (
+    DeliveryError,
+    Draft,
+    Limits,
+    Platform,
+    Receipt,
+    SentPost,
+    nothing_posted,
+)
 from syndicate.text import longest_fitting
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -57,6 +66,36 @@ class Discord(Platform):
             "POST", self.token(), params={"wait": "true"}, json=self.payload(draft, idempotency_key)
         )
         return Receipt(response.status_code, str(response.json().get("id", "")) or None)
+
+    can_edit = True
+    can_delete = True
+    reads_posts = True
+
+    def edit(self, sent: SentPost, draft: Draft) -> None:
+        # https://discord.com/developers/docs/resources/webhook#edit-webhook-message
+        self.request("PATCH", self._message_url(sent), json=self.payload(draft, ""))
+
+    def delete(self, sent: SentPost) -> None:
+        # https://discord.com/developers/docs/resources/webhook#delete-webhook-message
+        self.request("DELETE", self._message_url(sent))
+
+    def shows(self, sent: SentPost, draft: Draft) -> bool | None:
+        # https://discord.com/developers/docs/resources/webhook#get-webhook-message
+        try:
+            with nothing_posted():
+                message = self.request("GET", self._message_url(sent)).json()
+        except DeliveryError as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return bool(message.get("content") == draft.text)
+
+    def _message_url(self, sent: SentPost) -> str:
+        if not sent.receipt.remote_id:
+            raise DeliveryError("Discord did not say which message it saved", permanent=True)
+        hook = urlsplit(self.token())
+        path = f"{hook.path.rstrip('/')}/messages/{quote(sent.receipt.remote_id, safe='')}"
+        return urlunsplit(hook._replace(path=path))
 
     def wait_signal(self, response: requests.Response) -> float | None:
         try:  # https://discord.com/developers/docs/topics/rate-limits: retry_after, seconds

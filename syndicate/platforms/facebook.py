@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from syndicate.platforms.base import Draft, Limits, Platform, Receipt
+from syndicate.platforms.base import Draft, Limits, Platform, Receipt, SentPost
 from syndicate.platforms.graph import raise_for_graph_error, usage_wait
 
 API = "https://graph.facebook.com/v21.0"
@@ -66,17 +66,17 @@ class Facebook(Platform):
 
     can_edit = True
 
-    def edit(self, receipt: Receipt, draft: Draft) -> None:
+    def edit(self, sent: SentPost, draft: Draft) -> None:
         # https://developers.facebook.com/docs/graph-api/reference/page-post/#updating
         self.request(
             "POST",
-            self._url(f"/{receipt.remote_id}"),
+            self._url(f"/{sent.receipt.remote_id}"),
             data={"message": draft.text, "access_token": self.token()},
         )
 
-    def delete(self, receipt: Receipt) -> None:
+    def delete(self, sent: SentPost) -> None:
         self.request(
-            "DELETE", self._url(f"/{receipt.remote_id}"), params={"access_token": self.token()}
+            "DELETE", self._url(f"/{sent.receipt.remote_id}"), params={"access_token": self.token()}
         )
 
     def raise_for_response(self, response: requests.Response) -> None:

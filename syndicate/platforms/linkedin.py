@@ -7,7 +7,7 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from syndicate.platforms.base import Draft, Limits, Platform, Receipt, nothing_posted
+from syndicate.platforms.base import Draft, Limits, Platform, Receipt, SentPost, nothing_posted
 from syndicate.text import utf16_length
 
 API = "https://api.linkedin.com"
@@ -140,10 +140,10 @@ class LinkedIn(Platform):
 
     can_edit = True
 
-    def edit(self, receipt: Receipt, draft: Draft) -> None:
+    def edit(self, sent: SentPost, draft: Draft) -> None:
         # https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api
         # "Update Posts": a partial update may change the commentary.
-        urn = quote(str(receipt.remote_id), safe="")
+        urn = quote(str(sent.receipt.remote_id), safe="")
         self.request(
             "POST",
             self._url(f"/rest/posts/{urn}"),
@@ -151,6 +151,6 @@ class LinkedIn(Platform):
             json={"patch": {"$set": {"commentary": draft.text}}},
         )
 
-    def delete(self, receipt: Receipt) -> None:
-        urn = quote(str(receipt.remote_id), safe="")
+    def delete(self, sent: SentPost) -> None:
+        urn = quote(str(sent.receipt.remote_id), safe="")
         self.request("DELETE", self._url(f"/rest/posts/{urn}"), headers=self._headers())

@@ -12,7 +12,15 @@ from typing import Any, ClassVar
 
 import requests
 
-from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt, nothing_posted
+from syndicate.platforms.base import (
+    DeliveryError,
+    Draft,
+    Limits,
+    Platform,
+    Receipt,
+    SentPost,
+    nothing_posted,
+)
 from syndicate.text import URL, grapheme_count
 
 log = logging.getLogger(__name__)
@@ -144,23 +152,48 @@ class Mastodon(Platform):
 
     can_edit = True
 
-    def edit(self, receipt: Receipt, draft: Draft) -> None:
-        # https://docs.joinmastodon.org/methods/statuses/#edit
+    def edit(self, sent: SentPost, draft: Draft) -> None:
+        """https://docs.joinmastodon.org/methods/statuses/#edit: an edit replaces the whole
+        status, so it carries the media the status has, each with its description."""
+        status = self._status(sent)
         body = self.payload(draft, "")
         body.pop("visibility", None)  # an edit cannot change it
-        self.request(
-            "PUT",
-            f"{self.channel.url.rstrip('/')}/api/v1/statuses/{receipt.remote_id}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.token()}"},
-        )
+        media = status.get("media_attachments") or []
+        if media:
+            body["media_ids"] = [str(m["id"]) for m in media]
+            body["media_attributes"] = [
+                {"id": str(m["id"]), "description": m.get("description") or ""} for m in media
+            ]
+        self.request("PUT", self._status_url(sent), json=body, headers=self._auth())
 
-    def delete(self, receipt: Receipt) -> None:
-        self.request(
-            "DELETE",
-            f"{self.channel.url.rstrip('/')}/api/v1/statuses/{receipt.remote_id}",
-            headers={"Authorization": f"Bearer {self.token()}"},
-        )
+    def delete(self, sent: SentPost) -> None:
+        self.request("DELETE", self._status_url(sent), headers=self._auth())
+
+    reads_posts = True
+
+    def shows(self, sent: SentPost, draft: Draft) -> bool | None:
+        # https://docs.joinmastodon.org/methods/statuses/#source: the text as it was written.
+        try:
+            with nothing_posted():
+                source = self.request(
+                    "GET", f"{self._status_url(sent)}/source", headers=self._auth()
+                ).json()
+        except DeliveryError as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return bool(source.get("text") == draft.text)
+
+    def _status(self, sent: SentPost) -> dict[str, Any]:
+        with nothing_posted():
+            status = self.request("GET", self._status_url(sent), headers=self._auth()).json()
+        return status if isinstance(status, dict) else {}
+
+    def _status_url(self, sent: SentPost) -> str:
+        return f"{self.channel.url.rstrip('/')}/api/v1/statuses/{sent.receipt.remote_id}"
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
 
     def wait_signal(self, response: requests.Response) -> float | None:
         # https://docs.joinmastodon.org/api/rate-limits/

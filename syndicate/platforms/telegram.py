@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt
+from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt, SentPost
 from syndicate.text import utf16_length
 
 # https://core.telegram.org/bots/api#formatting-options: only <, > and & must be escaped,
@@ -79,15 +79,16 @@ class Telegram(Platform):
 
     can_edit = True
 
-    def edit(self, receipt: Receipt, draft: Draft) -> None:
+    def edit(self, sent: SentPost, draft: Draft) -> None:
         # https://core.telegram.org/bots/api#editmessagetext (#editmessagecaption for photos)
-        sent = self.payload(draft, "")
-        common = {"chat_id": self.channel.target, "message_id": _message_id(receipt)}
-        if "photo" in sent:
-            method, body = "editMessageCaption", {"caption": sent["caption"], "parse_mode": "HTML"}
+        message = self.payload(draft, "")
+        common = {"chat_id": self.channel.target, "message_id": _message_id(sent.receipt)}
+        if "photo" in message:
+            method = "editMessageCaption"
+            body = {"caption": message["caption"], "parse_mode": "HTML"}
         else:
             method = "editMessageText"
-            body = {k: sent[k] for k in ("text", "parse_mode", "link_preview_options")}
+            body = {k: message[k] for k in ("text", "parse_mode", "link_preview_options")}
         try:
             self.request("POST", self._method(method), json={**common, **body})
         except DeliveryError as error:
@@ -95,13 +96,16 @@ class Telegram(Platform):
             if "message is not modified" not in error.message:
                 raise
 
-    def delete(self, receipt: Receipt) -> None:
+    def delete(self, sent: SentPost) -> None:
         self.request(
             "POST",
             self._method("deleteMessage"),
             # https://core.telegram.org/bots/api#deletemessage
-            json={"chat_id": self.channel.target, "message_id": _message_id(receipt)},
+            json={"chat_id": self.channel.target, "message_id": _message_id(sent.receipt)},
         )
+
+    def already_gone(self, error: DeliveryError) -> bool:
+        return super().already_gone(error) or "message to delete not found" in error.message
 
     def raise_for_response(self, response: requests.Response) -> None:
         if response.status_code < 400:

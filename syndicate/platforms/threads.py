@@ -13,6 +13,7 @@ from syndicate.platforms.base import (
     Limits,
     Platform,
     Receipt,
+    SentPost,
     nothing_posted,
 )
 from syndicate.platforms.graph import raise_for_graph_error, usage_wait
@@ -121,11 +122,11 @@ class Threads(Platform):
             return None  # the post is out; only its link is unknown
         return str(found["permalink"]) if found.get("permalink") else None
 
-    def delete(self, receipt: Receipt) -> None:
+    def delete(self, sent: SentPost) -> None:
         # https://developers.facebook.com/docs/threads/posts/delete-posts (needs the
         # threads_delete permission; 100 deletions a day per account).
         self.request(
-            "DELETE", self._url(f"/{receipt.remote_id}"), params={"access_token": self.token()}
+            "DELETE", self._url(f"/{sent.receipt.remote_id}"), params={"access_token": self.token()}
         )
 
     def raise_for_response(self, response: requests.Response) -> None:

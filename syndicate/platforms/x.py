@@ -15,6 +15,7 @@ from syndicate.platforms.base import (
     Limits,
     Platform,
     Receipt,
+    SentPost,
     nothing_posted,
 )
 from syndicate.platforms.options import Grant, NoTokens
@@ -53,8 +54,8 @@ class X(Platform):
     def check(self) -> str:
         return f"@{self.authorised('GET', '/2/users/me').json()['data']['username']}"
 
-    def delete(self, receipt: Receipt) -> None:
-        self.authorised("DELETE", f"/2/tweets/{receipt.remote_id}")
+    def delete(self, sent: SentPost) -> None:
+        self.authorised("DELETE", f"/2/tweets/{sent.receipt.remote_id}")
 
     def find_sent(self, draft: Draft) -> Receipt | None:
         """The account's recent post that carries this draft's link, if there is one."""

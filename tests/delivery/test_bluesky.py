@@ -13,6 +13,7 @@ from syndicate.config import ChannelConfig
 from syndicate.platforms import bluesky
 from syndicate.platforms.base import DeliveryError, Draft
 from syndicate.platforms.bluesky import Bluesky, record_key
+from tests.delivery.sent import sent
 from tests.fakes.pds import DID, HANDLE, PASSWORD, FakePDS
 
 LINK = "https://news.example.com/2026/11/river-crossing?utm_source=bluesky"
@@ -105,7 +106,7 @@ def test_a_wrong_app_password_is_a_permanent_credential_failure(pds: FakePDS) ->
 def test_a_deleted_post_is_gone(pds: FakePDS) -> None:
     sky = adapter(pds)
     receipt = sky.send(draft(sky), "syndicate-post-4-4")
-    sky.delete(receipt)
+    sky.delete(sent(receipt))
     assert pds.records == {}
 
 

@@ -10,12 +10,20 @@ from collections.abc import Iterator
 import pytest
 import requests
 from PIL import Image
+from pydantic import ValidationError
 
+from syndicate import articles, delivery, lifecycle, posts
+from syndicate.cms import parse_generic
 from syndicate.compose import compose
-from syndicate.config import ChannelConfig
+from syndicate.config import ChannelConfig, SiteConfig, SyndicateConfig
+from syndicate.delivery import DeliveryPolicy
+from syndicate.models import ChangeStatus, Post, PostChange, utcnow
 from syndicate.platforms import bluesky
 from syndicate.platforms.base import DeliveryError, Draft
 from syndicate.platforms.bluesky import Bluesky, record_key
+from syndicate.runtime import Runtime
+from tests.client import article, envelope
+from tests.delivery.sent import sent
 from tests.peers.atproto import RealPDS
 from tests.platforms.conftest import TEMPLATES, make_article
 
@@ -156,7 +164,70 @@ def test_a_deleted_post_is_gone_from_the_repository(pds: RealPDS, sky: Bluesky) 
     rkey = record_key("syndicate-post-6-1764000000000006")
     assert stored(pds, did, rkey).ok
 
-    sky.delete(receipt)
+    sky.delete(sent(receipt))
 
     gone = stored(pds, did, rkey)
     assert gone.status_code == 400 and gone.json()["error"] == "RecordNotFound"
+
+
+def test_a_channel_that_opts_in_replaces_an_edited_post_with_one_new_post(
+    pds: RealPDS, runtime: Runtime, clean: None
+) -> None:
+    bluesky._sessions.clear()
+    os.environ["TEST_REAL_PDS_PASSWORD"] = PASSWORD
+    channel = ChannelConfig(
+        name="sky",
+        platform="bluesky",
+        url=pds.url,
+        target=HANDLE,
+        secret_env="TEST_REAL_PDS_PASSWORD",
+        timeout_seconds=30,
+        auto_approve=True,
+        edit_on_update=True,
+        recreate_on_update=True,
+    )
+    config = SyndicateConfig(site=SiteConfig(title="Test"), channels=[channel])
+    policy = DeliveryPolicy()
+    art = article("sky-1", title="Library hours extended")
+    articles.receive(runtime.factory, parse_generic(envelope(art)), utcnow())
+    with runtime.factory.begin() as session:
+        (post_id,) = posts.compose_posts(session, "sky-1", config, runtime.templates, utcnow()).due
+    assert delivery.deliver(runtime.factory, post_id, config, policy, utcnow()).status == "sent"
+    first = post_uri(runtime, post_id)
+    did = first.split("/")[2]
+
+    edited = dict(
+        art, title="Library hours extended to midnight", updated_at="2026-11-24T12:00:00Z"
+    )
+    articles.receive(runtime.factory, parse_generic(envelope(edited, "article.updated")), utcnow())
+    with runtime.factory.begin() as session:
+        (change_id,) = posts.compose_posts(
+            session, "sky-1", config, runtime.templates, utcnow()
+        ).changes
+    assert lifecycle.apply(runtime.factory, change_id, config, policy, utcnow()).status == "edited"
+    second = post_uri(runtime, post_id)
+    assert second != first
+    assert stored(pds, did, first.rsplit("/", 1)[-1]).json()["error"] == "RecordNotFound"
+    record = stored(pds, did, second.rsplit("/", 1)[-1]).json()["value"]
+    assert "to midnight" in record["text"]
+
+    # As if the worker died after the new post was made and before it was recorded.
+    with runtime.factory.begin() as session:
+        session.get_one(Post, post_id).remote_id = first
+        session.get_one(PostChange, change_id).status = ChangeStatus.PENDING
+    assert lifecycle.apply(runtime.factory, change_id, config, policy, utcnow()).status == "edited"
+    assert post_uri(runtime, post_id) == second
+    listed = pds.get("com.atproto.repo.listRecords", repo=did, collection="app.bsky.feed.post")
+    uris = [r["uri"] for r in listed.json()["records"]]
+    assert second in uris and first not in uris
+
+
+def post_uri(runtime: Runtime, post_id: int) -> str:
+    with runtime.factory() as session:
+        return str(session.get_one(Post, post_id).remote_id)
+
+
+def test_recreating_is_refused_where_posts_can_be_edited_or_sent_twice() -> None:
+    for platform in ("mastodon", "telegram"):
+        with pytest.raises(ValidationError, match="recreate_on_update"):
+            ChannelConfig(name="c", platform=platform, recreate_on_update=True)

@@ -15,6 +15,7 @@ import requests
 from syndicate.config import ChannelConfig
 from syndicate.platforms import get_platform
 from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt
+from tests.delivery.sent import sent
 from tests.fakes.receiver import Fault, Received, Receiver
 
 TEXT = "<b>Bridge &amp; tunnel</b>\n\nhttps://news.example.com/a"
@@ -187,7 +188,7 @@ def test_telegram_edits_the_message_and_accepts_an_edit_that_changes_nothing() -
         telegram = get_platform("telegram")(channel, requests.Session())
         receipt = telegram.send(draft(telegram), "key-1")
         edited = Draft("<b>Bridge &amp; tunnel open</b>", "https://news.example.com/a")
-        telegram.edit(receipt, edited)
+        telegram.edit(sent(receipt), edited)
         request = server.received()[-1]
         assert request.path == "/botTOKEN-123/editMessageText"
         assert request.json() == {
@@ -208,7 +209,7 @@ def test_telegram_edits_the_message_and_accepts_an_edit_that_changes_nothing() -
             "message",
         }
         server.fail_next(Fault(status=400, body=json.dumps(not_modified).encode()))
-        telegram.edit(receipt, edited)  # no error: the message already says this
+        telegram.edit(sent(receipt), edited)  # no error: the message already says this
         gone = {
             "ok": False,
             "error_code": 400,
@@ -216,7 +217,7 @@ def test_telegram_edits_the_message_and_accepts_an_edit_that_changes_nothing() -
         }
         server.fail_next(Fault(status=400, body=json.dumps(gone).encode()))
         with pytest.raises(DeliveryError, match="message to edit not found") as error:
-            telegram.edit(receipt, edited)
+            telegram.edit(sent(receipt), edited)
         assert error.value.permanent
     finally:
         server.stop()
@@ -234,7 +235,7 @@ def test_telegram_deletes_the_message_it_sent() -> None:
             secret_env="TEST_CHAT_SECRET",
         )
         telegram = get_platform("telegram")(channel, requests.Session())
-        telegram.delete(telegram.send(draft(telegram), "key-1"))
+        telegram.delete(sent(telegram.send(draft(telegram), "key-1")))
         request = server.received()[-1]
         assert request.path == "/botTOKEN-123/deleteMessage"
         assert request.json() == {"chat_id": "@newsroom", "message_id": 42}
@@ -245,7 +246,7 @@ def test_telegram_deletes_the_message_it_sent() -> None:
         }
         server.fail_next(Fault(status=400, body=json.dumps(gone).encode()))
         with pytest.raises(DeliveryError, match="message to delete not found") as error:
-            telegram.delete(Receipt(200, "42"))
+            telegram.delete(sent(Receipt(200, "42")))
         assert error.value.permanent
     finally:
         server.stop()

@@ -150,37 +150,6 @@ def test_a_timeout_after_sending_is_retried_safely_under_the_same_key(
     assert mastodon.count_statuses() == before + 1
 
 
-def test_an_edited_article_edits_the_status_and_an_unpublished_one_deletes_it(
-    runtime: Runtime, config: SyndicateConfig, post_id: int, mastodon: MastodonMock
-) -> None:
-    from syndicate import lifecycle
-
-    config.channels[0].edit_on_update = True
-    config.channels[0].delete_on_unpublish = True
-    assert deliver(runtime, config, post_id) == "sent"
-    post, _ = stored(runtime, post_id)
-
-    edited = article("m1", title="Zürich café reopens after the flood", language="de")
-    articles.receive(runtime.factory, parse_generic(envelope(edited, "article.updated")), utcnow())
-    with runtime.factory.begin() as session:
-        work = posts.compose_posts(session, "m1", config, runtime.templates, utcnow())
-    assert work.edits == [post_id] and work.due == []
-    assert lifecycle.edit(runtime.factory, post_id, config, utcnow()) == "edited"
-    assert "after the flood" in mastodon.status(post.remote_id)["content"]
-
-    gone = envelope({"id": "m1"}, "article.unpublished")
-    articles.receive(runtime.factory, parse_generic(gone), utcnow())
-    with runtime.factory.begin() as session:
-        work = posts.compose_posts(session, "m1", config, runtime.templates, utcnow())
-    assert work.retractions == [post_id]
-    assert lifecycle.retract(runtime.factory, post_id, config, utcnow()) == "deleted"
-    assert mastodon.status(post.remote_id) == {}
-    post, attempts = stored(runtime, post_id)
-    assert post.status == PostStatus.DELETED
-    assert [a.outcome for a in attempts] == ["sent", "edited", "deleted"]
-    assert lifecycle.retract(runtime.factory, post_id, config, utcnow()) == "skipped"
-
-
 def test_with_photo_on_the_share_image_is_attached_and_described(
     config: SyndicateConfig, mastodon: MastodonMock
 ) -> None:

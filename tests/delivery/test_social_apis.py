@@ -16,6 +16,7 @@ import requests
 from syndicate.config import ChannelConfig
 from syndicate.platforms import get_platform
 from syndicate.platforms.base import DeliveryError, Draft, Platform
+from tests.delivery.sent import sent
 from tests.fakes.receiver import Fault, Received, Receiver
 
 LINK = "https://news.example.com/a?utm_source=social"
@@ -241,7 +242,7 @@ def test_threads_never_publishes_a_container_that_failed(server: Receiver) -> No
 def test_linkedin_edits_a_post_s_commentary_with_a_partial_update(server: Receiver) -> None:
     linkedin = adapter("linkedin", server, target="urn:li:organization:42")
     receipt = linkedin.send(draft(linkedin), "k")
-    linkedin.edit(receipt, draft(linkedin, f"Bridge approved, 7 to 2 {LINK}"))
+    linkedin.edit(sent(receipt), draft(linkedin, f"Bridge approved, 7 to 2 {LINK}"))
     edit = server.received()[-1]
     assert edit.path == "/rest/posts/urn%3Ali%3Ashare%3A7000000000000000001"
     assert edit.headers["x-restli-method"] == "PARTIAL_UPDATE"
@@ -252,7 +253,7 @@ def test_linkedin_edits_a_post_s_commentary_with_a_partial_update(server: Receiv
 def test_facebook_edits_the_page_post_s_message(server: Receiver) -> None:
     facebook = adapter("facebook", server, target="1234567890")
     receipt = facebook.send(draft(facebook), "k")
-    facebook.edit(receipt, draft(facebook, f"Bridge approved, 7 to 2 {LINK}"))
+    facebook.edit(sent(receipt), draft(facebook, f"Bridge approved, 7 to 2 {LINK}"))
     edit = server.received()[-1]
     assert edit.path == "/1234567890_998877"
     assert parse_qs(edit.body.decode()) == {

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from syndicate.platforms.base import DeliveryError, Platform, Receipt
+from tests.delivery.sent import sent
 from tests.delivery.test_social_apis import adapter, answer, draft
 from tests.fakes.receiver import Fault, Received, Receiver
 
@@ -201,7 +202,7 @@ def test_a_post_is_deleted_with_the_documented_call(
 ) -> None:
     spec, server, platform = case
     assert platform.can_delete
-    platform.delete(spec.receipt)
+    platform.delete(sent(spec.receipt))
     (request,) = server.received()
     assert (request.method, request.path) == (spec.delete_method, spec.delete_path)
     if spec.platform == "x":
@@ -231,7 +232,7 @@ def test_a_deletion_the_platform_refuses_says_why(case: tuple[Case, Receiver, Pl
     spec, server, platform = case
     server.fail_next(spec.refused_token)
     with pytest.raises(DeliveryError) as error:
-        platform.delete(spec.receipt)
+        platform.delete(sent(spec.receipt))
     assert error.value.permanent and error.value.credentials
     assert error.value.message
     form = parse_qs(server.received()[0].path.partition("?")[2])

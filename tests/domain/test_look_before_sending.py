@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from syndicate import articles, delivery, posts
+from syndicate.adapters import adapter
 from syndicate.cms import parse_generic
 from syndicate.config import ChannelConfig, SiteConfig, SyndicateConfig
 from syndicate.delivery import DeliveryPolicy, Outcome
@@ -114,7 +115,7 @@ def test_a_post_left_sending_by_a_dead_worker_is_looked_for_first(
     # The worker's request reached X; then the worker died before it could record the answer.
     x_api.drop_next_post_answer = True
     with pytest.raises(DeliveryError):
-        posts.adapter(config.channels[0]).send(draft, "k")
+        adapter(config.channels[0]).send(draft, "k")
 
     with runtime.factory.begin() as session:
         settled = delivery.reconcile_stuck(session, utcnow(), 60, config)

@@ -135,13 +135,14 @@ class Receiver:
                 self.send_response(fault.status)
                 for key, value in fault.headers.items():
                     self.send_header(key, value)
-                payload = fault.body or b'{"ok": true}'
+                payload = b"" if fault.status == 204 else fault.body or b'{"ok": true}'
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
 
             do_PUT = do_POST
+            do_PATCH = do_POST
             do_DELETE = do_POST
 
         return Handler

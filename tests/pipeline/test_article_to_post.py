@@ -11,11 +11,13 @@ from lxml import html
 from sqlalchemy import func, select
 
 from syndicate import signatures
-from syndicate.models import ArticleRevision, Delivery, Post
+from syndicate.models import ArticleRevision, Delivery, Post, Role
 from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
 from tests.conftest import HOOK_SECRET
 from tests.fakes.receiver import Received, Receiver
+from tests.people import Person
+from tests.review.browser_session import signed_in
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -183,6 +185,43 @@ def test_unpublishing_removes_the_article_from_the_feed_and_cancels_unsent_posts
     wait_until(lambda: "A story we retract" not in feed_titles(client))
     assert pending_post(client, "retracted", "newsroom-hook")["status"] == "cancelled"
     assert client.http.get("/cards/retracted").status_code == 410
+
+
+def wire_events(receiver: Receiver, article_id: str, event: str) -> list[Received]:
+    return [
+        r
+        for r in receiver.received("/wire")
+        if r.json()["article"]["id"] == article_id and r.json()["event"] == event
+    ]
+
+
+def test_a_sent_post_is_edited_when_its_article_changes_and_deleted_when_it_goes(
+    client: Client, receiver: Receiver, people: dict[Role, Person]
+) -> None:
+    art = article("followed", title="First headline")
+    assert client.send(envelope(art)).status_code == 202
+    (created,) = wait_until(lambda: wire_events(receiver, "followed", "post.created"))
+
+    edited = dict(art, title="Second headline", updated_at="2026-11-24T12:00:00Z")
+    assert client.send(envelope(edited, event="article.updated")).status_code == 202
+    (updated,) = wait_until(lambda: wire_events(receiver, "followed", "post.updated"))
+    signatures.verify(updated.headers["syndicate-signature"], updated.body, [HOOK_SECRET.encode()])
+    assert "Second headline" in updated.json()["text"]
+    assert updated.json()["id"] == created.json()["idempotency_key"]
+
+    assert client.send(envelope({"id": "followed"}, event="article.unpublished")).status_code == 202
+    (deleted,) = wait_until(lambda: wire_events(receiver, "followed", "post.deleted"))
+    assert deleted.json()["id"] == created.json()["id"]
+    post = wait_until(
+        lambda: (p := pending_post(client, "followed", "wire")) and p["status"] == "deleted" and p
+    )
+
+    http = signed_in(client.base_url, "viewer-1")
+    page = http.get(f"/review/posts/{post['id']}").text
+    assert "Edits and deletes on the platform" in page
+    assert page.count('class="status-done"') == 2
+    assert "attempt 2 (edit): <strong>edited</strong>" in page
+    assert "attempt 3 (delete): <strong>deleted</strong>" in page
 
 
 def test_work_the_broker_lost_is_found_again_from_the_database(

