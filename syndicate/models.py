@@ -63,6 +63,7 @@ class PostStatus(StrEnum):
     CANCELLED = "cancelled"
     INVALID = "invalid"
     DELETED = "deleted"  # sent, then taken down from the platform after an unpublish
+    NOT_SENT = "not_sent"  # its outcome was unknown, and a person found it is not there
 
 
 # Posts whose text may still change and which can still be stopped.

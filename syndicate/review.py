@@ -14,9 +14,11 @@ from syndicate.config import SyndicateConfig
 from syndicate.models import Delivery, Post, PostStatus
 from syndicate.preview import preview
 from syndicate.templating import Templates
+from syndicate.weblinks import live_link
 
 REVIEWABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
-RETRYABLE = (PostStatus.FAILED, PostStatus.UNKNOWN)
+RETRYABLE = (PostStatus.FAILED, PostStatus.UNKNOWN, PostStatus.NOT_SENT)
+RESOLUTIONS = (PostStatus.SENT, PostStatus.NOT_SENT)
 
 
 class PostNotFound(Exception):
@@ -25,6 +27,10 @@ class PostNotFound(Exception):
 
 class TransitionRefused(Exception):
     """The post is not in a state that allows the action; the message says why."""
+
+
+class InvalidResolution(ValueError):
+    """What a person said of an unknown post's outcome does not hold together."""
 
 
 def _locked(session: Session, post_id: int) -> Post:
@@ -123,6 +129,39 @@ def retry(session: Session, post_id: int, now: datetime) -> Post:
     post.next_attempt_at = None
     post.look_before_sending = False
     post.problem = ""
+    post.updated_at = now
+    return post
+
+
+def resolve(
+    session: Session,
+    post_id: int,
+    outcome: str,
+    now: datetime,
+    actor: str,
+    url: str = "",
+    remote_id: str = "",
+) -> Post:
+    """Settle a post whose outcome is unknown, as the person who looked at the platform says:
+    `sent` (at `url`, its live address) or `not_sent`."""
+    post = _locked(session, post_id)
+    if post.status != PostStatus.UNKNOWN:
+        raise TransitionRefused(
+            f"only a post whose outcome is unknown can be resolved; this one is {post.status}"
+        )
+    if outcome == PostStatus.SENT:
+        link = live_link(url.strip())
+        if link is None:
+            raise InvalidResolution("url: the live post's https address is needed to mark it sent")
+        post.status, post.remote_url = PostStatus.SENT, link
+        post.remote_id = remote_id.strip() or post.remote_id
+        post.problem = f"marked sent by {actor}"
+    elif outcome == PostStatus.NOT_SENT:
+        post.status, post.problem = PostStatus.NOT_SENT, f"marked not sent by {actor}"
+    else:
+        raise InvalidResolution("outcome: must be sent or not_sent")
+    post.next_attempt_at = None
+    post.look_before_sending = False
     post.updated_at = now
     return post
 

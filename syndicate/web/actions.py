@@ -46,6 +46,8 @@ def _run(
         raise ApiError(404, f"no post {post_id}") from None
     except review.TransitionRefused as exc:
         raise ApiError(409, str(exc)) from None
+    except review.InvalidResolution as exc:
+        raise ApiError(422, str(exc)) from None
 
 
 def _send_if_due(queue: Enqueuer, post: Post) -> None:
@@ -124,6 +126,19 @@ def retry(runtime: Runtime, queue: Enqueuer, who: Principal, post_id: int) -> Po
     post = _run(runtime, who, "retry", post_id, lambda s: review.retry(s, post_id, utcnow()))
     _send_if_due(queue, post)
     return post
+
+
+def resolve(
+    runtime: Runtime, who: Principal, post_id: int, outcome: str, url: str, remote_id: str
+) -> Post:
+    return _run(
+        runtime,
+        who,
+        "resolve",
+        post_id,
+        lambda s: review.resolve(s, post_id, outcome, utcnow(), who.name, url, remote_id),
+        lambda p: {"outcome": outcome, "url": p.remote_url if outcome == "sent" else None},
+    )
 
 
 def edit(runtime: Runtime, who: Principal, post_id: int, text: str) -> Post:

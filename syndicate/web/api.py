@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
@@ -194,6 +194,24 @@ async def retry_post(
 ) -> PostOut:
     """Send a failed (or unknown) post again."""
     post = await run_in_threadpool(actions.retry, runtime, queue, who, post_id)
+    return PostOut.of(post)
+
+
+class ResolveIn(BaseModel):
+    outcome: Literal["sent", "not_sent"]
+    url: str = Field(default="", max_length=2000)
+    remote_id: str = Field(default="", max_length=500)
+
+
+@router.post("/posts/{post_id}/resolve", response_model=PostOut)
+async def resolve_post(
+    post_id: PostId, payload: ResolveIn, runtime: AppRuntime, who: Approver
+) -> PostOut:
+    """Settle a post whose outcome is unknown: `sent` (with the live post's `url`, and its
+    `remote_id` if it is to be edited or deleted later) or `not_sent`."""
+    post = await run_in_threadpool(
+        actions.resolve, runtime, who, post_id, payload.outcome, payload.url, payload.remote_id
+    )
     return PostOut.of(post)
 
 

@@ -39,6 +39,7 @@ ACTIONS: list[tuple[str, str, dict[str, Any] | None, Role]] = [
     ("POST", "/api/posts/{id}/schedule", {"at": "2030-01-01T09:00:00+01:00"}, Role.APPROVER),
     ("POST", "/api/posts/{id}/send-now", None, Role.APPROVER),
     ("POST", "/api/posts/{id}/retry", None, Role.APPROVER),
+    ("POST", "/api/posts/{id}/resolve", {"outcome": "not_sent"}, Role.APPROVER),
     ("POST", "/api/posts/bulk-approve", {"ids": ["{id}"]}, Role.APPROVER),
     ("POST", "/api/channels/wire/pause", {"reason": "role test"}, Role.ADMIN),
     ("POST", "/api/channels/wire/resume", None, Role.ADMIN),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import zoneinfo
 from datetime import datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -61,6 +61,11 @@ class ScheduleFields(BaseModel):
 
 class RejectFields(BaseModel):
     reason: str = Field(default="", max_length=2000)
+
+
+class ResolveFields(BaseModel):
+    outcome: Literal["sent", "not_sent"]
+    url: str = Field(default="", max_length=2000)
 
 
 class BulkFields(BaseModel):
@@ -301,6 +306,23 @@ async def retry(
     except ApiError as exc:
         return _refused(runtime, session, who, post_id, exc)
     return back_to(f"/posts/{post_id}", "retrying")
+
+
+@router.post("/posts/{post_id}/resolve")
+async def resolve(
+    post_id: PostId,
+    runtime: AppRuntime,
+    session: DbSession,
+    sent: Annotated[Submitted[ResolveFields], form_with(Role.APPROVER, ResolveFields)],
+) -> Response:
+    who, fields = sent.who, sent.fields
+    try:
+        await run_in_threadpool(
+            actions.resolve, runtime, who, post_id, fields.outcome, fields.url, ""
+        )
+    except ApiError as exc:
+        return _refused(runtime, session, who, post_id, exc)
+    return back_to(f"/posts/{post_id}", "resolved")
 
 
 @router.post("/queue/approve")

@@ -177,6 +177,7 @@ NOTICES = {
     "saved": "Saved. The post is back in the queue for approval.",
     "invalid": "Saved, but the platform would refuse this text: see the problems below.",
     "retrying": "Sent back to be delivered again.",
+    "resolved": "Recorded as you found it on the platform.",
     "paused": "Paused.",
     "resumed": "Resumed.",
     "user-created": "User created.",
