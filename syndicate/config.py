@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from syndicate.platforms import PLATFORMS
+from syndicate.preflight import checks_posts_on
 from syndicate.purgers import PURGERS
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -148,6 +149,9 @@ class ChannelConfig(BaseModel):
     # Where posts cannot be edited (Bluesky): with edit_on_update, delete the sent post and post
     # the new text in its place. The new post starts without the old one's likes and replies.
     recreate_on_update: bool = False
+    # Refuse approval while the card check (the platform's crawler on the article page) finds
+    # problems, or has not run.
+    preflight_blocks: bool = False
     # Pacing: at least this many seconds between two posts, and at most so many an hour.
     min_gap_seconds: int = Field(default=0, ge=0)
     max_per_hour: int | None = Field(default=None, gt=0)
@@ -168,6 +172,16 @@ class ChannelConfig(BaseModel):
             raise ValueError(
                 "recreate_on_update is for platforms whose posts cannot be edited but can be "
                 "deleted and sent again safely (bluesky)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _card_check_blocks_a_reviewed_channel(self) -> ChannelConfig:
+        if self.preflight_blocks and self.auto_approve:
+            raise ValueError("preflight_blocks holds approvals: it needs auto_approve = false")
+        if self.preflight_blocks and not checks_posts_on(self.platform):
+            raise ValueError(
+                f"{self.platform} posts carry their own card: there is no crawler to check"
             )
         return self
 

@@ -15,6 +15,8 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -43,6 +45,8 @@ class AddressPolicy:
 
     def addresses(self, host: str, port: int) -> list[str]:
         """The addresses `host` may be reached at, or `FetchRefused` if any it has is private."""
+        if host.lower() not in self.allowed_hosts and is_reserved_name(host):
+            raise FetchRefused(f"{host} is a name reserved for examples and tests")
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
@@ -54,6 +58,27 @@ class AddressPolicy:
             if not is_public(ipaddress.ip_address(address.split("%", 1)[0])):
                 raise FetchRefused(f"{host} resolves to a non-public address")
         return addresses
+
+
+# RFC 2606 and RFC 6761: names that never resolve on the public internet, so no lookup of
+# one is worth sending to a resolver.
+RESERVED_SUFFIXES = (
+    ".example",
+    ".invalid",
+    ".test",
+    ".example.com",
+    ".example.net",
+    ".example.org",
+)
+
+
+def is_reserved_name(host: str) -> bool:
+    name = "." + host.lower().rstrip(".")
+    return name.endswith(RESERVED_SUFFIXES) or name in (
+        ".example.com",
+        ".example.net",
+        ".example.org",
+    )
 
 
 # IPv6 ranges that carry an IPv4 address in their last 32 bits, reached through it.
@@ -141,22 +166,16 @@ def fetch_image(
     (however slowly a server sends), whatever goes wrong. `allowed_hosts` are host names
     fetched from whatever address they have (an image server on the newsroom's own network),
     checked at every redirect like any other host."""
-    opened: list[socket.socket] = []
-    # At the deadline every socket of this fetch is shut, which ends a read blocked on it.
-    watchdog = threading.Timer(timeout, _shut, args=(opened,))
-    watchdog.daemon = True
-    watchdog.start()
-    started = time.monotonic()
-    try:
-        with _session(AddressPolicy(allow_private, allowed_hosts), opened) as session:
-            return _follow(session, url, max_bytes, started + timeout)
-    except FetchRefused:
-        raise
-    except FETCH_FAILURES as exc:
-        late = time.monotonic() - started >= timeout
-        raise FetchRefused("took too long" if late else f"failed: {type(exc).__name__}") from exc
-    finally:
-        watchdog.cancel()
+    fetcher = GuardedFetcher(allow_private, allowed_hosts, timeout)
+    image = fetcher.get(url, {}, max_bytes, _only_images)
+    return image.body, image.content_type
+
+
+def _only_images(status: int, media_type: str) -> None:
+    if status != 200:
+        raise FetchRefused(f"HTTP {status}")
+    if not media_type.startswith("image/"):
+        raise FetchRefused(f"not an image: {media_type or 'no content type'}")
 
 
 # What a hostile or broken server can make the fetch raise: a bad URL or Location, a broken
@@ -176,35 +195,87 @@ def _shut(sockets: list[socket.socket]) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _follow(
-    session: requests.Session, url: str, max_bytes: int, deadline: float
-) -> tuple[bytes, str]:
-    for _ in range(MAX_REDIRECTS + 1):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchRefused(f"scheme {parts.scheme!r} is not fetched")
-        if not parts.hostname:
-            raise FetchRefused("no host")
-        response = session.get(
-            url,
-            stream=True,
-            allow_redirects=False,
-            timeout=(3.0, max(0.1, deadline - time.monotonic())),
-        )
-        with response:
-            if response.is_redirect:
-                url = urljoin(url, response.headers.get("Location", ""))
-                continue
-            return _image(response, max_bytes, deadline)
-    raise FetchRefused("too many redirects")
+@dataclass(frozen=True)
+class Fetched:
+    """A guarded fetch's answer: its status, the address it came from after redirects, its
+    media type and body (at most the size asked for)."""
+
+    status: int
+    url: str
+    content_type: str
+    body: bytes
 
 
-def _image(response: requests.Response, max_bytes: int, deadline: float) -> tuple[bytes, str]:
-    if response.status_code != 200:
-        raise FetchRefused(f"HTTP {response.status_code}")
-    media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-    if not media_type.startswith("image/"):
-        raise FetchRefused(f"not an image: {media_type or 'no content type'}")
+class GuardedFetcher:
+    """Fetches of any kind, each held to the address policy, a size and a wall-clock deadline,
+    redirects followed one hop at a time. An answer of any status comes back; only what kept
+    the fetch from finishing raises `FetchRefused`."""
+
+    def __init__(
+        self,
+        allow_private: bool = False,
+        allowed_hosts: frozenset[str] = frozenset(),
+        timeout: float = 10.0,
+    ) -> None:
+        self.policy = AddressPolicy(allow_private, allowed_hosts)
+        self.timeout = timeout
+
+    def get(
+        self,
+        url: str,
+        headers: dict[str, str],
+        max_bytes: int,
+        accept: Callable[[int, str], None] | None = None,
+    ) -> Fetched:
+        """Fetch `url`; `accept` sees the final status and media type before the body is read,
+        and raises `FetchRefused` to stop there."""
+        opened: list[socket.socket] = []
+        watchdog = threading.Timer(self.timeout, _shut, args=(opened,))
+        watchdog.daemon = True
+        watchdog.start()
+        started = time.monotonic()
+        deadline = started + self.timeout
+        try:
+            with _session(self.policy, opened) as session:
+                session.headers.update(headers)
+                for _ in range(MAX_REDIRECTS + 1):
+                    response = _request(session, url, deadline)
+                    with response:
+                        if response.is_redirect:
+                            url = urljoin(url, response.headers.get("Location", ""))
+                            continue
+                        media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+                        if accept is not None:
+                            accept(response.status_code, media_type)
+                        body = _body(response, max_bytes, deadline)
+                        return Fetched(response.status_code, url, media_type, body)
+                raise FetchRefused("too many redirects")
+        except FetchRefused:
+            raise
+        except FETCH_FAILURES as exc:
+            late = time.monotonic() - started >= self.timeout
+            raise FetchRefused(
+                "took too long" if late else f"failed: {type(exc).__name__}"
+            ) from exc
+        finally:
+            watchdog.cancel()
+
+
+def _request(session: requests.Session, url: str, deadline: float) -> requests.Response:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefused(f"scheme {parts.scheme!r} is not fetched")
+    if not parts.hostname:
+        raise FetchRefused("no host")
+    return session.get(
+        url,
+        stream=True,
+        allow_redirects=False,
+        timeout=(3.0, max(0.1, deadline - time.monotonic())),
+    )
+
+
+def _body(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchRefused(f"larger than {max_bytes} bytes")
@@ -217,4 +288,4 @@ def _image(response: requests.Response, max_bytes: int, deadline: float) -> tupl
             raise FetchRefused("took too long")
     if time.monotonic() > deadline:  # the watchdog cut a body off that had no length
         raise FetchRefused("took too long")
-    return bytes(body), media_type
+    return bytes(body)

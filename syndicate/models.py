@@ -187,6 +187,9 @@ class Post(Base):
     # The last attempt may have reached the platform: look for the post on the account before
     # sending it again.
     look_before_sending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the platform's crawler found on the article page: its card and what it will miss.
+    preflight: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    preflight_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -21,11 +21,12 @@ REVISABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
 
 @dataclass(frozen=True)
 class PostWork:
-    """What composing left to do: posts to send now, and edits or deletes of sent posts (the
-    ids of their `PostChange` rows)."""
+    """What composing left to do: posts to send now, edits or deletes of sent posts (the ids
+    of their `PostChange` rows), and whether any post was written or rewritten."""
 
     due: list[int] = field(default_factory=list)
     changes: list[int] = field(default_factory=list)
+    composed: bool = False
 
 
 def compose_posts(
@@ -45,6 +46,7 @@ def compose_posts(
         article.posts_version = article.version
         return PostWork()
     changes: list[PostChange | None] = []
+    composed = False
     existing = {p.channel: p for p in article.posts}
     for channel in config.active_channels:
         post = existing.get(channel.name)
@@ -53,10 +55,13 @@ def compose_posts(
                 changes.append(lifecycle.request_delete(session, post, now))
         elif post is None:
             session.add(_new_post(article, channel, templates_dir, now))
+            composed = True
         elif post.revision == article.revision:
             continue
         elif post.status in REVISABLE:
             _revise(post, article, channel, templates_dir)
+            post.preflight = None  # the page it checked has changed
+            composed = True
         elif _follows_article(post, channel) and _fill_sent(post, article, channel, templates_dir):
             changes.append(lifecycle.request_edit(session, post))
     article.posts_version = article.version
@@ -66,7 +71,7 @@ def compose_posts(
         for p in article.posts
         if p.status == PostStatus.APPROVED and (p.scheduled_at is None or p.scheduled_at <= now)
     ]
-    return PostWork(due, [c.id for c in changes if c is not None])
+    return PostWork(due, [c.id for c in changes if c is not None], composed)
 
 
 def _follows_article(post: Post, channel: ChannelConfig) -> bool:

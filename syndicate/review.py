@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from syndicate import cardchecks
 from syndicate.config import SyndicateConfig
 from syndicate.models import Delivery, Post, PostStatus
 from syndicate.preview import preview
@@ -60,8 +61,21 @@ def _approve(post: Post, actor: str, now: datetime) -> None:
     post.updated_at = now
 
 
+def _cleared(post: Post, config: SyndicateConfig | None) -> None:
+    """Refuse while the channel holds approvals on a card check that found problems."""
+    channel = config.channel(post.channel) if config is not None else None
+    reason = cardchecks.blocking(post, channel)
+    if reason:
+        raise TransitionRefused(reason)
+
+
 def approve(
-    session: Session, post_id: int, now: datetime, actor: str = "", revision: int | None = None
+    session: Session,
+    post_id: int,
+    now: datetime,
+    actor: str = "",
+    revision: int | None = None,
+    config: SyndicateConfig | None = None,
 ) -> Post:
     post = _locked(session, post_id)
     if post.status == PostStatus.APPROVED and post.approved_revision == post.revision:
@@ -71,6 +85,7 @@ def approve(
     if post.status not in (PostStatus.PENDING_REVIEW, PostStatus.APPROVED):
         raise TransitionRefused(f"a post that is {post.status} cannot be approved")
     _current(post, revision)
+    _cleared(post, config)
     _approve(post, actor, now)
     return post
 
@@ -82,6 +97,7 @@ def schedule(
     now: datetime,
     actor: str = "",
     revision: int | None = None,
+    config: SyndicateConfig | None = None,
 ) -> Post:
     """Approve the post to go out at `when` (at once if that is already past)."""
     post = _locked(session, post_id)
@@ -90,16 +106,22 @@ def schedule(
     if post.status not in (PostStatus.PENDING_REVIEW, PostStatus.APPROVED):
         raise TransitionRefused(f"a post that is {post.status} cannot be scheduled")
     _current(post, revision)
+    _cleared(post, config)
     _approve(post, actor, now)
     post.scheduled_at = when
     return post
 
 
 def send_now(
-    session: Session, post_id: int, now: datetime, actor: str = "", revision: int | None = None
+    session: Session,
+    post_id: int,
+    now: datetime,
+    actor: str = "",
+    revision: int | None = None,
+    config: SyndicateConfig | None = None,
 ) -> Post:
     """Approve the post, dropping any schedule, so it goes out at once."""
-    post = schedule(session, post_id, now, now, actor, revision)
+    post = schedule(session, post_id, now, now, actor, revision, config)
     post.scheduled_at = None
     post.next_attempt_at = None
     return post

@@ -19,7 +19,7 @@ DELIVERY_TASKS = ("syndicate.deliver_post", "syndicate.change_post")
 # of their own too, off the feeds' path: a burst of articles renders its images while its feeds
 # are already served.
 IMAGES_QUEUE = "images"
-IMAGE_TASKS = ("syndicate.build_card",)
+IMAGE_TASKS = ("syndicate.build_card", "syndicate.check_cards")
 QUEUES = (WORK_QUEUE, DELIVERY_QUEUE, IMAGES_QUEUE)
 
 

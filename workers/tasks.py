@@ -9,7 +9,18 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from syndicate import cards, delivery, health, lifecycle, logs, posts, purging, sitedetails, sweeper
+from syndicate import (
+    cardchecks,
+    cards,
+    delivery,
+    health,
+    lifecycle,
+    logs,
+    posts,
+    purging,
+    sitedetails,
+    sweeper,
+)
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.announcements import announce_change
@@ -168,6 +179,14 @@ def build_card(article_id: str) -> None:
     )
     # The card, its image and the share pages answer anew (or 410) from now on.
     purge_edges([purging.article_key(article_id)])
+    check_cards.delay(article_id)
+
+
+@database_task("syndicate.check_cards")
+def check_cards(article_id: str) -> None:
+    """Fetch the article page as the crawlers of its unsent posts' platforms do."""
+    rt = get_runtime()
+    cardchecks.check_article(rt.factory, article_id, cardchecks.fetcher(rt.settings), utcnow())
 
 
 @database_task("syndicate.compose_posts")
@@ -179,6 +198,8 @@ def compose_posts(article_id: str) -> None:
         enqueue.post_approved(post_id)
     for change_id in work.changes:
         change_post.delay(change_id)
+    if work.composed:
+        check_cards.delay(article_id)
 
 
 @database_task("syndicate.change_post")

@@ -69,7 +69,7 @@ def approve(
         who,
         "approve",
         post_id,
-        lambda s: review.approve(s, post_id, utcnow(), who.name, revision),
+        lambda s: review.approve(s, post_id, utcnow(), who.name, revision, runtime.config),
         _approved,
     )
     _send_if_due(queue, post)
@@ -89,7 +89,7 @@ def schedule(
         who,
         "schedule",
         post_id,
-        lambda s: review.schedule(s, post_id, when, utcnow(), who.name, revision),
+        lambda s: review.schedule(s, post_id, when, utcnow(), who.name, revision, runtime.config),
         lambda p: {**_approved(p), "scheduled_at": when.isoformat()},
     )
     _send_if_due(queue, post)
@@ -104,7 +104,7 @@ def send_now(
         who,
         "send_now",
         post_id,
-        lambda s: review.send_now(s, post_id, utcnow(), who.name, revision),
+        lambda s: review.send_now(s, post_id, utcnow(), who.name, revision, runtime.config),
         _approved,
     )
     _send_if_due(queue, post)

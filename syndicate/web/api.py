@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from syndicate import audit, channels, review
+from syndicate import audit, cardchecks, channels, review
 from syndicate.articles import transient_article
 from syndicate.cms import ArticleIn
 from syndicate.compose import CompositionError
-from syndicate.models import ALL_CHANNELS, Article, Post, PostStatus
+from syndicate.models import ALL_CHANNELS, Article, Post, PostStatus, utcnow
 from syndicate.moments import Moment
 from syndicate.preview import Preview, preview
 from syndicate.web import actions
@@ -195,6 +195,60 @@ async def retry_post(
     """Send a failed (or unknown) post again."""
     post = await run_in_threadpool(actions.retry, runtime, queue, who, post_id)
     return PostOut.of(post)
+
+
+class PreflightOut(BaseModel):
+    post_id: int
+    checked: bool
+    report: dict[str, Any] | None
+    # Why the channel will refuse to approve the post, if it holds approvals on the check.
+    blocks_approval: str | None
+
+
+@router.get("/posts/{post_id}/preflight", response_model=PreflightOut)
+async def preflight_post(post_id: PostId, runtime: AppRuntime, who: Viewer) -> PreflightOut:
+    """Fetch the article page as the post's platform's crawler does, now, and say what its
+    link card will show or miss. `checked` is false where the platform does not crawl it
+    (Bluesky, LinkedIn and webhook posts carry their own card)."""
+    fetcher = cardchecks.fetcher(runtime.settings)
+    report = await run_in_threadpool(
+        cardchecks.check_post, runtime.factory, post_id, fetcher, utcnow()
+    )
+    with runtime.factory() as session:
+        post = session.get(Post, post_id)
+        if post is None:
+            raise ApiError(404, f"no post {post_id}")
+        blocks = cardchecks.blocking(post, runtime.config.channel(post.channel))
+    return PreflightOut(
+        post_id=post_id,
+        checked=report is not None,
+        report=report.as_json() if report else None,
+        blocks_approval=blocks,
+    )
+
+
+class ArticlePreflightOut(BaseModel):
+    article_id: str
+    url: str
+    reports: list[dict[str, Any]]
+
+
+@router.get("/articles/{article_id}/preflight", response_model=ArticlePreflightOut)
+async def preflight_article(
+    article_id: Annotated[str, Path(max_length=128)], runtime: AppRuntime, who: Viewer
+) -> ArticlePreflightOut:
+    """Fetch the article page as every platform's crawler does, now, and say for each what its
+    link card will show or miss."""
+    with runtime.factory() as session:
+        article = session.get(Article, article_id)
+        if article is None or not article.url:
+            raise ApiError(404, f"no article {article_id!r}")
+        url = article.url
+    fetcher = cardchecks.fetcher(runtime.settings)
+    reports = await run_in_threadpool(cardchecks.check_everywhere, url, fetcher)
+    return ArticlePreflightOut(
+        article_id=article_id, url=url, reports=[r.as_json() for r in reports]
+    )
 
 
 class ResolveIn(BaseModel):

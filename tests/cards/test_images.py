@@ -181,7 +181,7 @@ def test_a_name_that_resolves_anew_for_the_connection_is_checked_where_it_connec
     dialled: list[str] = []
 
     def getaddrinfo(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name != "rebinding.example":
+        if name != "images.rebinding-news.net":
             return real_getaddrinfo(name, *args, **kwargs)
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
 
@@ -195,7 +195,7 @@ def test_a_name_that_resolves_anew_for_the_connection_is_checked_where_it_connec
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(fetch, "create_connection", connect)
     with pytest.raises(FetchRefused, match="cannot connect"):
-        fetch_image(f"http://rebinding.example:{port}/photo.jpg")
+        fetch_image(f"http://images.rebinding-news.net:{port}/photo.jpg")
     assert dialled == [public]
     assert host.requests == []
 

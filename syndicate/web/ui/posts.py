@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from syndicate import lifecycle, review
-from syndicate.models import Post, PostStatus, Role
+from syndicate import cardchecks, lifecycle, preflight, review
+from syndicate.models import Post, PostStatus, Role, utcnow
 from syndicate.moments import in_range
 from syndicate.platforms import PLATFORMS
 from syndicate.users import set_timezone
@@ -28,6 +28,7 @@ from syndicate.web.ui.display import from_input_time
 from syndicate.web.ui.session import (
     PREFIX,
     ApproverForm,
+    EditorForm,
     Submitted,
     ViewerPage,
     back_to,
@@ -159,6 +160,7 @@ def _post_page(
         view=post_view(session, runtime, post),
         history=history(session, post),
         changes=lifecycle.changes_of(session, post.id),
+        checks_card=preflight.checks_posts_on(post.platform),
         error=error,
         notice=notice,
         timezone=who.timezone,
@@ -323,6 +325,17 @@ async def resolve(
     except ApiError as exc:
         return _refused(runtime, session, who, post_id, exc)
     return back_to(f"/posts/{post_id}", "resolved")
+
+
+@router.post("/posts/{post_id}/preflight")
+async def check_card(
+    post_id: PostId, runtime: AppRuntime, session: DbSession, who: EditorForm
+) -> Response:
+    if session.get(Post, post_id) is None:
+        raise ApiError(404, f"no post {post_id}")
+    fetcher = cardchecks.fetcher(runtime.settings)
+    await run_in_threadpool(cardchecks.check_post, runtime.factory, post_id, fetcher, utcnow())
+    return back_to(f"/posts/{post_id}", "card-checked")
 
 
 @router.post("/queue/approve")

@@ -178,6 +178,7 @@ NOTICES = {
     "invalid": "Saved, but the platform would refuse this text: see the problems below.",
     "retrying": "Sent back to be delivered again.",
     "resolved": "Recorded as you found it on the platform.",
+    "card-checked": "Checked: the card check below is what the crawler found just now.",
     "paused": "Paused.",
     "resumed": "Resumed.",
     "user-created": "User created.",
