@@ -58,14 +58,17 @@ def _article(post: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_wordpress(data: Any, body: bytes) -> ArticleEvent:
-    """The event a signed post object stands for. Its delivery id is the body's hash: only
-    what the signature covers may say whether a delivery was seen before (an unsigned header
-    could be changed to replay a captured publish as a new one)."""
+    """The event a signed post object stands for. Its delivery id is the plugin's
+    `syndicate_delivery`, inside the signed body, or else the body's hash: only what the
+    signature covers may say whether a delivery was seen before (an unsigned header could be
+    changed to replay a captured publish as a new one)."""
     if not isinstance(data, dict) or "id" not in data:
         raise InvalidPayload(
             [{"field": "body", "message": "expected a WordPress REST API post object"}]
         )
-    delivery = "wordpress-" + hashlib.sha256(body).hexdigest()
+    delivery = data.get("syndicate_delivery")
+    if not isinstance(delivery, str) or not delivery.startswith("wordpress-"):
+        delivery = "wordpress-" + hashlib.sha256(body).hexdigest()
     if data.get("status") == "publish":
         return parse_generic(
             {"delivery_id": delivery, "event": "article.published", "article": _article(data)}

@@ -82,4 +82,6 @@ async def receive_webhook(request: Request, cms: str) -> JSONResponse:
     if adapter is None:
         raise ApiError(404, f"no webhook for {cms!r}; there are: {', '.join(sorted(CMSS))}")
     body, data = await signed_json(request, adapter.verify, adapter.signature_header)
+    if data == {"syndicate_ping": True}:  # a CMS plugin checking its address and secret
+        return JSONResponse({"status": "pong", "cms": cms}, status_code=200)
     return await accept(request, parsed(lambda: adapter.parse(data, body)))

@@ -1,18 +1,21 @@
 <?php
 /**
  * Plugin Name: Syndicate
- * Description: Sends a signed webhook to Syndicate when a post is published, updated, unpublished or trashed.
- * Version: 0.1.0
+ * Description: Tells Syndicate when a post is published, updated, unpublished or trashed (signed, queued and retried until Syndicate has it), and prints Syndicate's card tags and share buttons.
+ * Version: 0.2.0
  * License: MIT
  *
- * Configure in wp-config.php:
- *   define( 'SYNDICATE_URL', 'https://syndicate.example.com/hooks/wordpress' );
- *   define( 'SYNDICATE_SECRET', 'one of the secrets in SYNDICATE_WEBHOOK_SECRETS' );
+ * Settings → Syndicate holds the service's address, the webhook secret and the post types to
+ * send. SYNDICATE_URL and SYNDICATE_SECRET in wp-config.php, where defined, win over them.
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
+
+require_once __DIR__ . '/includes/settings.php';
+require_once __DIR__ . '/includes/queue.php';
+require_once __DIR__ . '/includes/fragments.php';
 
 add_action( 'transition_post_status', 'syndicate_transition', 10, 3 );
 
@@ -21,7 +24,7 @@ add_action( 'transition_post_status', 'syndicate_transition', 10, 3 );
  * trash included) are sent; drafts, autosaves and revisions never leave WordPress.
  */
 function syndicate_transition( $new_status, $old_status, $post ) {
-	if ( 'post' !== $post->post_type ) {
+	if ( ! in_array( $post->post_type, syndicate_post_types(), true ) ) {
 		return;
 	}
 	if ( wp_is_post_autosave( $post ) || wp_is_post_revision( $post ) ) {
@@ -30,61 +33,53 @@ function syndicate_transition( $new_status, $old_status, $post ) {
 	if ( 'publish' !== $new_status && 'publish' !== $old_status ) {
 		return;
 	}
-	syndicate_queue( $post->ID );
+	syndicate_notice_at_shutdown( $post->ID );
 }
 
 /**
- * One webhook per post per request, sent at shutdown so that terms and featured media saved
- * later in the same request are included (the block editor saves in several steps).
+ * One notification per post per request, built at shutdown so that terms and featured media
+ * saved later in the same request are included (the block editor saves in several steps).
  */
-function syndicate_queue( $post_id ) {
-	static $queued = array();
-	if ( isset( $queued[ $post_id ] ) ) {
+function syndicate_notice_at_shutdown( $post_id ) {
+	static $noted = array();
+	if ( isset( $noted[ $post_id ] ) ) {
 		return;
 	}
-	$queued[ $post_id ] = true;
+	$noted[ $post_id ] = true;
 	add_action(
 		'shutdown',
 		function () use ( $post_id ) {
-			syndicate_send( $post_id );
+			$id = syndicate_enqueue( syndicate_body( $post_id ), $post_id );
+			if ( function_exists( 'fastcgi_finish_request' ) ) {
+				fastcgi_finish_request(); // the editor has their answer; the send happens after
+			}
+			syndicate_deliver( $id, 3 ); // a short first try: WP-Cron retries a slow Syndicate
 		}
 	);
 }
 
-function syndicate_send( $post_id ) {
-	if ( ! defined( 'SYNDICATE_URL' ) || ! defined( 'SYNDICATE_SECRET' ) ) {
-		return;
-	}
+/**
+ * What Syndicate is told of the post: its REST API object while it is published, or only its
+ * id, status and time of change once it is not (so an older publish arriving later cannot
+ * bring it back).
+ */
+function syndicate_body( $post_id ) {
 	$post = get_post( $post_id );
 	if ( $post && 'publish' === $post->post_status ) {
-		$request = new WP_REST_Request( 'GET', '/wp/v2/posts/' . $post_id );
+		$request = new WP_REST_Request( 'GET', syndicate_rest_route( $post ) );
 		$request->set_query_params( array( '_embed' => '1' ) );
 		$response = rest_do_request( $request );
-		$data     = rest_get_server()->response_to_data( $response, true );
-	} else {
-		// Not public any more: Syndicate needs the id, the new status and when it changed,
-		// so that an older publish arriving later cannot bring the post back.
-		$data = array(
-			'id'           => $post_id,
-			'status'       => $post ? $post->post_status : 'trash',
-			'modified_gmt' => $post ? mysql_to_rfc3339( $post->post_modified_gmt ) : gmdate( 'Y-m-d\\TH:i:s' ),
-		);
+		return rest_get_server()->response_to_data( $response, true );
 	}
-	$body      = wp_json_encode( $data );
-	$timestamp = time();
-	$signature = 't=' . $timestamp . ',v1=' . hash_hmac( 'sha256', $timestamp . '.' . $body, SYNDICATE_SECRET );
-	wp_remote_post(
-		SYNDICATE_URL,
-		array(
-			'headers'  => array(
-				'Content-Type'        => 'application/json',
-				// Syndicate knows a delivery by the signed body: the same content sent again
-				// is answered as a repeat.
-				'Syndicate-Signature' => $signature,
-			),
-			'body'     => $body,
-			'timeout'  => 5,
-			'blocking' => false,
-		)
+	return array(
+		'id'           => $post_id,
+		'status'       => $post ? $post->post_status : 'trash',
+		'modified_gmt' => $post ? mysql_to_rfc3339( $post->post_modified_gmt ) : gmdate( 'Y-m-d\\TH:i:s' ),
 	);
+}
+
+function syndicate_rest_route( $post ) {
+	$type = get_post_type_object( $post->post_type );
+	$base = ( $type && ! empty( $type->rest_base ) ) ? $type->rest_base : 'posts';
+	return '/wp/v2/' . $base . '/' . $post->ID;
 }
