@@ -33,6 +33,10 @@ _TAGS = re.compile(r"<[^>]+>")
 class FeedImportError(Exception):
     """The feed could not be read; the message says why."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 def read_feed(source: str, session: requests.Session | None = None) -> Any:
     """Parse a feed from an http(s) URL or a file."""
@@ -40,7 +44,10 @@ def read_feed(source: str, session: requests.Session | None = None) -> Any:
         http = session or make_session()
         try:
             response = http.get(source, timeout=TIMEOUT, stream=True)
-            response.raise_for_status()
+            if response.status_code >= 400:
+                raise FeedImportError(
+                    f"could not fetch {source}: HTTP {response.status_code}", response.status_code
+                )
             body = response.raw.read(MAX_FEED_BYTES + 1, decode_content=True)
         except requests.RequestException as exc:
             raise FeedImportError(f"could not fetch {source}: {exc}") from exc
@@ -122,24 +129,30 @@ def _known_url(session: Session, url: str, article_id: str) -> bool:
     return found is not None and found != article_id
 
 
-def import_entries(
+def skipped_because(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+
+
+def entry_article(entry: Any, language: str | None) -> ArticleIn | str:
+    """The feed entry as an article, or why it cannot be one."""
+    try:
+        return to_article(entry, language)
+    except ValidationError as exc:
+        return f"{entry.get('link') or entry.get('id') or '?'}: {skipped_because(exc)}"
+
+
+def import_articles(
     factory: sessionmaker[Session],
-    entries: Iterable[Any],
+    articles: Iterable[ArticleIn],
     site: SiteConfig,
     feed_settings: FeedSettings,
     share: bool,
     now: datetime,
-    language: str | None = None,
 ) -> ImportResult:
-    """Store each entry as an article revision and place it in its feeds; idempotent."""
+    """Store each article as a revision and place it in its feeds; idempotent, so an import
+    stopped half-way and run again stores the rest."""
     result = ImportResult()
-    for entry in entries:
-        try:
-            data = to_article(entry, language)
-        except ValidationError as exc:
-            problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            result.skipped.append(f"{entry.get('link') or entry.get('id') or '?'}: {problem}")
-            continue
+    for data in articles:
         with factory() as session:
             if _known_url(session, str(data.url), data.id):
                 result.unchanged += 1
@@ -183,6 +196,6 @@ def render_feeds(
             rebuild_archive(session, scope, page, site, feed_settings)
 
 
-def oldest_first(entries: list[Any]) -> list[Any]:
+def oldest_first(articles: Iterable[ArticleIn]) -> list[ArticleIn]:
     """Articles join feeds in the order they were published, as they first did."""
-    return sorted(entries, key=lambda e: _when(e) or datetime.min.replace(tzinfo=UTC))
+    return sorted(articles, key=lambda a: a.published_at)

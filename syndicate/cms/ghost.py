@@ -14,7 +14,7 @@ from syndicate.cms.contract import ArticleEvent, InvalidPayload, parse_generic
 from syndicate.signatures import HEX_DIGEST, TIMESTAMP, SignatureError, accept, present
 
 
-def _article(post: dict[str, Any]) -> dict[str, Any]:
+def article_data(post: dict[str, Any]) -> dict[str, Any]:
     authors = [
         {
             "name": a.get("name") or a.get("slug") or "Unknown",
@@ -62,7 +62,7 @@ def parse_ghost(data: Any, body: bytes) -> ArticleEvent:
     if current.get("status") == "published" and current.get("visibility", "public") != "paid":
         event = "article.updated" if previous else "article.published"
         return parse_generic(
-            {"delivery_id": delivery_id, "event": event, "article": _article(current)}
+            {"delivery_id": delivery_id, "event": event, "article": article_data(current)}
         )
     gone = current or previous
     if not gone.get("id"):

@@ -32,7 +32,7 @@ def _gmt(value: str | None) -> str | None:
     return f"{value}Z" if value and not value.endswith("Z") else value
 
 
-def _article(post: dict[str, Any]) -> dict[str, Any]:
+def article_data(post: dict[str, Any]) -> dict[str, Any]:
     embedded = post.get("_embedded") or {}
     media = (embedded.get("wp:featuredmedia") or [{}])[0] or {}
     categories = [c for c in _terms(post, "category") if c != "Uncategorized"]
@@ -71,7 +71,7 @@ def parse_wordpress(data: Any, body: bytes) -> ArticleEvent:
         delivery = "wordpress-" + hashlib.sha256(body).hexdigest()
     if data.get("status") == "publish":
         return parse_generic(
-            {"delivery_id": delivery, "event": "article.published", "article": _article(data)}
+            {"delivery_id": delivery, "event": "article.published", "article": article_data(data)}
         )
     # Anything else (draft, pending, private, trash) takes a published post down.
     return parse_generic(

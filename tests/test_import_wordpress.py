@@ -1,0 +1,128 @@
+"""`syndicate import` reads a real WordPress's whole history, 250 posts: through its REST API
+page by page, through its paged feed, cut by --since and --limit, and again after it was
+killed half-way, with nothing stored twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from syndicate.models import Article, ArticleRevision
+from syndicate.runtime import Runtime
+from tests.peers.wordpress import RealWordPress
+from tests.servers import wait_until
+from tests.test_import import syndicate_import
+
+POSTS = 250
+
+
+@pytest.fixture(scope="module")
+def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealWordPress]:
+    site = RealWordPress(tmp_path_factory.mktemp("wordpress-history")).start()
+    # A newsroom's archive, one post an hour, written before the plugin knew of Syndicate.
+    site.php(
+        f"""
+        remove_action('transition_post_status', 'syndicate_transition', 10);
+        wp_delete_post(1, true); // "Hello world!"
+        wp_defer_term_counting(true);
+        $start = strtotime('2026-01-01 00:00:00');
+        for ($n = 1; $n <= {POSTS}; $n++) {{
+            wp_insert_post([
+                'post_title' => "Archive story $n",
+                'post_content' => "<p>Story number $n.</p>",
+                'post_status' => 'publish',
+                'post_author' => 1,
+                'post_date_gmt' => gmdate('Y-m-d H:i:s', $start + $n * 3600),
+                'tags_input' => [$n % 2 ? 'Odd' : 'Even'],
+            ]);
+        }}
+        """
+    )
+    yield site
+    site.stop()
+
+
+def stored(runtime: Runtime) -> int:
+    with runtime.factory() as session:
+        return int(session.scalar(select(func.count()).select_from(Article)) or 0)
+
+
+def revisions(runtime: Runtime) -> int:
+    with runtime.factory() as session:
+        return int(session.scalar(select(func.count()).select_from(ArticleRevision)) or 0)
+
+
+def test_the_rest_api_brings_every_post_in_page_by_page(
+    wordpress: RealWordPress, stack_env: dict[str, str], runtime: Runtime, clean: None
+) -> None:
+    source = f"{wordpress.url}/?rest_route=/wp/v2/posts"
+    done = syndicate_import(source, env=stack_env)
+    assert done.returncode == 0, done.stderr
+    assert (
+        done.stdout.strip()
+        == f"imported {POSTS} new and 0 updated articles; 0 unchanged, 0 skipped"
+    )
+    assert "read 3 page(s)" in done.stderr
+    with runtime.factory() as session:
+        first = session.scalars(select(Article).where(Article.title == "Archive story 1")).one()
+        assert (
+            first.tags == ["Odd"] and first.published_at.isoformat() == "2026-01-01T01:00:00+00:00"
+        )
+        assert first.authors[0]["name"] == "editor"
+
+    again = syndicate_import(source, env=stack_env)
+    assert (
+        again.stdout.strip()
+        == f"imported 0 new and 0 updated articles; {POSTS} unchanged, 0 skipped"
+    )
+    assert revisions(runtime) == POSTS
+
+
+def test_the_paged_feed_is_followed_and_since_and_limit_stop_it(
+    wordpress: RealWordPress, stack_env: dict[str, str], runtime: Runtime, clean: None
+) -> None:
+    feed = f"{wordpress.url}/?feed=rss2"
+    newest = syndicate_import(feed, "--limit", "25", env=stack_env)
+    assert newest.returncode == 0, newest.stderr
+    assert newest.stdout.strip() == "imported 25 new and 0 updated articles; 0 unchanged, 0 skipped"
+    assert "read 3 page(s)" in newest.stderr  # ten items a page: the third has the last five
+    with runtime.factory() as session:
+        titles = set(session.scalars(select(Article.title)))
+    assert titles == {f"Archive story {n}" for n in range(POSTS - 24, POSTS + 1)}
+
+    # Story 200 went out at 2026-01-09T08:00Z: 51 stories from then on, 25 already stored.
+    since = syndicate_import(feed, "--since", "2026-01-09T08:00:00Z", env=stack_env)
+    assert since.stdout.strip() == "imported 26 new and 0 updated articles; 25 unchanged, 0 skipped"
+
+    everything = syndicate_import(feed, env=stack_env)
+    assert everything.returncode == 0, everything.stderr
+    assert f"read {POSTS // 10} page(s)" in everything.stderr
+    assert stored(runtime) == POSTS
+
+
+def test_an_import_killed_half_way_stores_the_rest_when_run_again(
+    wordpress: RealWordPress, stack_env: dict[str, str], runtime: Runtime, clean: None
+) -> None:
+    source = f"{wordpress.url}/?rest_route=/wp/v2/posts"
+    running = subprocess.Popen(
+        [sys.executable, "-m", "syndicate.cli", "import", source],
+        env={**os.environ, **stack_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: stored(runtime) >= 40, timeout=120, interval=0.05)
+    finally:
+        running.send_signal(signal.SIGKILL)
+        running.wait()
+    assert stored(runtime) < POSTS
+    again = syndicate_import(source, env=stack_env)
+    assert again.returncode == 0, again.stderr
+    assert stored(runtime) == POSTS
+    assert revisions(runtime) == POSTS  # nothing stored twice
