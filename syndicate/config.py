@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -114,6 +115,45 @@ class SiteConfig(BaseModel):
     share: ShareConfig = ShareConfig()
 
 
+QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class ChannelRules(BaseModel):
+    """Which articles a channel posts, and when it may send: see syndicate.routing."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sections: list[str] = []
+    tags_any: list[str] = []
+    tags_none: list[str] = []
+    authors: list[str] = []
+    max_age_hours: float | None = Field(default=None, gt=0)
+    max_per_day: int | None = Field(default=None, gt=0)
+    quiet_hours: str = ""
+    timezone: str = "UTC"
+    auto_approve_tags: list[str] = []
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_are_a_range(cls, value: str) -> str:
+        if value and not QUIET_HOURS.match(value):
+            raise ValueError('quiet_hours is a range of 24-hour times, like "23:00-06:30"')
+        if value and value[:5] == value[6:]:
+            raise ValueError("quiet_hours starts and ends at the same time")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name, like Europe/Berlin)"
+            ) from None
+        return value
+
+
 class ChannelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -152,6 +192,7 @@ class ChannelConfig(BaseModel):
     # Refuse approval while the card check (the platform's crawler on the article page) finds
     # problems, or has not run.
     preflight_blocks: bool = False
+    rules: ChannelRules = ChannelRules()
     # Pacing: at least this many seconds between two posts, and at most so many an hour.
     min_gap_seconds: int = Field(default=0, ge=0)
     max_per_hour: int | None = Field(default=None, gt=0)

@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate import channels
+from syndicate import channels, routing
 from syndicate.adapters import adapter
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
@@ -84,7 +84,12 @@ def _hold(session: Session, post_id: int, config: SyndicateConfig, now: datetime
     if paused:
         return Outcome("paused")
     channel = config.channel(post.channel)
-    wait = channels.pacing_wait(session, channel, now) if channel else 0.0
+    wait = 0.0
+    if channel is not None:
+        wait = max(
+            channels.pacing_wait(session, channel, now),
+            routing.send_wait(session, channel.name, channel.rules, now),
+        )
     if wait > 0:
         post.next_attempt_at = now + timedelta(seconds=wait)
         return Outcome("paced", retry_in=wait)

@@ -115,6 +115,8 @@ class Article(Base):
     # False for history brought in by `syndicate import` without --share: it is in the
     # feeds and has a card, but no social posts are ever composed for it.
     shareable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The channels whose rules keep this article off them, and the rule that does.
+    excluded_from: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

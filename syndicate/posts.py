@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from syndicate import lifecycle
+from syndicate import lifecycle, routing
 from syndicate.adapters import adapter
 from syndicate.compose import CompositionError, compose, template_name
 from syndicate.config import ChannelConfig, SyndicateConfig
@@ -17,6 +17,7 @@ from syndicate.platforms.base import Draft
 from syndicate.templating import Templates
 
 REVISABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
+EXCLUDED = "excluded by the channel's "
 
 
 @dataclass(frozen=True)
@@ -47,23 +48,32 @@ def compose_posts(
         return PostWork()
     changes: list[PostChange | None] = []
     composed = False
+    excluded: dict[str, str] = {}
     existing = {p.channel: p for p in article.posts}
     for channel in config.active_channels:
         post = existing.get(channel.name)
         if article.status != ArticleStatus.PUBLISHED:
             if post is not None and post.status == PostStatus.SENT and channel.delete_on_unpublish:
                 changes.append(lifecycle.request_delete(session, post, now))
+        elif post is not None and post.revision == article.revision:
+            if channel.name in article.excluded_from:
+                excluded[channel.name] = article.excluded_from[channel.name]
+        elif reason := routing.excluded_by(channel.rules, article, now):
+            excluded[channel.name] = reason
+            if post is not None and post.status in REVISABLE:
+                post.status, post.problem = PostStatus.CANCELLED, EXCLUDED + reason
+                post.revision = article.revision
         elif post is None:
             session.add(_new_post(article, channel, templates_dir, now))
             composed = True
-        elif post.revision == article.revision:
-            continue
-        elif post.status in REVISABLE:
+        elif post.status in REVISABLE or _excluded_before(post):
             _revise(post, article, channel, templates_dir)
             post.preflight = None  # the page it checked has changed
             composed = True
         elif _follows_article(post, channel) and _fill_sent(post, article, channel, templates_dir):
             changes.append(lifecycle.request_edit(session, post))
+    if article.status == ArticleStatus.PUBLISHED:
+        article.excluded_from = excluded
     article.posts_version = article.version
     session.flush()
     due = [
@@ -72,6 +82,11 @@ def compose_posts(
         if p.status == PostStatus.APPROVED and (p.scheduled_at is None or p.scheduled_at <= now)
     ]
     return PostWork(due, [c.id for c in changes if c is not None], composed)
+
+
+def _excluded_before(post: Post) -> bool:
+    """A post cancelled because the channel's rules excluded its article, which may now fit."""
+    return post.status == PostStatus.CANCELLED and post.problem.startswith(EXCLUDED)
 
 
 def _follows_article(post: Post, channel: ChannelConfig) -> bool:
@@ -139,7 +154,7 @@ def _fill(post: Post, article: Article, channel: ChannelConfig, templates_dir: T
     post.problem = "; ".join(problems)
     if problems:
         post.status = PostStatus.INVALID
-    elif channel.auto_approve:
+    elif channel.auto_approve or routing.fast_tracked(channel.rules, article):
         post.status = PostStatus.APPROVED
     else:
         post.status = PostStatus.PENDING_REVIEW
