@@ -1,6 +1,6 @@
 """`syndicate import` reads a real WordPress's whole history, 250 posts: through its REST API
-page by page, through its paged feed, cut by --since and --limit, and again after it was
-killed half-way, with nothing stored twice."""
+page by page, again after it was killed half-way, with nothing stored twice; and through its
+paged feed, cut by --since and --limit."""
 
 from __future__ import annotations
 
@@ -58,30 +58,41 @@ def revisions(runtime: Runtime) -> int:
         return int(session.scalar(select(func.count()).select_from(ArticleRevision)) or 0)
 
 
-def test_the_rest_api_brings_every_post_in_page_by_page(
+def test_the_rest_api_brings_every_post_in_even_after_the_import_was_killed_half_way(
     wordpress: RealWordPress, stack_env: dict[str, str], runtime: Runtime, clean: None
 ) -> None:
     source = f"{wordpress.url}/?rest_route=/wp/v2/posts"
+    running = subprocess.Popen(
+        [sys.executable, "-m", "syndicate.cli", "import", source],
+        env={**os.environ, **stack_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: stored(runtime) >= 40, timeout=120, interval=0.05)
+    finally:
+        running.send_signal(signal.SIGKILL)
+        running.wait()
+    half = stored(runtime)
+    assert half < POSTS
+
     done = syndicate_import(source, env=stack_env)
     assert done.returncode == 0, done.stderr
-    assert (
-        done.stdout.strip()
-        == f"imported {POSTS} new and 0 updated articles; 0 unchanged, 0 skipped"
+    assert done.stdout.strip() == (
+        f"imported {POSTS - half} new and 0 updated articles; {half} unchanged, 0 skipped"
     )
-    assert "read 3 page(s)" in done.stderr
+    assert "read 3 page(s)" in done.stderr  # a hundred posts a page
+    assert revisions(runtime) == POSTS  # nothing stored twice
     with runtime.factory() as session:
         first = session.scalars(select(Article).where(Article.title == "Archive story 1")).one()
-        assert (
-            first.tags == ["Odd"] and first.published_at.isoformat() == "2026-01-01T01:00:00+00:00"
-        )
+        assert first.tags == ["Odd"]
+        assert first.published_at.isoformat() == "2026-01-01T01:00:00+00:00"
         assert first.authors[0]["name"] == "editor"
 
     again = syndicate_import(source, env=stack_env)
-    assert (
-        again.stdout.strip()
-        == f"imported 0 new and 0 updated articles; {POSTS} unchanged, 0 skipped"
+    assert again.stdout.strip() == (
+        f"imported 0 new and 0 updated articles; {POSTS} unchanged, 0 skipped"
     )
-    assert revisions(runtime) == POSTS
 
 
 def test_the_paged_feed_is_followed_and_since_and_limit_stop_it(
@@ -104,25 +115,3 @@ def test_the_paged_feed_is_followed_and_since_and_limit_stop_it(
     assert everything.returncode == 0, everything.stderr
     assert f"read {POSTS // 10} page(s)" in everything.stderr
     assert stored(runtime) == POSTS
-
-
-def test_an_import_killed_half_way_stores_the_rest_when_run_again(
-    wordpress: RealWordPress, stack_env: dict[str, str], runtime: Runtime, clean: None
-) -> None:
-    source = f"{wordpress.url}/?rest_route=/wp/v2/posts"
-    running = subprocess.Popen(
-        [sys.executable, "-m", "syndicate.cli", "import", source],
-        env={**os.environ, **stack_env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: stored(runtime) >= 40, timeout=120, interval=0.05)
-    finally:
-        running.send_signal(signal.SIGKILL)
-        running.wait()
-    assert stored(runtime) < POSTS
-    again = syndicate_import(source, env=stack_env)
-    assert again.returncode == 0, again.stderr
-    assert stored(runtime) == POSTS
-    assert revisions(runtime) == POSTS  # nothing stored twice
