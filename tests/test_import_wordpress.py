@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from syndicate.models import Article, ArticleRevision
 from syndicate.runtime import Runtime
+from tests.conftest import REDIS_PREFIX
 from tests.peers.wordpress import RealWordPress
 from tests.servers import wait_until
 from tests.test_import import syndicate_import
@@ -48,6 +49,14 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealWordPres
     site.stop()
 
 
+@pytest.fixture
+def import_env(stack_env: dict[str, str]) -> dict[str, str]:
+    """The stack's settings, with the card tasks the imports enqueue (one per article) kept
+    on queues of their own that no worker reads: hundreds of card builds would otherwise
+    hold up the next tests' work."""
+    return {**stack_env, "SYNDICATE_REDIS_PREFIX": f"{REDIS_PREFIX}imports:"}
+
+
 def stored(runtime: Runtime) -> int:
     with runtime.factory() as session:
         return int(session.scalar(select(func.count()).select_from(Article)) or 0)
@@ -59,12 +68,12 @@ def revisions(runtime: Runtime) -> int:
 
 
 def test_the_rest_api_brings_every_post_in_even_after_the_import_was_killed_half_way(
-    wordpress: RealWordPress, stack_env: dict[str, str], runtime: Runtime, clean: None
+    wordpress: RealWordPress, import_env: dict[str, str], runtime: Runtime, clean: None
 ) -> None:
     source = f"{wordpress.url}/?rest_route=/wp/v2/posts"
     running = subprocess.Popen(
         [sys.executable, "-m", "syndicate.cli", "import", source],
-        env={**os.environ, **stack_env},
+        env={**os.environ, **import_env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -76,7 +85,7 @@ def test_the_rest_api_brings_every_post_in_even_after_the_import_was_killed_half
     half = stored(runtime)
     assert half < POSTS
 
-    done = syndicate_import(source, env=stack_env)
+    done = syndicate_import(source, env=import_env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
         f"imported {POSTS - half} new and 0 updated articles; {half} unchanged, 0 skipped"
@@ -89,17 +98,17 @@ def test_the_rest_api_brings_every_post_in_even_after_the_import_was_killed_half
         assert first.published_at.isoformat() == "2026-01-01T01:00:00+00:00"
         assert first.authors[0]["name"] == "editor"
 
-    again = syndicate_import(source, env=stack_env)
+    again = syndicate_import(source, env=import_env)
     assert again.stdout.strip() == (
         f"imported 0 new and 0 updated articles; {POSTS} unchanged, 0 skipped"
     )
 
 
 def test_the_paged_feed_is_followed_and_since_and_limit_stop_it(
-    wordpress: RealWordPress, stack_env: dict[str, str], runtime: Runtime, clean: None
+    wordpress: RealWordPress, import_env: dict[str, str], runtime: Runtime, clean: None
 ) -> None:
     feed = f"{wordpress.url}/?feed=rss2"
-    newest = syndicate_import(feed, "--limit", "25", env=stack_env)
+    newest = syndicate_import(feed, "--limit", "25", env=import_env)
     assert newest.returncode == 0, newest.stderr
     assert newest.stdout.strip() == "imported 25 new and 0 updated articles; 0 unchanged, 0 skipped"
     assert "read 3 page(s)" in newest.stderr  # ten items a page: the third has the last five
@@ -108,10 +117,10 @@ def test_the_paged_feed_is_followed_and_since_and_limit_stop_it(
     assert titles == {f"Archive story {n}" for n in range(POSTS - 24, POSTS + 1)}
 
     # Story 200 went out at 2026-01-09T08:00Z: 51 stories from then on, 25 already stored.
-    since = syndicate_import(feed, "--since", "2026-01-09T08:00:00Z", env=stack_env)
+    since = syndicate_import(feed, "--since", "2026-01-09T08:00:00Z", env=import_env)
     assert since.stdout.strip() == "imported 26 new and 0 updated articles; 25 unchanged, 0 skipped"
 
-    everything = syndicate_import(feed, env=stack_env)
+    everything = syndicate_import(feed, env=import_env)
     assert everything.returncode == 0, everything.stderr
     assert f"read {POSTS // 10} page(s)" in everything.stderr
     assert stored(runtime) == POSTS

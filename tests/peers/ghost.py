@@ -42,6 +42,7 @@ class RealGhost:
         self.log = (workdir / "ghost.log").open("wb")
         self.process: subprocess.Popen[bytes] | None = None
         self.admin_key = ""
+        self.content_key = ""
 
     @property
     def url(self) -> str:
@@ -112,7 +113,8 @@ class RealGhost:
         )
         assert made.status_code == 201, made.text
         integration = made.json()["integrations"][0]
-        self.admin_key = next(k["secret"] for k in integration["api_keys"] if k["type"] == "admin")
+        keys = {k["type"]: k["secret"] for k in integration["api_keys"]}
+        self.admin_key, self.content_key = keys["admin"], keys["content"]
         for event in EVENTS:
             hook = {
                 "event": event,

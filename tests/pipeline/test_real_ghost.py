@@ -1,18 +1,22 @@
 """The real Ghost drives Syndicate: an integration's webhooks, created through Ghost's Admin
 API and signed with X-Ghost-Signature, carry a post's publish, edits and unpublish to the
-feeds and the review queue."""
+feeds and the review queue; and its Content API gives `syndicate import` the history."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
+from syndicate.models import Article
+from syndicate.runtime import Runtime
 from tests.client import Client
 from tests.conftest import WEBHOOK_SECRETS
 from tests.peers.ghost import RealGhost
 from tests.pipeline.test_article_to_post import feed_titles, pending_post
 from tests.servers import WebServer, wait_until
+from tests.test_import import syndicate_import
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -56,3 +60,20 @@ def test_publishing_editing_and_unpublishing_in_ghost_reach_feeds_and_review(
     ghost.posts("edit", {"id": post["id"], "status": "draft"})
     wait_until(lambda: "Harbour dredging starts early" not in feed_titles(client), timeout=60)
     assert pending_post(client, post["id"], "newsroom-hook")["status"] == "cancelled"
+
+
+def test_the_whole_history_is_imported_through_ghost_s_content_api(
+    ghost: RealGhost, stack_env: dict[str, str], runtime: Runtime
+) -> None:
+    titles = [f"Archive note {n}" for n in range(1, 4)]
+    for title in titles:
+        ghost.posts("add", {"title": title, "html": f"<p>{title}.</p>", "status": "published"})
+    source = f"{ghost.url}/ghost/api/content/posts/"
+    done = syndicate_import(source, "--ghost-key", ghost.content_key, env=stack_env)
+    assert done.returncode == 0, done.stderr
+    assert "read 1 page(s)" in done.stderr
+    with runtime.factory() as session:
+        stored = set(session.scalars(select(Article.title).where(Article.title.in_(titles))))
+    assert stored == set(titles)
+    refused = syndicate_import(source, "--ghost-key", "0" * 26, env=stack_env)
+    assert refused.returncode == 1 and "HTTP 401" in refused.stderr
