@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from syndicate.models import Article, ArticleRevision
-from syndicate.runtime import Runtime
+from syndicate.runtime import Runtime, build_runtime
+from syndicate.settings import Settings
 from tests.conftest import REDIS_PREFIX
+from tests.databases import fresh_database
 from tests.peers.wordpress import RealWordPress
 from tests.servers import wait_until
 from tests.test_import import syndicate_import
@@ -50,11 +52,23 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealWordPres
 
 
 @pytest.fixture
-def import_env(stack_env: dict[str, str]) -> dict[str, str]:
-    """The stack's settings, with the card tasks the imports enqueue (one per article) kept
-    on queues of their own that no worker reads: hundreds of card builds would otherwise
-    hold up the next tests' work."""
-    return {**stack_env, "SYNDICATE_REDIS_PREFIX": f"{REDIS_PREFIX}imports:"}
+def import_env(stack_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A database and queues of the imports' own, which no worker or sweeper of the suite
+    reads: hundreds of imported articles waiting for their cards would otherwise keep the
+    shared worker busy well into the next tests."""
+    with fresh_database() as url:
+        yield {
+            **stack_env,
+            "SYNDICATE_DATABASE_URL": url,
+            "SYNDICATE_REDIS_PREFIX": f"{REDIS_PREFIX}imports:",
+        }
+
+
+@pytest.fixture
+def runtime(import_env: dict[str, str]) -> Iterator[Runtime]:
+    isolated = build_runtime(Settings(database_url=import_env["SYNDICATE_DATABASE_URL"]))
+    yield isolated
+    isolated.engine.dispose()
 
 
 def stored(runtime: Runtime) -> int:
@@ -68,7 +82,7 @@ def revisions(runtime: Runtime) -> int:
 
 
 def test_the_rest_api_brings_every_post_in_even_after_the_import_was_killed_half_way(
-    wordpress: RealWordPress, import_env: dict[str, str], runtime: Runtime, clean: None
+    wordpress: RealWordPress, import_env: dict[str, str], runtime: Runtime
 ) -> None:
     source = f"{wordpress.url}/?rest_route=/wp/v2/posts"
     running = subprocess.Popen(
@@ -105,7 +119,7 @@ def test_the_rest_api_brings_every_post_in_even_after_the_import_was_killed_half
 
 
 def test_the_paged_feed_is_followed_and_since_and_limit_stop_it(
-    wordpress: RealWordPress, import_env: dict[str, str], runtime: Runtime, clean: None
+    wordpress: RealWordPress, import_env: dict[str, str], runtime: Runtime
 ) -> None:
     feed = f"{wordpress.url}/?feed=rss2"
     newest = syndicate_import(feed, "--limit", "25", env=import_env)
