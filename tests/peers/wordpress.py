@@ -5,8 +5,10 @@ saves posts, and over HTTP, as a person and WP-Cron reach it."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
+import signal
 import subprocess
 import uuid
 from pathlib import Path
@@ -154,6 +156,7 @@ require_once ABSPATH . 'wp-settings.php';
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env={"PATH": "/usr/bin:/bin", "PHP_CLI_SERVER_WORKERS": "3"},
+            start_new_session=True,  # its workers are its children: stopped with it
         )
         wait_until(self._answers, timeout=30)
 
@@ -195,7 +198,7 @@ require_once ABSPATH . 'wp-settings.php';
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
         self.log.close()
         mariadb(f"DROP DATABASE IF EXISTS {self.database}")
