@@ -59,7 +59,9 @@ def test_publishing_editing_and_unpublishing_in_ghost_reach_feeds_and_review(
 
     ghost.posts("edit", {"id": post["id"], "status": "draft"})
     wait_until(lambda: "Harbour dredging starts early" not in feed_titles(client), timeout=60)
-    assert pending_post(client, post["id"], "newsroom-hook")["status"] == "cancelled"
+    wait_until(
+        lambda: (pending_post(client, post["id"], "newsroom-hook") or {})["status"] == "cancelled"
+    )
 
 
 def test_the_whole_history_is_imported_through_ghost_s_content_api(

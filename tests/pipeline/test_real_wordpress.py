@@ -70,7 +70,9 @@ def test_publishing_editing_and_trashing_in_wordpress_reach_feeds_and_review(
 
     wp.php(f"wp_trash_post({post_id});")
     wait_until(lambda: "Bridge opens early" not in feed_titles(client), timeout=30)
-    assert pending_post(client, post_id, "newsroom-hook")["status"] == "cancelled"
+    wait_until(
+        lambda: (pending_post(client, post_id, "newsroom-hook") or {})["status"] == "cancelled"
+    )
     assert wp.waiting() == 0
     assert deliveries(runtime, post_id) == 3
 
