@@ -10,10 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate import preflight
-from syndicate.config import ChannelConfig
+from syndicate.config import ChannelConfig, SyndicateConfig
 from syndicate.fetch import GuardedFetcher
 from syndicate.models import UNSENT_STATUSES, Article, Post
 from syndicate.settings import Settings
+
+
+def crawled_channels(config: SyndicateConfig) -> bool:
+    """Whether any active channel's platform builds cards by crawling: else no check is run."""
+    return any(preflight.checks_posts_on(c.platform) for c in config.active_channels)
 
 
 def fetcher(settings: Settings) -> GuardedFetcher:

@@ -179,7 +179,8 @@ def build_card(article_id: str) -> None:
     )
     # The card, its image and the share pages answer anew (or 410) from now on.
     purge_edges([purging.article_key(article_id)])
-    check_cards.delay(article_id)
+    if cardchecks.crawled_channels(rt.config):
+        check_cards.delay(article_id)
 
 
 @database_task("syndicate.check_cards")
@@ -198,7 +199,7 @@ def compose_posts(article_id: str) -> None:
         enqueue.post_approved(post_id)
     for change_id in work.changes:
         change_post.delay(change_id)
-    if work.composed:
+    if work.composed and cardchecks.crawled_channels(rt.config):
         check_cards.delay(article_id)
 
 
