@@ -37,6 +37,7 @@ _STATE = (
     Article.version,
     Article.source_updated_at,
     Article.source_unpublished_at,
+    Article.not_before,
 )
 _CONTENT = (Article.url, Article.content_html)
 # SQLSTATEs that mean another transaction got in the way: worth trying again.
@@ -114,6 +115,7 @@ class _Batch:
                 "version": 0,
                 "source_updated_at": None,
                 "source_unpublished_at": None,
+                "not_before": None,
                 "url": "",
                 "content_html": "",
             }
@@ -127,6 +129,7 @@ class _Batch:
         self.deliveries: list[dict[str, Any]] = []
         self.changed: set[str] = set()
         self.unpublished: set[str] = set()
+        self.embargoes_moved: dict[str, datetime] = {}  # article id: the embargo it had
 
     def apply(self, event: ArticleEvent) -> Receipt:
         earlier = self.answers.get(event.delivery_id)
@@ -177,6 +180,9 @@ class _Batch:
                 }
             )
         stale_html = article["content_html"] != data.content_html or article["url"] != data.url
+        embargo = article["not_before"]
+        if embargo is not None and embargo != data.syndication.not_before:
+            self.embargoes_moved.setdefault(article["id"], embargo)
         article.update(article_fields(data, content_hash))
         if stale_html:
             article["feed_html"] = None  # made safe again by the next feed rebuild
@@ -225,6 +231,14 @@ class _Batch:
             update_many_by_key(session, ARTICLES, rows)  # one statement for each shape
         for article_id in sorted(self.unpublished):
             cancel_unsent_posts(session, article_id, self.now)
+        for article_id, embargo in sorted(self.embargoes_moved.items()):
+            # Posts waiting for the old embargo are due again; delivery holds them anew if
+            # the new one is still ahead.
+            session.execute(
+                update(Post)
+                .where(Post.article_id == article_id, Post.next_attempt_at == embargo)
+                .values(next_attempt_at=None)
+            )
 
 
 def superseded(article: dict[str, Any], data: ArticleIn | ArticleRef) -> bool:
@@ -263,6 +277,8 @@ def article_fields(data: ArticleIn, content_hash: str) -> dict[str, Any]:
         "language": data.language,
         "published_at": data.published_at,
         "updated_at": data.updated_at,
+        "syndication": data.syndication.model_dump(mode="json", exclude_defaults=True),
+        "not_before": data.syndication.not_before,
     }
 
 

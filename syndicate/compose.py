@@ -1,5 +1,9 @@
 """Compose one post for one channel: render its template, then fit it within the platform's
-limits by shortening the summary, then the title, never the link, hashtags or mentions."""
+limits by shortening the summary, then the title, never the link, hashtags or mentions.
+
+Where the CMS wrote social copy (`syndication.social_title`, `social_text`), it stands in for
+the title and summary: templates see it as `article.title` and `article.summary`, and by its
+own names `social_title` and `social_text`, and it is shortened the same way."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import regex
 
+from syndicate import syndication
 from syndicate.config import ChannelConfig
 from syndicate.models import Article
 from syndicate.platforms.base import Draft, Platform
@@ -90,6 +95,8 @@ def _context(
             if article.image_url
             else None,
         },
+        "social_title": escape(title),
+        "social_text": escape(summary),
         "channel": {"name": channel.name, "platform": channel.platform},
         "hashtags": [platform.hashtag(w) for w in hashtags(article.tags, channel.max_hashtags)],
         "mentions": [escape(a["handle"]) for a in authors if a["handle"]],
@@ -133,7 +140,10 @@ def compose(
     def fits(draft: Draft) -> bool:
         return not platform.problems(draft)
 
-    title, summary = article.title, article.summary
+    controls = syndication.controls(article)
+    title = controls.social_title or article.title
+    summary = syndication.social_text(controls, channel.name)
+    summary = article.summary if summary is None else summary
     draft = render(title, summary)
     if not fits(draft):
         summary = longest_fitting(summary, lambda s: fits(render(title, s))) or ""

@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate import channels, routing
+from syndicate import channels, routing, syndication
 from syndicate.adapters import adapter
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
@@ -76,10 +76,15 @@ def _claim(session: Session, post_id: int, now: datetime) -> Delivery | None:
 
 
 def _hold(session: Session, post_id: int, config: SyndicateConfig, now: datetime) -> Outcome | None:
-    """A reason not to send now: the channel is paused, or its pacing says wait."""
+    """A reason not to send now: the article is embargoed, the channel is paused, or its pacing
+    says wait."""
     post = session.get(Post, post_id)
     if post is None:
         return Outcome("skipped")
+    embargo = syndication.embargo_wait(post.article, now)
+    if embargo > 0 and post.status == PostStatus.APPROVED:
+        post.next_attempt_at = post.article.not_before  # what a moved embargo looks for
+        return Outcome("embargoed", retry_in=embargo)
     paused = channels.paused_because(session, post.channel)
     if paused:
         return Outcome("paused")

@@ -117,6 +117,9 @@ class Article(Base):
     shareable: Mapped[bool] = mapped_column(Boolean, default=True)
     # The channels whose rules keep this article off them, and the rule that does.
     excluded_from: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The CMS's `syndication` object as sent (empty when it sent none), and its embargo.
+    syndication: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from syndicate import lifecycle, routing
+from syndicate import lifecycle, routing, syndication
 from syndicate.adapters import adapter
+from syndicate.cms import SyndicationIn
 from syndicate.compose import CompositionError, compose, template_name
 from syndicate.config import ChannelConfig, SyndicateConfig
 from syndicate.models import Article, ArticleStatus, Post, PostChange, PostStatus
@@ -17,7 +18,7 @@ from syndicate.platforms.base import Draft
 from syndicate.templating import Templates
 
 REVISABLE = (PostStatus.PENDING_REVIEW, PostStatus.APPROVED, PostStatus.INVALID)
-EXCLUDED = "excluded by the channel's "
+EXCLUDED = "excluded by "
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def compose_posts(
     composed = False
     excluded: dict[str, str] = {}
     existing = {p.channel: p for p in article.posts}
+    controls = syndication.controls(article)
     for channel in config.active_channels:
         post = existing.get(channel.name)
         if article.status != ArticleStatus.PUBLISHED:
@@ -58,7 +60,7 @@ def compose_posts(
         elif post is not None and post.revision == article.revision:
             if channel.name in article.excluded_from:
                 excluded[channel.name] = article.excluded_from[channel.name]
-        elif reason := routing.excluded_by(channel.rules, article, now):
+        elif reason := _exclusion(controls, channel, article, now):
             excluded[channel.name] = reason
             if post is not None and post.status in REVISABLE:
                 post.status, post.problem = PostStatus.CANCELLED, EXCLUDED + reason
@@ -82,6 +84,20 @@ def compose_posts(
         if p.status == PostStatus.APPROVED and (p.scheduled_at is None or p.scheduled_at <= now)
     ]
     return PostWork(due, [c.id for c in changes if c is not None], composed)
+
+
+def _exclusion(
+    controls: SyndicationIn, channel: ChannelConfig, article: Article, now: datetime
+) -> str | None:
+    """Why the article gets no post on the channel: the CMS said so, or the channel's rules
+    (unless the CMS named the channel itself); None when it does get one."""
+    said = syndication.excluded_by(controls, channel.name)
+    if said:
+        return f"the CMS's {said}"
+    if syndication.chosen(controls, channel.name):
+        return None
+    reason = routing.excluded_by(channel.rules, article, now)
+    return f"the channel's {reason}" if reason else None
 
 
 def _excluded_before(post: Post) -> bool:

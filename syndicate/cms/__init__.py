@@ -10,7 +10,9 @@ from syndicate.cms.contract import (
     ArticleIn,
     ArticleRef,
     InvalidPayload,
+    SyndicationIn,
     parse_generic,
+    unknown_channels,
 )
 from syndicate.cms.generic import GENERIC
 from syndicate.cms.ghost import GHOST
@@ -26,5 +28,7 @@ __all__ = [
     "ArticleRef",
     "Cms",
     "InvalidPayload",
+    "SyndicationIn",
     "parse_generic",
+    "unknown_channels",
 ]

@@ -59,6 +59,33 @@ class ImageIn(BaseModel):
     alt: str = Field(default="", max_length=1000)
 
 
+ChannelName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class SyndicationIn(BaseModel):
+    """What the CMS says about the article's social posts; every key is optional."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    share: bool = True
+    # Only these channels (each still subject to its rules unless named here) and never these.
+    channels: list[ChannelName] | None = Field(default=None, max_length=100)
+    exclude_channels: list[ChannelName] = Field(default_factory=list, max_length=100)
+    social_title: str | None = Field(default=None, min_length=1, max_length=1000)
+    # "default" for every channel, or a channel's name for that channel only.
+    social_text: dict[ChannelName, Annotated[str, Field(max_length=20_000)]] = Field(
+        default_factory=dict, max_length=101
+    )
+    not_before: Moment | None = None
+
+    def named_channels(self) -> list[tuple[str, str]]:
+        """(field, name) for every channel the object names."""
+        named = [(f"channels.{i}", n) for i, n in enumerate(self.channels or [])]
+        named += [(f"exclude_channels.{i}", n) for i, n in enumerate(self.exclude_channels)]
+        named += [(f"social_text.{n}", n) for n in self.social_text if n != "default"]
+        return named
+
+
 class ArticleIn(BaseModel):
     """A published article as the generic contract describes it."""
 
@@ -78,6 +105,7 @@ class ArticleIn(BaseModel):
     language: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
     published_at: Moment
     updated_at: Moment | None = None
+    syndication: SyndicationIn = Field(default_factory=SyndicationIn)
 
     @field_validator("tags")
     @classmethod
@@ -95,8 +123,23 @@ class ArticleIn(BaseModel):
         return self.updated_at or self.published_at
 
     def content_hash(self) -> str:
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        # An article without syndication controls hashes as it did before there were any.
+        plain = self.syndication == SyndicationIn()
+        data = self.model_dump(mode="json", exclude={"syndication"} if plain else None)
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def unknown_channels(article: ArticleIn, known: set[str]) -> list[dict[str, str]]:
+    """An error for every channel the article's syndication object names that is not one."""
+    return [
+        {
+            "field": f"article.syndication.{field}",
+            "message": f"no channel is named {name!r}; there are: {', '.join(sorted(known))}",
+        }
+        for field, name in article.syndication.named_channels()
+        if name not in known
+    ]
 
 
 class ArticleRef(BaseModel):

@@ -13,6 +13,21 @@ from syndicate.cms.adapter import Cms
 from syndicate.cms.contract import ArticleEvent, InvalidPayload, parse_generic
 from syndicate.signatures import HEX_DIGEST, TIMESTAMP, SignatureError, accept, present
 
+NO_SOCIAL_TAG = "#no-social"
+
+
+def syndication(post: dict[str, Any]) -> dict[str, Any]:
+    """What Ghost's own fields say about social posts: its social-card title and description
+    (Facebook's, else X's) as the social copy, and the internal tag `#no-social` for none."""
+    found: dict[str, Any] = {}
+    if any(t.get("name") == NO_SOCIAL_TAG for t in post.get("tags") or []):
+        found["share"] = False
+    if title := post.get("og_title") or post.get("twitter_title"):
+        found["social_title"] = title
+    if text := post.get("og_description") or post.get("twitter_description"):
+        found["social_text"] = {"default": text}
+    return found
+
 
 def article_data(post: dict[str, Any]) -> dict[str, Any]:
     authors = [
@@ -43,6 +58,7 @@ def article_data(post: dict[str, Any]) -> dict[str, Any]:
         "image": image,
         "published_at": post.get("published_at"),
         "updated_at": post.get("updated_at"),
+        "syndication": syndication(post),
     }
 
 

@@ -32,6 +32,31 @@ def _gmt(value: str | None) -> str | None:
     return f"{value}Z" if value and not value.endswith("Z") else value
 
 
+def _names(value: Any) -> list[str]:
+    return [n.strip() for n in str(value or "").split(",") if n.strip()]
+
+
+def syndication(meta: Any) -> dict[str, Any]:
+    """The plugin's `syndicate_*` post meta as the contract's syndication object (only what is
+    set: a field left empty says nothing)."""
+    if not isinstance(meta, dict):
+        return {}
+    found: dict[str, Any] = {}
+    if meta.get("syndicate_share") is False:
+        found["share"] = False
+    if channels := _names(meta.get("syndicate_channels")):
+        found["channels"] = channels
+    if excluded := _names(meta.get("syndicate_exclude_channels")):
+        found["exclude_channels"] = excluded
+    if title := str(meta.get("syndicate_social_title") or "").strip():
+        found["social_title"] = title
+    if text := str(meta.get("syndicate_social_text") or "").strip():
+        found["social_text"] = {"default": text}
+    if moment := str(meta.get("syndicate_not_before") or "").strip():
+        found["not_before"] = moment
+    return found
+
+
 def article_data(post: dict[str, Any]) -> dict[str, Any]:
     embedded = post.get("_embedded") or {}
     media = (embedded.get("wp:featuredmedia") or [{}])[0] or {}
@@ -54,6 +79,7 @@ def article_data(post: dict[str, Any]) -> dict[str, Any]:
         else None,
         "published_at": _gmt(post.get("date_gmt")),
         "updated_at": _gmt(post.get("modified_gmt")),
+        "syndication": syndication(post.get("meta")),
     }
 
 

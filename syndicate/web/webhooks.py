@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from syndicate import signatures
-from syndicate.cms import CMSS, ArticleEvent, InvalidPayload
+from syndicate.cms import CMSS, ArticleEvent, ArticleIn, InvalidPayload, unknown_channels
 from syndicate.cms.adapter import Verifier
 from syndicate.runtime import Runtime
 from syndicate.web.errors import ApiError
@@ -84,4 +84,10 @@ async def receive_webhook(request: Request, cms: str) -> JSONResponse:
     body, data = await signed_json(request, adapter.verify, adapter.signature_header)
     if data == {"syndicate_ping": True}:  # a CMS plugin checking its address and secret
         return JSONResponse({"status": "pong", "cms": cms}, status_code=200)
-    return await accept(request, parsed(lambda: adapter.parse(data, body)))
+    event = parsed(lambda: adapter.parse(data, body))
+    if isinstance(event.article, ArticleIn):
+        runtime: Runtime = request.app.state.runtime
+        unknown = unknown_channels(event.article, {c.name for c in runtime.config.channels})
+        if unknown:
+            raise ApiError(422, "the syndication object names channels that do not exist", unknown)
+    return await accept(request, event)

@@ -164,7 +164,7 @@ def test_an_article_that_moves_out_of_the_channel_s_sections_and_back(
     publish(runtime, config, section="Sport")
     assert the_post(runtime) is None
     assert excluded(runtime) == {
-        "wire": "rules.sections: the section 'Sport' is not one of Politics"
+        "wire": "the channel's rules.sections: the section 'Sport' is not one of Politics"
     }
 
     publish(
@@ -240,4 +240,4 @@ def test_the_article_page_says_which_rule_kept_it_off_a_channel(
     publish(runtime, desk(receiver, tags_none=["Sponsored"]), tags=["Sponsored"])
     page = signed_in(client.base_url, "viewer-1").get("/review/articles/r1").text
     assert "Not posted to" in page
-    assert "<strong>wire</strong>: rules.tags_none: tagged Sponsored" in page
+    assert "<strong>wire</strong>: the channel&#39;s rules.tags_none: tagged Sponsored" in page

@@ -17,8 +17,9 @@ from syndicate.runtime import Runtime
 from syndicate.web.app import create_app
 from tests.client import Client
 from tests.conftest import WEBHOOK_SECRETS
+from tests.fakes.receiver import Receiver
 from tests.peers.wordpress import ADMIN, PASSWORD, RealWordPress
-from tests.pipeline.test_article_to_post import feed_titles, pending_post
+from tests.pipeline.test_article_to_post import deliveries_for, feed_titles, pending_post
 from tests.servers import WebServer, free_port, wait_until
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -38,8 +39,8 @@ def wp(wordpress: RealWordPress, client: Client) -> RealWordPress:
     return wordpress
 
 
-def publish(wp: RealWordPress, title: str, **fields: str) -> str:
-    extra = "".join(f"'{k}' => '{v}'," for k, v in fields.items())
+def publish(wp: RealWordPress, title: str, meta_input: str = "", **fields: str) -> str:
+    extra = "".join(f"'{k}' => '{v}'," for k, v in fields.items()) + meta_input
     return wp.php(
         "echo wp_insert_post(['post_title' => '" + title + "', 'post_author' => 1,"
         " 'post_content' => '<p>Seven votes to two.</p>', 'post_status' => 'publish',"
@@ -192,3 +193,27 @@ def test_the_theme_prints_the_card_and_share_buttons_without_waiting_for_syndica
     assert 'property="og:title" content="Library hours extended"' in still
     wp.cron()
     assert 'property="og:title"' in requests.get(page_url, timeout=10).text
+
+
+def test_the_post_s_syndication_fields_steer_its_social_posts(
+    wp: RealWordPress, client: Client, receiver: Receiver
+) -> None:
+    meta = (
+        "'meta_input' => ['syndicate_channels' => 'wire',"
+        " 'syndicate_social_title' => 'Ferry: back on', 'syndicate_social_text' => 'From Monday.']"
+    )
+    post_id = publish(wp, "Ferry service resumes", meta_input=meta)
+    wait_until(lambda: "Ferry service resumes" in feed_titles(client), timeout=30)
+    (sent,) = wait_until(lambda: deliveries_for(receiver, "/wire", post_id), timeout=30)
+    assert sent.json()["text"].startswith("Ferry: back on\n\nFrom Monday.")
+    assert pending_post(client, post_id, "newsroom-hook") is None
+
+    wp.php(f"update_post_meta({post_id}, 'syndicate_channels', 'wire,telex');")
+    wp.php(f"wp_update_post(['ID' => {post_id}, 'post_title' => 'Ferry service resumes Monday']);")
+    assert wp.waiting() == 1  # refused: no channel is named telex
+    assert "HTTP 422" in wp.php("echo wp_json_encode(syndicate_waiting());")
+    assert "Ferry service resumes Monday" not in feed_titles(client)
+    wp.php(
+        "foreach (array_keys(syndicate_waiting()) as $id)"
+        " delete_option(SYNDICATE_QUEUE_PREFIX . $id);"
+    )

@@ -184,3 +184,19 @@ def test_templates_are_sandboxed(tmp_path: Path) -> None:
     ch = channel("x", template="posts/x/evil.txt.j2")
     with pytest.raises(CompositionError):
         compose(make_article(), ch, adapter_for(ch), tmp_path)
+
+
+def test_the_cms_s_social_copy_stands_in_for_the_title_and_summary_and_is_fitted() -> None:
+    social = make_article(
+        syndication={
+            "social_title": "Bridge: yes",
+            "social_text": {"default": "Short copy.", "bluesky-main": "Wordy copy. " * 60},
+        }
+    )
+    composed, adapter = compose_for("mastodon", social)
+    assert composed.draft.text.startswith("Bridge: yes\n\nShort copy.")
+    composed, adapter = compose_for("bluesky", social, name="bluesky-main")
+    assert composed.problems == []
+    assert composed.draft.text.startswith("Bridge: yes\n\nWordy copy.")
+    assert ELLIPSIS in composed.draft.text
+    assert adapter.measure(composed.draft.text) <= adapter.max_length

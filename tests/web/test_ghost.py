@@ -135,3 +135,22 @@ def test_a_body_that_is_not_a_post_webhook_is_a_422(client: Client) -> None:
     response = send(client, {"page": {"current": {}}})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "post"
+
+
+def test_ghost_s_social_card_fields_and_no_social_tag_steer_the_posts(
+    client: Client, runtime: Runtime
+) -> None:
+    payload = copy.deepcopy(PUBLISHED)
+    current = payload["post"]["current"]
+    current["og_title"] = "Tram 4: finally"
+    current["twitter_description"] = "Ten years late, and full on day one."
+    current["tags"].append({"id": "t9", "name": "#no-social", "slug": "hash-no-social"})
+    assert send(client, payload).status_code == 202
+    with runtime.factory() as session:
+        stored = session.get_one(Article, current["id"])
+    assert stored.syndication == {
+        "share": False,
+        "social_title": "Tram 4: finally",
+        "social_text": {"default": "Ten years late, and full on day one."},
+    }
+    assert "#no-social" not in stored.tags

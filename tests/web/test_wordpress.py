@@ -107,3 +107,37 @@ def test_an_unsigned_post_is_refused(client: Client) -> None:
         "/hooks/wordpress", content=json.dumps(POST), headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 401
+
+
+def test_the_plugin_s_syndication_fields_become_the_syndication_object(
+    client: Client, runtime: Runtime
+) -> None:
+    post = copy.deepcopy(POST)
+    post["meta"] = {
+        "syndicate_share": True,
+        "syndicate_channels": "wire, newsroom-hook",
+        "syndicate_exclude_channels": "",
+        "syndicate_social_title": "Bridge back",
+        "syndicate_social_text": "Quieter than before",
+        "syndicate_not_before": "2026-12-03T06:00:00Z",
+    }
+    assert send(client, post).status_code == 202
+    with runtime.factory() as session:
+        stored = session.get_one(Article, "4821")
+    assert stored.syndication == {
+        "channels": ["wire", "newsroom-hook"],
+        "social_title": "Bridge back",
+        "social_text": {"default": "Quieter than before"},
+        "not_before": "2026-12-03T06:00:00Z",
+    }
+    assert stored.not_before is not None and stored.not_before.hour == 6
+
+
+def test_a_syndication_field_naming_no_channel_is_refused(client: Client) -> None:
+    post = copy.deepcopy(POST)
+    post["meta"] = {"syndicate_share": False, "syndicate_exclude_channels": "wire,tiktok"}
+    answer = send(client, post)
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == [
+        "article.syndication.exclude_channels.1"
+    ]

@@ -2,7 +2,7 @@
 /**
  * Plugin Name: Syndicate
  * Description: Tells Syndicate when a post is published, updated, unpublished or trashed (signed, queued and retried until Syndicate has it), and prints Syndicate's card tags and share buttons.
- * Version: 0.2.0
+ * Version: 0.3.0
  * License: MIT
  *
  * Settings → Syndicate holds the service's address, the webhook secret and the post types to
@@ -16,6 +16,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 require_once __DIR__ . '/includes/settings.php';
 require_once __DIR__ . '/includes/queue.php';
 require_once __DIR__ . '/includes/fragments.php';
+require_once __DIR__ . '/includes/syndication.php';
 
 add_action( 'transition_post_status', 'syndicate_transition', 10, 3 );
 

@@ -108,3 +108,9 @@ def article_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Chang
         if old != new:
             changes.append(Change(name, old, new))
     return changes
+
+
+def embargoed(article: Any, now: datetime) -> bool:
+    """Whether the CMS's embargo on the article's posts is still ahead."""
+    moment = getattr(article, "not_before", None)
+    return moment is not None and moment > now

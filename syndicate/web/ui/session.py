@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from syndicate.models import Role
+from syndicate.models import Role, utcnow
 from syndicate.runtime import Runtime
 from syndicate.templating import html_environment
 from syndicate.users import admin_exists
@@ -150,6 +150,7 @@ def render(
         local=lambda moment: display.local_time(moment, timezone),
         input_time=lambda moment: display.input_time(moment, timezone),
         highlight=display.highlight,
+        embargoed=lambda article: display.embargoed(article, utcnow()),
         live_link=live_link,
         word_diff=display.word_diff,
         Role=Role,
