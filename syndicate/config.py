@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from syndicate.notifiers import EVENTS, NOTIFIERS
 from syndicate.platforms import PLATFORMS
 from syndicate.preflight import checks_posts_on
 from syndicate.purgers import PURGERS
@@ -271,6 +272,59 @@ class CacheConfig(BaseModel):
         return _env(self.token_env)
 
 
+class NotificationConfig(BaseModel):
+    """Somewhere the social desk hears about what needs it: an inbox, a Slack channel, a URL."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    name: Name
+    kind: str
+    events: list[str] = Field(min_length=1)
+    # Email: the addresses, and who it is from (SMTP itself is SYNDICATE_SMTP_URL).
+    to: list[str] = []
+    sender: str = Field(default="", alias="from")
+    # Webhook: the URL and the variable holding its signing secret. Slack: the variable
+    # holding the incoming webhook's URL (it is a secret).
+    url: str = ""
+    url_env: str = ""
+    secret_env: str = ""
+    # post.pending: at most one message per so many minutes, listing the new posts.
+    batch_minutes: int = Field(default=10, ge=1, le=1440)
+    # delivery.backlog: approved posts waiting longer than this past their time.
+    backlog_minutes: int = Field(default=30, ge=1, le=1440)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_is_known(cls, value: str) -> str:
+        if value not in NOTIFIERS:
+            raise ValueError(f"unknown notification kind; known: {', '.join(sorted(NOTIFIERS))}")
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _events_are_known(cls, values: list[str]) -> list[str]:
+        unknown = [v for v in values if v not in EVENTS]
+        if unknown:
+            raise ValueError(f"unknown event {unknown[0]!r}; known: {', '.join(EVENTS)}")
+        return values
+
+    @model_validator(mode="after")
+    def _has_what_its_kind_needs(self) -> NotificationConfig:
+        needed = {"email": ["to", "sender"], "slack": ["url_env"], "webhook": ["url"]}
+        missing = [field for field in needed[self.kind] if not getattr(self, field)]
+        if missing:
+            names = ["from" if f == "sender" else f for f in missing]
+            raise ValueError(f"{self.kind} notifications need {' and '.join(names)}")
+        return self
+
+    def secret(self) -> str:
+        return _env(self.secret_env)
+
+    def target_url(self) -> str:
+        return _env(self.url_env) if self.kind == "slack" else self.url
+
+
 def _env(name: str) -> str:
     return os.environ.get(name, "") if name else ""
 
@@ -281,6 +335,7 @@ class SyndicateConfig(BaseModel):
     site: SiteConfig
     channels: list[ChannelConfig] = []
     caches: list[CacheConfig] = []
+    notifications: list[NotificationConfig] = []
 
     @field_validator("channels")
     @classmethod
@@ -300,6 +355,20 @@ class SyndicateConfig(BaseModel):
         if twice:
             raise ValueError(f"cache name {twice[0]!r} is used twice")
         return caches
+
+    @field_validator("notifications")
+    @classmethod
+    def _notification_names_are_unique(
+        cls, targets: list[NotificationConfig]
+    ) -> list[NotificationConfig]:
+        names = [target.name for target in targets]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"notification name {twice[0]!r} is used twice")
+        return targets
+
+    def notification(self, name: str) -> NotificationConfig | None:
+        return next((n for n in self.notifications if n.name == name), None)
 
     def cache(self, name: str) -> CacheConfig | None:
         return next((c for c in self.caches if c.name == name), None)

@@ -321,6 +321,43 @@ class Purge(Base):
     __table_args__ = (Index("ix_purges_status_next", "status", "next_attempt_at"),)
 
 
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    # A worker died while sending to a receiver that cannot tell a repeat: a person decides.
+    UNKNOWN = "unknown"
+
+
+class Notification(Base):
+    """One message to one `[[notifications]]` target: written when what it reports is found,
+    before anything is sent, and unique per target and key, so it is never made twice."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(63))
+    event: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("target", "key", name="uq_notifications_target_key"),
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+        Index("ix_notifications_target_event_created", "target", "event", "created_at"),
+    )
+
+
 class Feed(Base):
     """A feed scope: the whole site, or one tag, author or section."""
 

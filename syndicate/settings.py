@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     setup_token: SecretStr = SecretStr("")
     # A bearer token for /metrics alone (the API token works too).
     metrics_token: SecretStr = SecretStr("")
+    # Where email notifications are sent from: smtp://user:password@host:port (STARTTLS with
+    # ?starttls=true, or port 587), or smtps:// for TLS from the start.
+    smtp_url: SecretStr = SecretStr("")
     # Whether /metrics answers without a token: by default only in the embedded mode.
     public_metrics: bool | None = None
     # Whether the API's documentation (/docs, /redoc, /openapi.json) is served to anyone.

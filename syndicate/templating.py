@@ -25,7 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 # A folder of templates, or several searched in order (a site's own overrides first).
 Templates: TypeAlias = Path | tuple[Path, ...]
 # The only templates the sandboxed environment loads, from any folder.
-EDITABLE_TEMPLATES = ("posts/", "share/text/")
+EDITABLE_TEMPLATES = ("posts/", "share/text/", "notifications/")
 
 
 class EditableTemplates(BaseLoader):

@@ -19,6 +19,7 @@ from syndicate.web.app import create_app
 from tests.client import Client
 from tests.databases import fresh_database
 from tests.fakes.receiver import Receiver
+from tests.fakes.smtp import SmtpServer
 from tests.fakes.websub_hub import WebSubHub
 from tests.people import people
 from tests.servers import WebServer, WorkerProcess, free_port
@@ -46,6 +47,7 @@ TABLES = (
     "feed_memberships",
     "feed_tombstones",
     "purges",
+    "notifications",
     "site_details",
     "feed_archives",
     "feeds",
@@ -82,6 +84,13 @@ def forget_redis_keys(url: str) -> None:
 @pytest.fixture(scope="session")
 def receiver() -> Iterator[Receiver]:
     server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
     yield server
     server.stop()
 
@@ -141,6 +150,21 @@ secret_env = "TEST_NEWSROOM_HOOK_SECRET"
 auto_approve = true
 edit_on_update = true
 delete_on_unpublish = true
+
+# The desk hears of failures by email and of pauses at its own URL.
+[[notifications]]
+name = "desk-mail"
+kind = "email"
+to = ["desk@news.example"]
+from = "syndicate@news.example"
+events = ["post.failed", "post.unknown"]
+
+[[notifications]]
+name = "desk-hook"
+kind = "webhook"
+url = "{receiver.url}/desk"
+secret_env = "TEST_NEWSROOM_HOOK_SECRET"
+events = ["channel.paused"]
 """,
         encoding="utf-8",
     )
@@ -153,6 +177,7 @@ def stack_env(
     redis_url: str,
     config_file: Path,
     web_port: int,
+    smtp: SmtpServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, str]:
     """The environment shared by the web app in this process and the worker processes."""
@@ -170,6 +195,7 @@ def stack_env(
         "SYNDICATE_FEED_ARCHIVE_PAGE_SIZE": "2",
         "SYNDICATE_DISPATCH_INTERVAL_SECONDS": "1",
         "TEST_NEWSROOM_HOOK_SECRET": HOOK_SECRET,
+        "SYNDICATE_SMTP_URL": smtp.url,
     }
     os.environ.update(env)
     return env
@@ -214,7 +240,7 @@ def beat(
 
 
 @pytest.fixture
-def clean(runtime: Runtime, receiver: Receiver) -> None:
+def clean(runtime: Runtime, receiver: Receiver, smtp: SmtpServer) -> None:
     """Every test starts with empty tables and a receiver that has seen nothing."""
     for attempt in range(10):
         try:
@@ -226,6 +252,7 @@ def clean(runtime: Runtime, receiver: Receiver) -> None:
                 raise
             time.sleep(0.2)
     receiver.reset()
+    smtp.reset()
     # Every test comes from 127.0.0.1: one test's failed sign-ins and share clicks must not
     # limit the next's.
     client = redis.Redis.from_url(REDIS_URL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from celery import Task
@@ -16,6 +17,7 @@ from syndicate import (
     health,
     lifecycle,
     logs,
+    notifications,
     posts,
     purging,
     sitedetails,
@@ -246,3 +248,28 @@ def sweep() -> None:
         site_changed.delay()
     for article_id in stale:
         enqueue.article_tasks(article_id)  # already in a worker: no fan-out hop
+    if rt.config.notifications:
+        notify(now)
+
+
+def notify(now: datetime) -> None:
+    """Record what the desk should hear about, and send it, with what a lost message left."""
+    rt = get_runtime()
+    with session_scope(rt.factory) as session:
+        site = {"title": rt.site(session).title, "review_url": f"{rt.settings.base_url}/review"}
+        lease = rt.settings.delivery_lease_seconds
+        again = notifications.reconcile_stuck(session, rt.config, now, lease)
+        created = notifications.record(session, rt.config, rt.templates, site, now)
+        lost = notifications.due(session, now, rt.settings.sweep_grace_seconds)
+    for notification_id in sorted({*again, *created, *lost}):
+        send_notification.delay(notification_id)
+
+
+@database_task("syndicate.send_notification")
+def send_notification(notification_id: int) -> None:
+    rt = get_runtime()
+    smtp_url = rt.settings.smtp_url.get_secret_value()
+    outcome = notifications.attempt(rt.factory, notification_id, rt.config, smtp_url)
+    log.info("notification %s: %s", notification_id, outcome.status)
+    if outcome.retry_in is not None:
+        send_notification.apply_async((notification_id,), countdown=outcome.retry_in)
