@@ -65,6 +65,25 @@ def quiet_until(rules: ChannelRules, now: datetime) -> datetime | None:
     return None
 
 
+def quiet_spans(
+    rules: ChannelRules, starts: datetime, ends: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The quiet hours that fall between `starts` and `ends`, as UTC moments, cut to the span."""
+    if not rules.quiet_hours:
+        return []
+    zone = ZoneInfo(rules.timezone)
+    start, end = (_clock(part) for part in rules.quiet_hours.split("-"))
+    day, last = starts.astimezone(zone).date() - timedelta(days=1), ends.astimezone(zone).date()
+    spans = []
+    while day <= last:
+        begins = datetime.combine(day, start, zone).astimezone(UTC)
+        finish = datetime.combine(day + timedelta(days=1) if end <= start else day, end, zone)
+        if begins < ends and finish.astimezone(UTC) > starts:
+            spans.append((max(begins, starts), min(finish.astimezone(UTC), ends)))
+        day += timedelta(days=1)
+    return spans
+
+
 def day_of(rules: ChannelRules, now: datetime) -> tuple[datetime, datetime]:
     """The channel's day around `now`, from local midnight to the next, in UTC."""
     zone = ZoneInfo(rules.timezone)

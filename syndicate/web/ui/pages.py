@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from syndicate import audit
+from syndicate import audit, deskcalendar
 from syndicate.feeds.scopes import SITE, document_key
 from syndicate.models import (
     Article,
@@ -78,6 +78,7 @@ def dashboard(
         failures=failures,
         attention=attention,
         upcoming=upcoming,
+        channels_today=deskcalendar.today(session, runtime.config, now),
         notice=notice_for(request),
     )
 

@@ -7,9 +7,10 @@ import math
 import zoneinfo
 from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -58,6 +59,9 @@ class ScheduleFields(BaseModel):
     revision: Revision = None
     # The zone `at` is read in; the reviewer's own, and remembered as it from then on.
     timezone: str | None = Field(default=None, max_length=64)
+    # Where the form was: the post's page, or the calendar (week or day) it goes back to.
+    back: Literal["post", "calendar"] = "post"
+    view: Literal["week", "day"] = "week"
 
 
 class RejectFields(BaseModel):
@@ -279,9 +283,14 @@ async def schedule(
     if zone != who.timezone:
         with runtime.factory.begin() as tx:
             set_timezone(tx, who.name, zone)
-    return await _approve_as_shown(
+    answer = await _approve_as_shown(
         runtime, session, queue, who, post_id, None, sent.fields.revision, "schedule", when
     )
+    if sent.fields.back == "calendar" and answer.status_code == 303:
+        day = when.astimezone(zoneinfo.ZoneInfo(zone)).date().isoformat()
+        query = urlencode({"date": day, "view": sent.fields.view, "notice": "scheduled"})
+        return RedirectResponse(f"{PREFIX}/calendar?{query}", status_code=303)
+    return answer
 
 
 @router.post("/posts/{post_id}/reject")
