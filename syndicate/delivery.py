@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate import channels, routing, syndication
+from syndicate import channelrules, channels, routing, syndication
 from syndicate.adapters import adapter
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
@@ -93,7 +93,7 @@ def _hold(session: Session, post_id: int, config: SyndicateConfig, now: datetime
     if channel is not None:
         wait = max(
             channels.pacing_wait(session, channel, now),
-            routing.send_wait(session, channel.name, channel.rules, now),
+            routing.send_wait(session, channel.name, channelrules.rules_of(session, channel), now),
         )
     if wait > 0:
         post.next_attempt_at = now + timedelta(seconds=wait)

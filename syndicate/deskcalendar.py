@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from syndicate import channels, routing
+from syndicate import channelrules, channels, routing
 from syndicate.config import ChannelConfig, SyndicateConfig
 from syndicate.models import (
     Article,
@@ -151,6 +151,7 @@ def build(session: Session, config: SyndicateConfig, starts: datetime, ends: dat
     """The calendar from `starts` to `ends` (at most 31 days), for the active channels."""
     if ends <= starts or ends - starts > LONGEST_SPAN:
         raise ValueError("the span must end after it starts, and last at most 31 days")
+    config = channelrules.effective(session, config)
     active = {c.name: c for c in config.active_channels}
     # A channel's days may begin before the span does, in its own time zone.
     sends = _sends(session, starts - timedelta(days=1), ends + timedelta(days=1))
@@ -201,6 +202,7 @@ def _next_send(session: Session, channel: ChannelConfig, now: datetime) -> datet
 
 def today(session: Session, config: SyndicateConfig, now: datetime) -> list[ChannelToday]:
     found = []
+    config = channelrules.effective(session, config)
     states = channels.states(session)
     for channel in config.active_channels:
         begins, ends = routing.day_of(channel.rules, now)

@@ -321,6 +321,18 @@ class Purge(Base):
     __table_args__ = (Index("ix_purges_status_next", "status", "next_attempt_at"),)
 
 
+class StoredRules(Base):
+    """A channel's routing rules as an admin set them in the review app: they replace the
+    site file's `[channels.rules]` for that channel until removed."""
+
+    __tablename__ = "channel_rules"
+
+    channel: Mapped[str] = mapped_column(String(63), primary_key=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from syndicate import lifecycle, routing, syndication
+from syndicate import channelrules, lifecycle, routing, syndication
 from syndicate.adapters import adapter
 from syndicate.cms import SyndicationIn
 from syndicate.compose import CompositionError, compose, template_name
@@ -47,6 +47,7 @@ def compose_posts(
     if not article.shareable:
         article.posts_version = article.version
         return PostWork()
+    config = channelrules.effective(session, config)
     changes: list[PostChange | None] = []
     composed = False
     excluded: dict[str, str] = {}

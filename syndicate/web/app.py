@@ -25,7 +25,7 @@ from syndicate.web.feedroute import FeedRoute
 from syndicate.web.ingest import IngestWriter
 from syndicate.web.limits import RequestLimits
 from syndicate.web.requestid import RequestId
-from syndicate.web.ui import admin, desk, pages, posts, session, setup, signin, start
+from syndicate.web.ui import admin, desk, pages, posts, rules, session, setup, signin, start
 from workers.app import QUEUES, make_celery
 from workers.enqueue import Enqueuer
 
@@ -71,7 +71,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     )
     install_handlers(app)
     routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
-    routers += [deskapi, admin, desk, start]
+    routers += [deskapi, admin, rules, desk, start]
     for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)

@@ -1,4 +1,4 @@
-"""The social desk's API: what it was told (notifications) and its calendar."""
+"""The social desk's API: what it was told (notifications), its calendar, and channel rules."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from syndicate import deskcalendar, notifications
+from syndicate import channelrules, deskcalendar, notifications
+from syndicate.config import ChannelConfig, ChannelRules
 from syndicate.models import utcnow
 from syndicate.moments import Moment
+from syndicate.runtime import Runtime
 from syndicate.web.auth import Admin, Viewer
 from syndicate.web.deps import AppRuntime, DbSession
 from syndicate.web.errors import ApiError
@@ -129,3 +131,35 @@ def calendar(
             for e in found.entries
         ],
     )
+
+
+def _channel(runtime: Runtime, name: str) -> ChannelConfig:
+    channel = runtime.config.channel(name)
+    if channel is None:
+        raise ApiError(404, f"no channel {name!r}")
+    return channel
+
+
+@router.get("/channels/{name}/rules", response_model=ChannelRules)
+def channel_rules(name: str, runtime: AppRuntime, session: DbSession, who: Viewer) -> ChannelRules:
+    """The channel's routing rules as they stand: set by an admin, or else the site file's."""
+    return channelrules.rules_of(session, _channel(runtime, name))
+
+
+@router.put("/channels/{name}/rules", response_model=ChannelRules)
+def set_channel_rules(
+    name: str, rules: ChannelRules, runtime: AppRuntime, who: Admin
+) -> ChannelRules:
+    """Replace the site file's rules for the channel (every key; those left out are empty)."""
+    channel = _channel(runtime, name)
+    with runtime.factory.begin() as tx:
+        channelrules.save(tx, channel.name, rules, who.name, utcnow())
+    return rules
+
+
+@router.delete("/channels/{name}/rules", status_code=204)
+def reset_channel_rules(name: str, runtime: AppRuntime, who: Admin) -> None:
+    """Go back to the site file's rules for the channel."""
+    channel = _channel(runtime, name)
+    with runtime.factory.begin() as tx:
+        channelrules.reset(tx, channel.name, who.name, utcnow())

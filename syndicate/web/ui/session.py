@@ -171,6 +171,8 @@ def page_headers() -> dict[str, str]:
 
 # What a redirect after a form may say; the query names one of these, never free text.
 NOTICES = {
+    "rules-saved": "Rules saved: they apply from the next article and the next send.",
+    "rules-reset": "The site file's rules apply again.",
     "approved": "Approved.",
     "scheduled": "Scheduled.",
     "sending": "Approved to go out now.",
