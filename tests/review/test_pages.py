@@ -13,6 +13,7 @@ from sqlalchemy import update
 from syndicate.models import Role, UserSession, utcnow
 from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
+from tests.fakes.receiver import Receiver
 from tests.people import Person
 from tests.review.browser_session import csrf_of, signed_in
 from tests.review.test_api_roles import pending_post
@@ -413,3 +414,25 @@ def test_the_schedule_form_names_its_time_zone_and_remembers_the_one_chosen(
         data={"csrf_token": csrf_of(shown), "at": "2030-07-01T09:30", "timezone": "Mars/Olympus"},
     )
     assert unknown.status_code == 422 and "is not a time zone" in unknown.text
+
+
+def test_the_dashboard_shows_each_channel_s_day(
+    client: Client, people: dict[Role, Person], receiver: Receiver
+) -> None:
+    art = article("today-1", syndication={"exclude_channels": ["newsroom-hook"]})
+    assert client.send(envelope(art)).status_code == 202
+    wait_until(lambda: receiver.received("/wire"))
+    http = signed_in(client.base_url, "viewer-1")
+
+    def wire_sent() -> str | None:
+        page = http.get("/review/").text
+        row = re.search(r'<tr data-channel="wire">(.*?)</tr>', page, re.S)
+        return row.group(1) if row and "<td data-sent>1</td>" in row.group(1) else None
+
+    wire = wait_until(wire_sent)
+    assert '<td class="note-text" data-health>ok</td>' in wire
+    assert "nothing waiting" in wire
+    hook = re.search(
+        r'<tr data-channel="newsroom-hook">(.*?)</tr>', http.get("/review/").text, re.S
+    )
+    assert hook and "<td data-excluded>1 article</td>" in hook.group(1)
