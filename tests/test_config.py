@@ -46,6 +46,24 @@ def test_the_example_configuration_loads() -> None:
             GOOD_SITE + '[[channels]]\nname = "a"\nplatform = "webhook"\nurll = "x"\n',
             "channels[0].urll = 'x': Extra inputs are not permitted",
         ),
+        (
+            GOOD_SITE
+            + '[[channels]]\nname = "a"\nplatform = "webhook"\n'
+            + '[channels.rules]\nquiet_hours = "11pm-6am"\n',
+            "channels[0].rules.quiet_hours = '11pm-6am': Value error, quiet_hours is a range",
+        ),
+        (
+            GOOD_SITE
+            + '[[channels]]\nname = "a"\nplatform = "webhook"\n'
+            + '[channels.rules]\ntimezone = "Mars/Olympus"\n',
+            "channels[0].rules.timezone = 'Mars/Olympus': Value error, unknown time zone",
+        ),
+        (
+            GOOD_SITE
+            + '[[notifications]]\nname = "desk"\nkind = "webhook"\nurl = "http://127.0.0.1:9"\n'
+            + 'events = ["post.lost"]\n',
+            "notifications[0].events = ['post.lost']: Value error, unknown event 'post.lost'",
+        ),
         ('[site]\ntitle = ""\n', "site.title = '': String should have at least 1 character"),
         ("[site\n", "not valid TOML"),
     ],
