@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from celery import Task
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from syndicate import (
     cardchecks,
@@ -255,12 +255,16 @@ def sweep() -> None:
 def notify(now: datetime) -> None:
     """Record what the desk should hear about, and send it, with what a lost message left."""
     rt = get_runtime()
-    with session_scope(rt.factory) as session:
-        site = {"title": rt.site(session).title, "review_url": f"{rt.settings.base_url}/review"}
-        lease = rt.settings.delivery_lease_seconds
-        again = notifications.reconcile_stuck(session, rt.config, now, lease)
-        created = notifications.record(session, rt.config, rt.templates, site, now)
-        lost = notifications.due(session, now, rt.settings.sweep_grace_seconds)
+    try:
+        with session_scope(rt.factory) as session:
+            site = {"title": rt.site(session).title, "review_url": f"{rt.settings.base_url}/review"}
+            lease = rt.settings.delivery_lease_seconds
+            again = notifications.reconcile_stuck(session, rt.config, now, lease)
+            created = notifications.record(session, rt.config, rt.templates, site, now)
+            lost = notifications.due(session, now, rt.settings.sweep_grace_seconds)
+    except IntegrityError:  # a sweep running beside this one wrote the same rows first
+        log.info("notifications were recorded by another sweep")
+        return
     for notification_id in sorted({*again, *created, *lost}):
         send_notification.delay(notification_id)
 

@@ -181,10 +181,11 @@ def test_slack_gets_the_subject_and_text(
     slack = {"name": "desk-slack", "kind": "slack", "url_env": "TEST_SLACK_URL"}
     cfg = config(receiver, {**slack, "events": ["post.unknown"]})
     post = story(runtime, cfg, "u1")
-    set_status(runtime, post.id, PostStatus.UNKNOWN, "delivery was interrupted")
+    set_status(runtime, post.id, PostStatus.UNKNOWN, "delivery was interrupted <!channel>")
     assert send(runtime, cfg, record(runtime, cfg), smtp) == ["sent"]
     (sent,) = receiver.received("/slack")
     assert sent.json()["text"].startswith("*Check wire: did “Story u1” go out?*\n")
+    assert "&lt;!channel&gt;" in sent.json()["text"] and "<!channel>" not in sent.json()["text"]
 
 
 def test_a_refusal_fails_at_once_and_a_missing_smtp_url_is_said(

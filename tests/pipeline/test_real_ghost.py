@@ -13,8 +13,10 @@ from syndicate.models import Article
 from syndicate.runtime import Runtime
 from tests.client import Client
 from tests.conftest import WEBHOOK_SECRETS
+from tests.fakes.receiver import Receiver
 from tests.peers.ghost import RealGhost
-from tests.pipeline.test_article_to_post import feed_titles, pending_post
+from tests.pipeline.test_article_to_post import deliveries_for, feed_titles, pending_post
+from tests.pipeline.test_cms_controls import posts_composed
 from tests.servers import WebServer, wait_until
 from tests.test_import import syndicate_import
 
@@ -62,6 +64,37 @@ def test_publishing_editing_and_unpublishing_in_ghost_reach_feeds_and_review(
     wait_until(
         lambda: (pending_post(client, post["id"], "newsroom-hook") or {})["status"] == "cancelled"
     )
+
+
+def test_ghost_s_social_card_and_no_social_tag_steer_the_posts(
+    ghost: RealGhost, client: Client, runtime: Runtime, receiver: Receiver
+) -> None:
+    social = ghost.posts(
+        "add",
+        {
+            "title": "Council budget passes after a nine-hour session",
+            "html": "<p>The vote came at 2 a.m.</p>",
+            "status": "published",
+            "og_title": "Budget: passed at 2 a.m.",
+            "og_description": "Nine hours, one vote.",
+        },
+    )
+    (sent,) = wait_until(lambda: deliveries_for(receiver, "/wire", social["id"]), timeout=60)
+    assert sent.json()["text"].startswith("Budget: passed at 2 a.m.\n\nNine hours, one vote.")
+
+    quiet = ghost.posts(
+        "add",
+        {
+            "title": "Corrections and clarifications",
+            "html": "<p>A note.</p>",
+            "status": "published",
+            "tags": ["Notes", "#no-social"],
+        },
+    )
+    wait_until(lambda: "Corrections and clarifications" in feed_titles(client), timeout=60)
+    wait_until(lambda: posts_composed(runtime, quiet["id"]))
+    assert pending_post(client, quiet["id"], "newsroom-hook") is None
+    assert pending_post(client, quiet["id"], "wire") is None
 
 
 def test_the_whole_history_is_imported_through_ghost_s_content_api(
