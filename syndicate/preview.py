@@ -10,7 +10,7 @@ from syndicate.adapters import adapter
 from syndicate.compose import compose
 from syndicate.config import ChannelConfig
 from syndicate.models import Article
-from syndicate.platforms.base import Draft
+from syndicate.platforms.base import Draft, EditRefused
 from syndicate.templating import Templates
 
 
@@ -31,11 +31,16 @@ def preview(
     platform = adapter(channel)
     composed = compose(article, channel, platform, templates_dir)
     draft = composed.draft
+    refused: list[str] = []
     if text is not None:
+        try:
+            text = platform.edited_text(text)
+        except EditRefused as exc:
+            refused.append(str(exc))
         draft = platform.finish(
             Draft(text=text, link=draft.link, extras={"article": draft.extras["article"]})
         )
-    problems = platform.problems(draft)
+    problems = refused + platform.problems(draft)
     return Preview(
         text=draft.text,
         length=platform.measure(draft.text),

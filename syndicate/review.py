@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from syndicate import cardchecks
+from syndicate.adapters import adapter
 from syndicate.config import SyndicateConfig
 from syndicate.models import Delivery, Post, PostStatus
 from syndicate.preview import preview
@@ -211,6 +212,7 @@ def edit(
     if channel is None:
         raise TransitionRefused(f"channel {post.channel!r} is no longer configured")
     before = post.text
+    text = adapter(channel).edited_text(text)  # EditRefused: nothing is stored
     checked = preview(post.article, channel, templates, text)
     post.text = checked.text
     post.extras = checked.extras

@@ -100,6 +100,11 @@ def nothing_posted() -> Iterator[None]:
         ) from error
 
 
+class EditRefused(ValueError):
+    """Text a person wrote that the platform would refuse, and cannot be mended without
+    guessing what they meant; the message says what is wrong and where."""
+
+
 class NotCheckable(Exception):
     """The platform offers no harmless call to check a channel's credentials."""
 
@@ -167,6 +172,11 @@ class Platform:
 
     def hashtag(self, word: str) -> str:
         return f"#{word}"
+
+    def edited_text(self, text: str) -> str:
+        """A reviewer's text made safe for the platform's markup (what is unambiguous is
+        escaped), or EditRefused; plain-text platforms take it as typed."""
+        return text
 
     def finish(self, draft: Draft) -> Draft:
         """Add what the platform needs besides text (facets, cards, embeds) to a rendered post."""

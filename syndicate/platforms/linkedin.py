@@ -16,6 +16,15 @@ VERSION = "202510"
 # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format
 # Unescaped, these can make LinkedIn cut the post short.
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
+# In a reviewer's text: what is already little text (an escape, a hashtag or a mention
+# template) is kept; a typed #word becomes a hashtag; any other reserved character is escaped.
+_EDIT_TOKEN = re.compile(
+    r"(?P<kept>\\[\\|{}@\[\]()<>#*_~]"  # an escaped character
+    r"|\{hashtag\|\\#\|[^{}|\\]+\}"  # {hashtag|\#|Word}
+    r"|@\[[^\[\]]+\]\(urn:li:[a-z]+:[^()\s]+\))"  # @[Name](urn:li:person:…)
+    r"|(?<![\w#])#(?P<hashtag>[^\W_][\w]*)"
+    r"|(?P<reserved>[\\|{}@\[\]()<>#*_~])"
+)
 
 
 class LinkedIn(Platform):
@@ -33,6 +42,16 @@ class LinkedIn(Platform):
 
     def hashtag(self, word: str) -> str:
         return "{hashtag|\\#|" + word + "}"
+
+    def edited_text(self, text: str) -> str:
+        def mend(match: re.Match[str]) -> str:
+            if match.group("kept"):
+                return match.group("kept")
+            if match.group("hashtag"):
+                return self.hashtag(match.group("hashtag"))
+            return "\\" + match.group("reserved")
+
+        return _EDIT_TOKEN.sub(mend, text)
 
     def finish(self, draft: Draft) -> Draft:
         article = draft.extras.get("article") or {}

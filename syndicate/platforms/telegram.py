@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import requests
 
 from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt, SentPost
+from syndicate.platforms.telegram_html import safe_html
 from syndicate.text import utf16_length
 
 # https://core.telegram.org/bots/api#formatting-options: only <, > and & must be escaped,
@@ -38,6 +39,9 @@ class Telegram(Platform):
 
     def escape(self, text: str) -> str:
         return escape_html(text)
+
+    def edited_text(self, text: str) -> str:
+        return safe_html(text)
 
     can_delete = True
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from syndicate import audit, channels, review
 from syndicate.models import ALL_CHANNELS, Post, PostStatus, utcnow
+from syndicate.platforms.base import EditRefused
 from syndicate.runtime import Runtime
 from syndicate.web.auth import Principal
 from syndicate.web.errors import ApiError
@@ -46,7 +47,7 @@ def _run(
         raise ApiError(404, f"no post {post_id}") from None
     except review.TransitionRefused as exc:
         raise ApiError(409, str(exc)) from None
-    except review.InvalidResolution as exc:
+    except (review.InvalidResolution, EditRefused) as exc:
         raise ApiError(422, str(exc)) from None
 
 
