@@ -168,6 +168,9 @@ class Post(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(63))
+    # 0 for the post composed for the article; 1, 2, … for posts a person added (extra posts
+    # and re-shares), which are never recomposed.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
     platform: Mapped[str] = mapped_column(String(32))
     revision: Mapped[int] = mapped_column(Integer)
     template: Mapped[str] = mapped_column(Text)
@@ -203,7 +206,11 @@ class Post(Base):
         back_populates="post", order_by="Delivery.attempt"
     )
 
-    __table_args__ = (UniqueConstraint("article_id", "channel"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "article_id", "channel", "sequence", name="uq_posts_article_id_channel_sequence"
+        ),
+    )
 
 
 ALL_CHANNELS = "*"

@@ -51,13 +51,15 @@ def compose_posts(
     changes: list[PostChange | None] = []
     composed = False
     excluded: dict[str, str] = {}
-    existing = {p.channel: p for p in article.posts}
+    existing = {p.channel: p for p in article.posts if p.sequence == 0}
     controls = syndication.controls(article)
     for channel in config.active_channels:
         post = existing.get(channel.name)
         if article.status != ArticleStatus.PUBLISHED:
-            if post is not None and post.status == PostStatus.SENT and channel.delete_on_unpublish:
-                changes.append(lifecycle.request_delete(session, post, now))
+            if channel.delete_on_unpublish:
+                for sent in article.posts:  # extra posts and re-shares go with it
+                    if sent.channel == channel.name and sent.status == PostStatus.SENT:
+                        changes.append(lifecycle.request_delete(session, sent, now))
         elif post is not None and post.revision == article.revision:
             if channel.name in article.excluded_from:
                 excluded[channel.name] = article.excluded_from[channel.name]

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from syndicate import audit, channels, review
+from syndicate import audit, channels, extraposts, review
 from syndicate.models import ALL_CHANNELS, Post, PostStatus, utcnow
 from syndicate.platforms.base import EditRefused
 from syndicate.runtime import Runtime
@@ -158,6 +158,57 @@ def edit(runtime: Runtime, who: Principal, post_id: int, text: str) -> Post:
         change,
         lambda p: {"before": before["text"], "after": p.text, "problem": p.problem},
     )
+
+
+def add_post(
+    runtime: Runtime,
+    queue: Enqueuer,
+    who: Principal,
+    article_id: str,
+    channel: str | None,
+    text: str | None,
+    scheduled_at: datetime | None,
+    reshare_of: int | None = None,
+) -> Post:
+    """An extra post for the article on the channel, or (`reshare_of`) a sent post shared
+    again; reviewed like any other, sent at once if the channel approves on its own."""
+    now = utcnow()
+    try:
+        with runtime.factory.begin() as session:
+            if reshare_of is not None:
+                post = extraposts.reshare(
+                    session, reshare_of, text, scheduled_at, runtime.config, runtime.templates, now
+                )
+            else:
+                post = extraposts.add_post(
+                    session,
+                    article_id,
+                    channel or "",
+                    text,
+                    scheduled_at,
+                    runtime.config,
+                    runtime.templates,
+                    now,
+                )
+            audit.record(
+                session,
+                who.name,
+                "reshare" if reshare_of is not None else "add_post",
+                now,
+                post_id=post.id,
+                article_id=post.article_id,
+                channel=post.channel,
+                status=post.status,
+                text=post.text,
+            )
+            session.flush()
+            session.expunge(post)
+    except extraposts.ExtraPostRefused as exc:
+        raise ApiError(exc.status, str(exc)) from None
+    except EditRefused as exc:
+        raise ApiError(422, str(exc), [{"field": "text", "message": str(exc)}]) from None
+    _send_if_due(queue, post)
+    return post
 
 
 def switch_channel(runtime: Runtime, who: Principal, name: str, paused: bool, reason: str) -> None:

@@ -29,6 +29,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 class PostOut(BaseModel):
     id: int
     channel: str
+    sequence: int = Field(description="0 for the composed post; 1, 2, … for posts added by hand")
     platform: str
     article_id: str
     revision: int

@@ -16,7 +16,17 @@ from syndicate.runtime import Runtime
 from syndicate.settings import Settings
 from syndicate.share.counts import FirstClicks
 from syndicate.throttle import SignInThrottle
-from syndicate.web import api, cards, deskapi, feeds, home, share, sitemaps, webhooks
+from syndicate.web import (
+    api,
+    cards,
+    deskapi,
+    feeds,
+    home,
+    newposts,
+    share,
+    sitemaps,
+    webhooks,
+)
 from syndicate.web.counting import CountWebhooks
 from syndicate.web.errors import ApiError, install_handlers
 from syndicate.web.feedanswers import FeedResponder
@@ -25,7 +35,18 @@ from syndicate.web.feedroute import FeedRoute
 from syndicate.web.ingest import IngestWriter
 from syndicate.web.limits import RequestLimits
 from syndicate.web.requestid import RequestId
-from syndicate.web.ui import admin, desk, pages, posts, rules, session, setup, signin, start
+from syndicate.web.ui import (
+    admin,
+    desk,
+    extra,
+    pages,
+    posts,
+    rules,
+    session,
+    setup,
+    signin,
+    start,
+)
 from workers.app import QUEUES, make_celery
 from workers.enqueue import Enqueuer
 
@@ -71,7 +92,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     )
     install_handlers(app)
     routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
-    routers += [deskapi, admin, rules, desk, start]
+    routers += [newposts, deskapi, admin, rules, desk, extra, start]
     for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)

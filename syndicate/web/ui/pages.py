@@ -103,12 +103,13 @@ def article_page(
         )
         for scope in scopes
     ]
-    posts = sorted(article.posts, key=lambda p: p.channel)
+    posts = sorted(article.posts, key=lambda p: (p.channel, p.sequence))
     return render(
         runtime,
         "review/article.html.j2",
         who,
         article=article,
+        active_channels=[c.name for c in runtime.config.active_channels],
         card=link_card(session, article),
         feeds=feeds,
         posts=[(post, history(session, post)) for post in posts],

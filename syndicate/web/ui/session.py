@@ -173,6 +173,7 @@ def page_headers() -> dict[str, str]:
 NOTICES = {
     "rules-saved": "Rules saved: they apply from the next article and the next send.",
     "rules-reset": "The site file's rules apply again.",
+    "added": "Post added.",
     "approved": "Approved.",
     "scheduled": "Scheduled.",
     "sending": "Approved to go out now.",
