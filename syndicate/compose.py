@@ -117,6 +117,12 @@ def _plain(article: Article, title: str, summary: str, link: str) -> dict[str, A
     }
 
 
+def image_alt(article: Article) -> str:
+    """What the post's image shows, for screen readers: the article image's own description,
+    or (for the share image drawn from the title) the title."""
+    return (article.image_alt or article.title)[:1000]
+
+
 def compose(
     article: Article, channel: ChannelConfig, platform: Platform, templates_dir: Templates
 ) -> Composed:
@@ -134,7 +140,7 @@ def compose(
             raise CompositionError(f"template {name}: {exc}") from exc
         text = re.sub(r"\n{3,}", "\n\n", text).strip()
         link = context["article"]["url"]
-        extras = {"article": _plain(article, title, summary, link)}
+        extras = {"article": _plain(article, title, summary, link), "alt": image_alt(article)}
         return platform.finish(Draft(text=text, link=link, extras=extras))
 
     def fits(draft: Draft) -> bool:

@@ -37,9 +37,8 @@ def preview(
             text = platform.edited_text(text)
         except EditRefused as exc:
             refused.append(str(exc))
-        draft = platform.finish(
-            Draft(text=text, link=draft.link, extras={"article": draft.extras["article"]})
-        )
+        kept: dict[str, Any] = {k: v for k, v in draft.extras.items() if k in ("article", "alt")}
+        draft = platform.finish(Draft(text=text, link=draft.link, extras=kept))
     problems = refused + platform.problems(draft)
     return Preview(
         text=draft.text,

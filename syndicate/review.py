@@ -202,9 +202,11 @@ def edit(
     config: SyndicateConfig,
     templates: Templates,
     now: datetime,
+    alt: str | None = None,
 ) -> Edit:
-    """Replace the post's text. It is measured as the platform measures it: an edited post
-    goes back for review, or is marked invalid, and any approval is withdrawn."""
+    """Replace the post's text (and, if given, its image's description). It is measured as
+    the platform measures it: an edited post goes back for review, or is marked invalid, and
+    any approval is withdrawn."""
     post = _locked(session, post_id)
     if post.status not in REVIEWABLE:
         raise TransitionRefused(f"a post that is {post.status} cannot be edited")
@@ -215,7 +217,8 @@ def edit(
     text = adapter(channel).edited_text(text)  # EditRefused: nothing is stored
     checked = preview(post.article, channel, templates, text)
     post.text = checked.text
-    post.extras = checked.extras
+    described = alt if alt is not None else post.extras.get("alt")
+    post.extras = {**checked.extras, **({"alt": described[:1000]} if described else {})}
     post.edited = True
     post.problem = "; ".join(checked.problems)
     post.status = PostStatus.INVALID if checked.problems else PostStatus.PENDING_REVIEW

@@ -195,6 +195,14 @@ class BlueskySender:
         return blob
 
 
+def images_embed(blob: dict[str, Any], alt: str) -> dict[str, Any]:
+    """app.bsky.embed.images with one image: the share image (1200 by 630) and its alt text."""
+    return {
+        "$type": "app.bsky.embed.images",
+        "images": [{"image": blob, "alt": alt, "aspectRatio": {"width": 1200, "height": 630}}],
+    }
+
+
 def _names_expiry(message: str) -> bool:
     return any(f'"{name}"' in message for name in _EXPIRED)
 
@@ -270,7 +278,10 @@ class Bluesky(Platform):
         if found is None:
             record = self.payload(draft, idempotency_key)
             thumb = sender.thumb(draft)
-            if thumb and record.get("embed"):
+            if thumb and self.channel.photo:
+                # The share image itself, described for screen readers, in place of the card.
+                record["embed"] = images_embed(thumb, str(draft.extras.get("alt") or ""))
+            elif thumb and record.get("embed"):
                 record["embed"]["external"]["thumb"] = thumb
             found = sender.call(
                 "POST",

@@ -112,13 +112,15 @@ class Mastodon(Platform):
     media_delays: ClassVar[tuple[float, ...]] = (0.5, 1, 2, 4, 8)
 
     def upload_image(self, draft: Draft) -> str | None:
-        """With `photo = true`, upload the share image, described by the article title, and
+        """With `photo = true`, upload the share image, described by the post's alt text, and
         return its media id. https://docs.joinmastodon.org/methods/media/#v2: a 202 means the
         server is still processing it, and a status cannot carry it until its `url` is set."""
         if not self.channel.photo or draft.thumbnail is None:
             return None
         data, media_type = draft.thumbnail
-        title = str((draft.extras.get("article") or {}).get("title") or "")
+        title = str(
+            draft.extras.get("alt") or (draft.extras.get("article") or {}).get("title") or ""
+        )
         base = self.channel.url.rstrip("/")
         headers = {"Authorization": f"Bearer {self.token()}"}
         extension = "jpg" if media_type == "image/jpeg" else "png"

@@ -142,11 +142,11 @@ def resolve(
     )
 
 
-def edit(runtime: Runtime, who: Principal, post_id: int, text: str) -> Post:
+def edit(runtime: Runtime, who: Principal, post_id: int, text: str, alt: str | None = None) -> Post:
     before: dict[str, str] = {}
 
     def change(session: Session) -> Post:
-        done = review.edit(session, post_id, text, runtime.config, runtime.templates, utcnow())
+        done = review.edit(session, post_id, text, runtime.config, runtime.templates, utcnow(), alt)
         before["text"] = done.before
         return done.post
 

@@ -38,6 +38,7 @@ class PostOut(BaseModel):
     status: str
     problem: str
     scheduled_at: datetime | None
+    alt: str = Field(default="", description="the description of the post's image")
     remote_url: str | None
     edited: bool
     approved_revision: int | None
@@ -48,7 +49,8 @@ class PostOut(BaseModel):
 
     @classmethod
     def of(cls, post: Post) -> PostOut:
-        return cls.model_validate(post, from_attributes=True)
+        found = cls.model_validate(post, from_attributes=True)
+        return found.model_copy(update={"alt": str((post.extras or {}).get("alt") or "")})
 
 
 class RejectIn(BaseModel):
@@ -64,6 +66,9 @@ class ApproveIn(BaseModel):
 
 class EditIn(BaseModel):
     text: str = Field(max_length=100_000, description="the post's new text")
+    alt: str | None = Field(
+        default=None, min_length=1, max_length=1000, description="a new description of its image"
+    )
 
 
 class BulkApproveIn(BaseModel):
@@ -172,7 +177,7 @@ async def bulk_approve(
 async def edit_post(post_id: PostId, payload: EditIn, runtime: AppRuntime, who: Editor) -> PostOut:
     """Replace a post's text. It goes back for review (or is marked invalid if the platform
     would refuse it), and any approval is withdrawn."""
-    post = await run_in_threadpool(actions.edit, runtime, who, post_id, payload.text)
+    post = await run_in_threadpool(actions.edit, runtime, who, post_id, payload.text, payload.alt)
     return PostOut.of(post)
 
 

@@ -117,6 +117,26 @@ def test_the_pds_accepts_the_post_its_facets_and_its_card(pds: RealPDS, sky: Blu
     assert receipt.url == f"https://bsky.app/profile/{did}/post/{record_key(key)}"
 
 
+def test_with_photo_on_the_share_image_is_attached_with_its_alt_text(
+    pds: RealPDS, sky: Bluesky
+) -> None:
+    photo = Bluesky(sky.channel.model_copy(update={"photo": True}), requests.Session())
+    draft = composed_post(photo, "Harbour bridge reopens", "Six months of works are over.")
+    draft.extras["alt"] = "The harbour bridge at dawn, its towers lit"
+    key = "syndicate-post-7-1764000000000007"
+
+    receipt = photo.send(draft, key)
+
+    did = receipt.remote_id.split("/")[2]
+    embed = stored(pds, did, record_key(key)).json()["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.images"
+    (image,) = embed["images"]
+    assert image["alt"] == "The harbour bridge at dawn, its towers lit"
+    assert image["aspectRatio"] == {"width": 1200, "height": 630}
+    blob = pds.get("com.atproto.sync.getBlob", did=did, cid=image["image"]["ref"]["$link"])
+    assert blob.content == draft.thumbnail[0]
+
+
 def test_sending_again_with_the_same_key_does_not_post_twice(pds: RealPDS, sky: Bluesky) -> None:
     draft = composed_post(sky, "Bridge opens on time", "The mayor cut the ribbon.")
     key = "syndicate-post-2-1764000000000002"

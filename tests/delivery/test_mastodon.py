@@ -160,14 +160,18 @@ def test_with_photo_on_the_share_image_is_attached_and_described(
         Draft(
             f"Zürich café reopens {link}",
             link,
-            {"article": {"title": "Zürich café reopens", "language": "de"}},
+            {
+                "article": {"title": "Zürich café reopens", "language": "de"},
+                "alt": "The café's terrace by the lake, full of people",
+            },
             (photo_bytes(1200, 630), "image/jpeg"),
         )
     )
     receipt = toots.send(draft, "photo-key-1")
     status = mastodon.status(str(receipt.remote_id))
     (media,) = status["media_attachments"]
-    assert media["type"] == "image" and media["description"] == "Zürich café reopens"
+    assert media["type"] == "image"
+    assert media["description"] == "The café's terrace by the lake, full of people"
     assert status["language"] == "de" and status["visibility"] == "unlisted"
 
 

@@ -200,3 +200,10 @@ def test_the_cms_s_social_copy_stands_in_for_the_title_and_summary_and_is_fitted
     assert composed.draft.text.startswith("Bridge: yes\n\nWordy copy.")
     assert ELLIPSIS in composed.draft.text
     assert adapter.measure(composed.draft.text) <= adapter.max_length
+
+
+def test_a_post_carries_the_description_of_its_image() -> None:
+    described, _ = compose_for("mastodon", make_article(image_alt="The harbour bridge at dawn"))
+    assert described.draft.extras["alt"] == "The harbour bridge at dawn"
+    drawn, _ = compose_for("mastodon", make_article(image_alt=""))
+    assert drawn.draft.extras["alt"] == "Council approves the new river crossing"  # the title

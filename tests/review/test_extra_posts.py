@@ -151,3 +151,20 @@ def test_the_article_page_adds_a_post_for_an_editor(
     shown = editor.get(answer.headers["location"])
     assert "Post added." in shown.text and "Added by hand" in shown.text
     assert "Share again" not in shown.text  # not sent yet
+
+
+def test_a_reviewer_describes_the_post_s_image(client: Client, people: dict[Role, Person]) -> None:
+    art = article("alt-1", image={"url": "https://news.example/a.jpg", "alt": "A ferry"})
+    assert client.send(envelope(art)).status_code == 202
+    post = composed(client, "alt-1", "newsroom-hook")
+    assert post["alt"] == "A ferry"
+    described = client.api(
+        "POST",
+        f"/posts/{post['id']}/edit",
+        json={"text": post["text"], "alt": "The new ferry at the quay"},
+    )
+    assert described.status_code == 200 and described.json()["alt"] == "The new ferry at the quay"
+    retyped = client.api("POST", f"/posts/{post['id']}/edit", json={"text": post["text"] + " "})
+    assert retyped.json()["alt"] == "The new ferry at the quay"  # kept when only the text changes
+    editor = signed_in(client.base_url, "editor-1")
+    assert 'value="The new ferry at the quay"' in editor.get(f"/review/posts/{post['id']}").text

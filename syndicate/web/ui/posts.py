@@ -45,13 +45,18 @@ Revision = Annotated[int | None, Field(ge=0, le=MAX_ID)]
 PostText = Annotated[str, Field(max_length=100_000)]
 
 
+AltText = Annotated[str, Field(max_length=1000)]
+
+
 class EditFields(BaseModel):
     text: PostText
+    alt: AltText | None = None  # the image's description
 
 
 class ApproveFields(BaseModel):
     revision: Revision = None
     text: PostText | None = None  # as the reviewer left it, saved before approving
+    alt: AltText | None = None
 
 
 class ScheduleFields(BaseModel):
@@ -197,7 +202,9 @@ async def edit(
 ) -> Response:
     who = sent.who
     try:
-        post = await run_in_threadpool(actions.edit, runtime, who, post_id, sent.fields.text)
+        post = await run_in_threadpool(
+            actions.edit, runtime, who, post_id, sent.fields.text, sent.fields.alt
+        )
     except ApiError as exc:
         return _refused(runtime, session, who, post_id, exc)
     return back_to(f"/posts/{post_id}", "invalid" if post.status == "invalid" else "saved")
@@ -213,14 +220,19 @@ async def _approve_as_shown(
     revision: int | None,
     approve: str,
     when: datetime | None = None,
+    alt: str | None = None,
 ) -> Response:
-    """Save the text as the reviewer left it, if they changed it, then approve that."""
+    """Save the text (and image description) as the reviewer left them, if they changed
+    them, then approve that."""
     try:
         current = session.get(Post, post_id)
         if current is None:
             raise ApiError(404, f"no post {post_id}")
-        if text is not None and text.replace("\r\n", "\n") != current.text:
-            edited = await run_in_threadpool(actions.edit, runtime, who, post_id, text)
+        text_changed = text is not None and text.replace("\r\n", "\n") != current.text
+        alt_changed = alt is not None and alt != current.extras.get("alt")
+        if text_changed or alt_changed:
+            typed = current.text if text is None else text
+            edited = await run_in_threadpool(actions.edit, runtime, who, post_id, typed, alt)
             if edited.status == PostStatus.INVALID:
                 raise ApiError(409, f"the post was saved but cannot be approved: {edited.problem}")
         if approve == "schedule" and when is not None:
@@ -245,7 +257,16 @@ async def approve(
 ) -> Response:
     form = sent.fields
     return await _approve_as_shown(
-        runtime, session, queue, sent.who, post_id, form.text, form.revision, "approve"
+        runtime,
+        session,
+        queue,
+        sent.who,
+        post_id,
+        form.text,
+        form.revision,
+        "approve",
+        None,
+        form.alt,
     )
 
 
@@ -259,7 +280,16 @@ async def send_now(
 ) -> Response:
     form = sent.fields
     return await _approve_as_shown(
-        runtime, session, queue, sent.who, post_id, form.text, form.revision, "send_now"
+        runtime,
+        session,
+        queue,
+        sent.who,
+        post_id,
+        form.text,
+        form.revision,
+        "send_now",
+        None,
+        form.alt,
     )
 
 
