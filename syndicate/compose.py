@@ -77,7 +77,11 @@ def _context(
     escape = platform.escape
     link = with_tracking(article.url, channel.tracking)
     authors = [
-        {"name": escape(a["name"]), "handle": (a.get("handles") or {}).get(channel.platform)}
+        {
+            "name": escape(a["name"]),
+            "handle": (a.get("handles") or {}).get(channel.platform),
+            "raw_name": a["name"],
+        }
         for a in article.authors
     ]
     return {
@@ -87,7 +91,7 @@ def _context(
             "summary": escape(summary),
             "url": link,
             "canonical_url": article.url,
-            "authors": authors,
+            "authors": [{"name": a["name"], "handle": a["handle"]} for a in authors],
             "tags": [escape(t) for t in article.tags],
             "section": escape(article.section or ""),
             "language": article.language,
@@ -99,7 +103,7 @@ def _context(
         "social_text": escape(summary),
         "channel": {"name": channel.name, "platform": channel.platform},
         "hashtags": [platform.hashtag(w) for w in hashtags(article.tags, channel.max_hashtags)],
-        "mentions": [escape(a["handle"]) for a in authors if a["handle"]],
+        "mentions": [platform.mention(a["raw_name"], a["handle"]) for a in authors if a["handle"]],
     }
 
 

@@ -173,6 +173,11 @@ class Platform:
     def hashtag(self, word: str) -> str:
         return f"#{word}"
 
+    def mention(self, name: str, handle: str) -> str:
+        """How the platform's text names an author by their handle there, so that they are
+        told (a mention)."""
+        return self.escape(handle)
+
     def edited_text(self, text: str) -> str:
         """A reviewer's text made safe for the platform's markup (what is unambiguous is
         escaped), or EditRefused; plain-text platforms take it as typed."""

@@ -27,6 +27,11 @@ _TAG = regex.compile(
 _TRAILING_PUNCTUATION = regex.compile(r"\p{P}+$")
 LINK = "app.bsky.richtext.facet#link"
 TAG = "app.bsky.richtext.facet#tag"
+MENTION = "app.bsky.richtext.facet#mention"
+# A handle as Bluesky's rich-text detection finds it: @ and a domain name, after a space or (.
+_MENTION = regex.compile(
+    r"(?:^|(?<=[\s(]))@((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z][a-zA-Z0-9-]*)"
+)
 
 
 def display_url(url: str) -> str:
@@ -75,6 +80,15 @@ def tag_facets(text: str) -> list[dict[str, Any]]:
             start = match.start(1)
             found.append(_facet(text, start, start + 1 + len(tag), {"$type": TAG, "tag": tag}))
     return found
+
+
+def mention_facets(text: str) -> list[dict[str, Any]]:
+    """Mention facets for every @handle in `text`; each names its handle until the send
+    resolves it to the account's DID."""
+    return [
+        _facet(text, m.start(), m.end(), {"$type": MENTION, "handle": m.group(1).lower()})
+        for m in _MENTION.finditer(text)
+    ]
 
 
 # Record keys of posts are TIDs: https://atproto.com/specs/tid
@@ -184,6 +198,35 @@ class BlueskySender:
                 return None
             raise
 
+    def resolved(self, facets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The facets with every mention's handle resolved to its DID; a handle that resolves
+        to no account stays plain text."""
+        dids: dict[str, str | None] = {}
+        kept = []
+        for facet in facets:
+            feature = facet["features"][0]
+            if feature.get("$type") != MENTION or "did" in feature:
+                kept.append(facet)
+                continue
+            handle = feature["handle"]
+            if handle not in dids:
+                dids[handle] = self.did_of(handle)
+            if dids[handle]:
+                kept.append({**facet, "features": [{"$type": MENTION, "did": dids[handle]}]})
+        return kept
+
+    def did_of(self, handle: str) -> str | None:
+        try:
+            answer = self.call(
+                "GET", "com.atproto.identity.resolveHandle", params={"handle": handle}
+            )
+        except DeliveryError as error:
+            if error.status_code == 400:  # no such handle
+                return None
+            raise
+        did = answer.get("did")
+        return did if isinstance(did, str) and did.startswith("did:") else None
+
     def thumb(self, draft: Draft) -> dict[str, Any] | None:
         if draft.thumbnail is None:
             return None
@@ -215,6 +258,9 @@ class Bluesky(Platform):
     idempotent_sends = True  # a fixed record key: a repeated create cannot add a second post
     can_delete = True
 
+    def mention(self, name: str, handle: str) -> str:
+        return "@" + handle.strip().lstrip("@")
+
     def measure(self, text: str) -> int:
         return grapheme_count(text)
 
@@ -241,7 +287,8 @@ class Bluesky(Platform):
         article = draft.extras.get("article") or {}
         text, links = shorten_links(draft.text, draft.link)
         extras = dict(draft.extras)
-        extras["facets"] = sorted(links + tag_facets(text), key=lambda f: f["index"]["byteStart"])
+        found = links + tag_facets(text) + mention_facets(text)
+        extras["facets"] = sorted(found, key=lambda f: f["index"]["byteStart"])
         extras["embed"] = {
             "$type": "app.bsky.embed.external",
             "external": {
@@ -277,6 +324,7 @@ class Bluesky(Platform):
         found = sender.existing(did, rkey)
         if found is None:
             record = self.payload(draft, idempotency_key)
+            record["facets"] = sender.resolved(record["facets"])
             thumb = sender.thumb(draft)
             if thumb and self.channel.photo:
                 # The share image itself, described for screen readers, in place of the card.

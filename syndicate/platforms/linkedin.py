@@ -43,6 +43,14 @@ class LinkedIn(Platform):
     def hashtag(self, word: str) -> str:
         return "{hashtag|\\#|" + word + "}"
 
+    def mention(self, name: str, handle: str) -> str:
+        """A person's or organisation's URN (urn:li:person:…) becomes a real mention,
+        `@[Name](urn)`; anything else is only their name."""
+        shown = re.sub(r"[\[\]()]", "", name).strip()
+        if re.fullmatch(r"urn:li:(person|organization):[A-Za-z0-9_-]+", handle.strip()):
+            return f"@[{shown}]({handle.strip()})"
+        return self.escape(shown)
+
     def edited_text(self, text: str) -> str:
         def mend(match: re.Match[str]) -> str:
             if match.group("kept"):

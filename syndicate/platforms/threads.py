@@ -31,6 +31,9 @@ class Threads(Platform):
     limits: ClassVar[Limits] = Limits(max_length=500, unit="characters")
     can_delete = True
 
+    def mention(self, name: str, handle: str) -> str:
+        return "@" + handle.strip().lstrip("@")
+
     def measure(self, text: str) -> int:
         return sum(utf8_length(c) if is_emoji(c) else len(c) for c in graphemes(text))
 

@@ -34,6 +34,9 @@ class X(Platform):
     can_delete = True
     finds_own_posts = True
 
+    def mention(self, name: str, handle: str) -> str:
+        return "@" + handle.strip().lstrip("@")
+
     def measure(self, text: str) -> int:
         return int(parse_tweet(text).weightedLength)
 

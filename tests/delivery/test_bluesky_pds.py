@@ -137,6 +137,31 @@ def test_with_photo_on_the_share_image_is_attached_with_its_alt_text(
     assert blob.content == draft.thumbnail[0]
 
 
+def test_an_author_s_handle_becomes_a_mention_of_their_account(pds: RealPDS, sky: Bluesky) -> None:
+    ada = pds.create_account("ada.test", "another long app password")
+    authors = [
+        {"name": "Ada Reporter", "handles": {"bluesky": "ada.test"}},
+        {"name": "Nobody", "handles": {"bluesky": "@nobody.test"}},
+    ]
+    article = make_article(title="Ferry returns", summary="", url=URL, authors=authors)
+    draft = compose(article, sky.channel, sky, TEMPLATES).draft
+    assert "@ada.test @nobody.test" in draft.text
+    key = "syndicate-post-8-1764000000000008"
+
+    receipt = sky.send(draft, key)
+
+    did = receipt.remote_id.split("/")[2]
+    record = stored(pds, did, record_key(key)).json()["value"]
+    text = record["text"].encode()
+    mentions = {
+        text[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(): f["features"][0]
+        for f in record["facets"]
+        if f["features"][0]["$type"] == bluesky.MENTION
+    }
+    # The handle no account holds stays plain text.
+    assert mentions == {"@ada.test": {"$type": bluesky.MENTION, "did": ada["did"]}}
+
+
 def test_sending_again_with_the_same_key_does_not_post_twice(pds: RealPDS, sky: Bluesky) -> None:
     draft = composed_post(sky, "Bridge opens on time", "The mayor cut the ribbon.")
     key = "syndicate-post-2-1764000000000002"

@@ -11,7 +11,7 @@ import pytest
 from lxml import html as lxml_html
 
 from syndicate.compose import CompositionError, hashtags, with_tracking
-from syndicate.platforms import PLATFORMS
+from syndicate.platforms import PLATFORMS, bluesky
 from syndicate.platforms.bluesky import display_url
 from syndicate.text import ELLIPSIS
 from tests.platforms.conftest import URL, compose_for, make_article
@@ -207,3 +207,28 @@ def test_a_post_carries_the_description_of_its_image() -> None:
     assert described.draft.extras["alt"] == "The harbour bridge at dawn"
     drawn, _ = compose_for("mastodon", make_article(image_alt=""))
     assert drawn.draft.extras["alt"] == "Council approves the new river crossing"  # the title
+
+
+def test_authors_are_mentioned_as_each_platform_mentions() -> None:
+    people = [
+        {
+            "name": "Ada (Reporter)",
+            "handles": {
+                "linkedin": "urn:li:person:a1B2",
+                "x": "ada",
+                "threads": "@ada.writes",
+                "bluesky": "ada.bsky.social",
+            },
+        }
+    ]
+    story = make_article(authors=people)
+    assert "By @[Ada Reporter](urn:li:person:a1B2)" in compose_for("linkedin", story)[0].draft.text
+    assert "@ada #LocalPolitics" in compose_for("x", story)[0].draft.text
+    assert "@ada.writes #LocalPolitics" in compose_for("threads", story)[0].draft.text
+    sky = compose_for("bluesky", story)[0].draft
+    (mention,) = [f for f in sky.extras["facets"] if f["features"][0]["$type"] == bluesky.MENTION]
+    assert mention["features"][0] == {"$type": bluesky.MENTION, "handle": "ada.bsky.social"}
+    start, end = mention["index"]["byteStart"], mention["index"]["byteEnd"]
+    assert sky.text.encode()[start:end] == b"@ada.bsky.social"
+    named = make_article(authors=[{"name": "Ada", "handles": {"linkedin": "ada-reporter"}}])
+    assert "By Ada" in compose_for("linkedin", named)[0].draft.text  # not a URN: no mention

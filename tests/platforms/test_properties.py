@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syndicate.platforms import PLATFORMS
-from syndicate.platforms.bluesky import LINK, TAG
+from syndicate.platforms.bluesky import LINK, MENTION, TAG
 from tests.platforms.conftest import URL, compose_for, make_article
 
 # Any Unicode but surrogates and control characters (which the webhook cannot carry as text).
@@ -42,7 +42,7 @@ def test_every_post_fits_and_keeps_its_link(
 
 @SETTINGS
 @given(title=titles, summary=summaries, tag_list=tags)
-def test_bluesky_facets_cover_exactly_their_link_or_tag(
+def test_bluesky_facets_cover_exactly_their_link_tag_or_mention(
     title: str, summary: str, tag_list: list[str]
 ) -> None:
     composed, _ = compose_for("bluesky", make_article(title=title, summary=summary, tags=tag_list))
@@ -54,6 +54,8 @@ def test_bluesky_facets_cover_exactly_their_link_or_tag(
         if feature["$type"] == LINK:
             links.append(feature["uri"])
             assert covered and covered.rstrip("…") in feature["uri"].split("://", 1)[1]
+        elif feature["$type"] == MENTION:
+            assert covered.lower() == "@" + feature["handle"]
         else:
             assert feature["$type"] == TAG
             assert covered in ("#" + feature["tag"], "\uff03" + feature["tag"])
