@@ -20,7 +20,7 @@ from syndicate.templating import html_environment
 from syndicate.users import admin_exists
 from syndicate.web.auth import CSRF_FIELD, Principal, csrf_ok, principal
 from syndicate.web.deps import AppRuntime
-from syndicate.web.ui import display
+from syndicate.web.ui import display, looks
 from syndicate.weblinks import live_link
 
 PREFIX = "/review"
@@ -150,6 +150,7 @@ def render(
         local=lambda moment: display.local_time(moment, timezone),
         input_time=lambda moment: display.input_time(moment, timezone),
         highlight=display.highlight,
+        as_shown=looks.as_shown,
         embargoed=lambda article: display.embargoed(article, utcnow()),
         live_link=live_link,
         word_diff=display.word_diff,
