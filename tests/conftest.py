@@ -48,6 +48,7 @@ TABLES = (
     "feed_tombstones",
     "purges",
     "notifications",
+    "channel_rules",
     "site_details",
     "feed_archives",
     "feeds",

@@ -68,8 +68,10 @@ def test_a_new_installation_is_set_up_in_the_browser(
 
     def through_the_pipeline() -> bool:
         page.reload()
-        return page.get_by_role("link", name="its card").count() == 1
+        card = page.get_by_role("link", name="its card").count() == 1
+        return card and page.get_by_role("link", name="the feeds").count() == 1
 
+    # The card and the feeds are made on queues of their own: either may be first.
     wait_until(through_the_pipeline, timeout=60)
     expect(page.get_by_role("link", name="the feeds")).to_be_visible()
     expect(page.locator(".previews")).to_contain_text("newsroom-hook")
