@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import regex
+from jinja2 import Template
 
 from syndicate import syndication
 from syndicate.config import ChannelConfig
@@ -131,18 +132,11 @@ def compose(
     article: Article, channel: ChannelConfig, platform: Platform, templates_dir: Templates
 ) -> Composed:
     name = template_name(channel)
-    try:
-        template = text_environment(templates_dir).get_template(name)
-    except Exception as exc:
-        raise CompositionError(f"template {name}: {exc}") from exc
+    template = _template(templates_dir, name)
 
     def render(title: str, summary: str) -> Draft:
         context = _context(article, channel, platform, title, summary)
-        try:
-            text = template.render(context)
-        except Exception as exc:
-            raise CompositionError(f"template {name}: {exc}") from exc
-        text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        text = _rendered(template, name, context)
         link = context["article"]["url"]
         extras = {"article": _plain(article, title, summary, link), "alt": image_alt(article)}
         return platform.finish(Draft(text=text, link=link, extras=extras))
@@ -161,4 +155,30 @@ def compose(
     if not fits(draft):
         title = longest_fitting(title, lambda t: fits(render(t, ""))) or title
         draft = render(title, "")
-    return Composed(draft, platform.problems(draft), name)
+    problems = platform.problems(draft)
+    if channel.first_reply:
+        context = _context(article, channel, platform, title, summary)
+        reply_template = _template(templates_dir, channel.first_reply)
+        reply = _rendered(reply_template, channel.first_reply, context)
+        draft.extras["first_reply"] = reply
+        length = platform.measure(reply)
+        if not reply:
+            problems.append("the first reply is empty")
+        elif length > platform.max_length:
+            problems.append(f"the first reply is too long: {length} {platform.limits.unit}")
+    return Composed(draft, problems, name)
+
+
+def _template(templates_dir: Templates, name: str) -> Template:
+    try:
+        return text_environment(templates_dir).get_template(name)
+    except Exception as exc:
+        raise CompositionError(f"template {name}: {exc}") from exc
+
+
+def _rendered(template: Template, name: str, context: dict[str, Any]) -> str:
+    try:
+        text = template.render(context)
+    except Exception as exc:
+        raise CompositionError(f"template {name}: {exc}") from exc
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -175,6 +175,9 @@ class ChannelConfig(BaseModel):
     auto_approve: bool = False
     enabled: bool = True
     template: str = ""
+    # A template for a reply posted under each post once it is live (the link, or context),
+    # where the platform takes replies.
+    first_reply: str = ""
     timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     # Composition
     tracking: dict[str, str] = {}
@@ -204,6 +207,15 @@ class ChannelConfig(BaseModel):
         if value not in PLATFORMS:
             raise ValueError(f"unknown platform; known: {', '.join(sorted(PLATFORMS))}")
         return value
+
+    @model_validator(mode="after")
+    def _replies_only_where_the_platform_takes_them(self) -> ChannelConfig:
+        if self.first_reply and not PLATFORMS[self.platform].can_reply:
+            replying = sorted(name for name, p in PLATFORMS.items() if p.can_reply)
+            raise ValueError(
+                f"first_reply: {self.platform} replies are not supported; {', '.join(replying)} are"
+            )
+        return self
 
     @model_validator(mode="after")
     def _recreates_only_where_it_is_safe(self) -> ChannelConfig:

@@ -16,7 +16,16 @@ from syndicate import channelrules, channels, routing, syndication
 from syndicate.adapters import adapter
 from syndicate.config import SyndicateConfig
 from syndicate.http import make_session
-from syndicate.models import Card, Delivery, DeliveryOutcome, Post, PostStatus, utcnow
+from syndicate.models import (
+    Card,
+    ChangeKind,
+    Delivery,
+    DeliveryOutcome,
+    Post,
+    PostChange,
+    PostStatus,
+    utcnow,
+)
 from syndicate.platforms import get_platform
 from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt, nothing_posted
 from syndicate.tokens import TokenVault
@@ -44,6 +53,8 @@ class Outcome:
 
     status: str
     retry_in: float | None = None
+    # Changes of the post the outcome decided (its first reply), to be made next.
+    changes: tuple[int, ...] = ()
 
 
 def idempotency_key(post: Post) -> str:
@@ -140,8 +151,8 @@ def deliver(
             factory, post_id, delivery_id, attempt, error, latency, policy, looks
         )
     latency = int((time.monotonic() - started) * 1000)
-    _record_success(factory, post_id, delivery_id, receipt, latency)
-    return Outcome("sent")
+    changes = _record_success(factory, post_id, delivery_id, receipt, latency)
+    return Outcome("sent", changes=changes)
 
 
 def _look_for(platform: Platform, draft: Draft) -> Receipt | None:
@@ -157,7 +168,8 @@ def _look_for(platform: Platform, draft: Draft) -> Receipt | None:
 
 def _record_success(
     factory: sessionmaker[Session], post_id: int, delivery_id: int, receipt: Receipt, latency: int
-) -> None:
+) -> tuple[int, ...]:
+    """Settle the send; the ids of the changes it calls for (the channel's first reply)."""
     with factory.begin() as session:
         post = session.get_one(Post, post_id)
         delivery = session.get_one(Delivery, delivery_id)
@@ -171,6 +183,13 @@ def _record_success(
         post.problem = ""
         post.next_attempt_at = None
         post.look_before_sending = False
+        if not (post.extras or {}).get("first_reply"):
+            return ()
+        # Decided with the success, so a lost message cannot lose the reply.
+        reply = PostChange(post_id=post.id, kind=ChangeKind.REPLY, attempts=0)
+        session.add(reply)
+        session.flush()
+        return (reply.id,)
 
 
 def _record_failure(

@@ -1,5 +1,6 @@
 """After a post is out: edit it when its article changes, delete it when the article is
-unpublished, where the platform allows and the channel asks for it.
+unpublished, and post the channel's first reply under it, where the platform allows and the
+channel asks for it.
 
 Each edit or delete is a `PostChange` row, written in the transaction that decides it. A worker
 claims it like a delivery, writes a `Delivery` row for the call, calls the platform and settles
@@ -37,6 +38,11 @@ from syndicate.models import (
 from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt, SentPost
 from syndicate.tokens import TokenVault
 
+OUTCOMES = {
+    ChangeKind.EDIT: DeliveryOutcome.EDITED,
+    ChangeKind.DELETE: DeliveryOutcome.DELETED,
+    ChangeKind.REPLY: DeliveryOutcome.REPLIED,
+}
 # How long a change waits while another change of the same post is being made.
 QUEUED_BEHIND_SECONDS = 5.0
 DELETED_PROBLEM = "deleted from the platform: the article was unpublished"
@@ -116,13 +122,15 @@ def apply(
             return _settle(factory, change_id, claimed, started, "the post was already gone")
         return _settle_failure(factory, change_id, claimed, error, started, policy)
     note = "an earlier attempt had made it" if made_before else ""
-    if receipt is not None:
+    if receipt is not None and claimed.kind != ChangeKind.REPLY:
         note = "deleted and posted again with the new text"
     return _settle(factory, change_id, claimed, started, note, receipt)
 
 
 def _made_before(platform: Platform, claimed: _Claimed) -> bool:
     """Whether an attempt whose answer was lost made the change after all."""
+    if claimed.kind == ChangeKind.REPLY:
+        return False  # made again under the same key, which cannot reply twice
     if not platform.reads_posts:
         return False  # made again: an edit to the same text, or a delete of a deleted post
     shown = platform.shows(claimed.sent, claimed.draft)
@@ -134,7 +142,10 @@ def _made_before(platform: Platform, claimed: _Claimed) -> bool:
 
 
 def _call(platform: Platform, claimed: _Claimed) -> Receipt | None:
-    """Make the change; a post sent again in place of the old one comes back as its receipt."""
+    """Make the change; a post sent again in place of the old one, or a reply, comes back as
+    its receipt."""
+    if claimed.kind == ChangeKind.REPLY:
+        return platform.reply(claimed.sent, claimed.draft, claimed.sent.change_key)
     if claimed.kind == ChangeKind.DELETE:
         if not platform.can_delete:
             raise DeliveryError(f"{platform.name} posts cannot be deleted", permanent=True)
@@ -204,7 +215,10 @@ def _claim(
     session.add(delivery)
     session.flush()
     post_key = idempotency_key(post)
-    draft = Draft(post.text, post.link, dict(post.extras), _thumbnail(session, post, channel))
+    if change.kind == ChangeKind.REPLY:
+        draft = Draft(str(post.extras.get("first_reply", "")), post.link, {})
+    else:
+        draft = Draft(post.text, post.link, dict(post.extras), _thumbnail(session, post, channel))
     receipt = Receipt(200, post.remote_id, post.remote_url)
     change_key = f"{post_key}-{change.kind}-{change.id}"
     return _Claimed(
@@ -238,12 +252,17 @@ def _settle(
         change = session.get_one(PostChange, change_id)
         post = session.get_one(Post, change.post_id)
         delivery = session.get_one(Delivery, claimed.delivery_id)
-        edit = claimed.kind == ChangeKind.EDIT
-        delivery.outcome = DeliveryOutcome.EDITED if edit else DeliveryOutcome.DELETED
+        delivery.outcome = OUTCOMES[ChangeKind(claimed.kind)]
         delivery.error = note
         delivery.latency_ms = int((time.monotonic() - started) * 1000)
         delivery.finished_at = finished
         change.status, change.error, change.finished_at = ChangeStatus.DONE, "", finished
+        if claimed.kind == ChangeKind.REPLY:
+            if receipt is not None:  # the reply's own address; the post keeps its own
+                delivery.status_code = receipt.status_code
+                delivery.remote_id, delivery.remote_url = receipt.remote_id, receipt.url
+            return Outcome(delivery.outcome)
+        edit = claimed.kind == ChangeKind.EDIT
         if receipt is not None:
             delivery.status_code = receipt.status_code
             delivery.remote_id, delivery.remote_url = receipt.remote_id, receipt.url
@@ -264,7 +283,7 @@ def _settle_failure(
     policy: DeliveryPolicy,
 ) -> Outcome:
     finished = utcnow()
-    doing = "the edit" if claimed.kind == ChangeKind.EDIT else "the delete"
+    doing = f"the {claimed.kind}"
     with factory.begin() as session:
         change = session.get_one(PostChange, change_id)
         post = session.get_one(Post, change.post_id)

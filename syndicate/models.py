@@ -75,6 +75,7 @@ class DeliveryOutcome(StrEnum):
     SENT = "sent"
     EDITED = "edited"
     DELETED = "deleted"
+    REPLIED = "replied"
     RETRY = "retry"
     FAILED = "failed"
     UNKNOWN = "unknown"
@@ -232,6 +233,8 @@ class ChannelState(Base):
 class ChangeKind(StrEnum):
     EDIT = "edit"
     DELETE = "delete"
+    # The channel's first reply (a link, context) to the post once it is live.
+    REPLY = "reply"
 
 
 class ChangeStatus(StrEnum):
@@ -247,8 +250,9 @@ OPEN_CHANGES = (ChangeStatus.PENDING, ChangeStatus.WORKING)
 
 
 class PostChange(Base):
-    """An edit or a delete of a post already out, recorded when it is decided and settled once
-    the platform has answered: what the sweeper finds again if its message is lost."""
+    """An edit, a delete or the first reply of a post already out, recorded when it is decided
+    and settled once the platform has answered: what the sweeper finds again if its message is
+    lost."""
 
     __tablename__ = "post_changes"
 
@@ -274,6 +278,7 @@ class DeliveryAction(StrEnum):
     SEND = "send"
     EDIT = ChangeKind.EDIT.value
     DELETE = ChangeKind.DELETE.value
+    REPLY = ChangeKind.REPLY.value
 
 
 class Delivery(Base):

@@ -222,6 +222,8 @@ def deliver_post(post_id: int) -> None:
     log.info("post %s: %s", post_id, outcome.status)
     if outcome.retry_in is not None:
         deliver_post.apply_async((post_id,), countdown=outcome.retry_in)
+    for change_id in outcome.changes:
+        change_post.delay(change_id)
 
 
 @database_task("syndicate.sweep")

@@ -178,6 +178,13 @@ class Platform:
         told (a mention)."""
         return self.escape(handle)
 
+    # Whether `reply` can post under a post of the account's (the channel's first reply).
+    can_reply: ClassVar[bool] = False
+
+    def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
+        """Post `draft` as a reply to `parent`; the same key never makes a second reply."""
+        raise DeliveryError(f"{self.name} replies are not supported", permanent=True)
+
     def edited_text(self, text: str) -> str:
         """A reviewer's text made safe for the platform's markup (what is unambiguous is
         escaped), or EditRefused; plain-text platforms take it as typed."""

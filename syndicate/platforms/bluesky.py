@@ -343,6 +343,46 @@ class Bluesky(Platform):
             )
         return Receipt(200, found["uri"], f"https://bsky.app/profile/{did}/post/{rkey}")
 
+    can_reply = True
+
+    def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
+        """A reply record under the post (its root and parent, as strong references), under a
+        record key of its own that a retry finds instead of posting again."""
+        sender = BlueskySender(self)
+        _access, did = sender.session()
+        rkey = record_key(idempotency_key)
+        found = sender.existing(did, rkey)
+        if found is None:
+            parent_uri = str(parent.receipt.remote_id)
+            parent_did, _, parent_rkey = parent_uri.removeprefix("at://").partition(
+                "/app.bsky.feed.post/"
+            )
+            shown = sender.existing(parent_did, parent_rkey)
+            if shown is None:
+                raise DeliveryError("the post to reply to is gone", permanent=True)
+            ref = {"uri": shown["uri"], "cid": shown["cid"]}
+            root = (shown.get("value") or {}).get("reply", {}).get("root", ref)
+            text, links = shorten_links(draft.text, "")
+            facets = sender.resolved(links + tag_facets(text) + mention_facets(text))
+            record = {
+                "$type": "app.bsky.feed.post",
+                "text": text,
+                "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "facets": sorted(facets, key=lambda f: f["index"]["byteStart"]),
+                "reply": {"root": root, "parent": ref},
+            }
+            found = sender.call(
+                "POST",
+                "com.atproto.repo.createRecord",
+                json={
+                    "repo": did,
+                    "collection": "app.bsky.feed.post",
+                    "rkey": rkey,
+                    "record": record,
+                },
+            )
+        return Receipt(200, found["uri"], f"https://bsky.app/profile/{did}/post/{rkey}")
+
     def delete(self, sent: SentPost) -> None:
         sender = BlueskySender(self)
         _access, did = sender.session()

@@ -108,6 +108,19 @@ class Mastodon(Platform):
         status = response.json()
         return Receipt(response.status_code, str(status["id"]), status.get("url"))
 
+    can_reply = True
+
+    def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
+        body = {**self.payload(draft, idempotency_key), "in_reply_to_id": parent.receipt.remote_id}
+        response = self.request(
+            "POST",
+            f"{self.channel.url.rstrip('/')}/api/v1/statuses",
+            json=body,
+            headers={"Authorization": f"Bearer {self.token()}", "Idempotency-Key": idempotency_key},
+        )
+        status = response.json()
+        return Receipt(response.status_code, str(status["id"]), status.get("url"))
+
     # Seconds to wait before each look at an upload the server is still processing.
     media_delays: ClassVar[tuple[float, ...]] = (0.5, 1, 2, 4, 8)
 

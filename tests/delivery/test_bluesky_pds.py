@@ -162,6 +162,27 @@ def test_an_author_s_handle_becomes_a_mention_of_their_account(pds: RealPDS, sky
     assert mentions == {"@ada.test": {"$type": bluesky.MENTION, "did": ada["did"]}}
 
 
+def test_a_first_reply_is_threaded_under_the_post_once(pds: RealPDS, sky: Bluesky) -> None:
+    draft = composed_post(sky, "Night trains return", "From Monday.")
+    key = "syndicate-post-9-1764000000000009"
+    receipt = sky.send(draft, key)
+    parent = sent(receipt)
+    reply = Draft(f"The full story: {URL}", URL)
+
+    first = sky.reply(parent, reply, f"{key}-reply-1")
+    again = sky.reply(parent, reply, f"{key}-reply-1")
+
+    assert again.remote_id == first.remote_id
+    did, rkey = first.remote_id.split("/")[2], first.remote_id.rsplit("/", 1)[1]
+    record = stored(pds, did, rkey).json()["value"]
+    post = stored(pds, did, record_key(key)).json()
+    assert record["reply"]["root"] == {"uri": post["uri"], "cid": post["cid"]}
+    assert record["reply"]["parent"] == record["reply"]["root"]
+    assert record["facets"][0]["features"][0]["uri"] == URL
+    listed = pds.get("com.atproto.repo.listRecords", repo=did, collection="app.bsky.feed.post")
+    assert sum(1 for r in listed.json()["records"] if r["uri"] == first.remote_id) == 1
+
+
 def test_sending_again_with_the_same_key_does_not_post_twice(pds: RealPDS, sky: Bluesky) -> None:
     draft = composed_post(sky, "Bridge opens on time", "The mayor cut the ribbon.")
     key = "syndicate-post-2-1764000000000002"

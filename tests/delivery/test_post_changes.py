@@ -397,3 +397,36 @@ def test_a_refused_edit_fails_with_the_platform_s_reason(
     assert change(runtime, edit).status == ChangeStatus.FAILED
     assert "the edit did not reach the platform" in stored(runtime, post.id).problem
     assert stored(runtime, post.id).status == PostStatus.SENT
+
+
+def test_the_first_reply_goes_under_the_live_post_once(
+    runtime: Runtime, mastodon: MastodonMock, clean: None
+) -> None:
+    config = toots(mastodon, first_reply="posts/mastodon/first_reply.txt.j2")
+    art = article("reply-1", title="Night trains return")
+    articles.receive(runtime.factory, parse_generic(envelope(art)), utcnow())
+    with runtime.factory.begin() as session:
+        (post_id,) = posts.compose_posts(
+            session, "reply-1", config, runtime.templates, utcnow()
+        ).due
+    before = mastodon.count_statuses()
+    sent_outcome = delivery.deliver(runtime.factory, post_id, config, POLICY, utcnow())
+    assert sent_outcome.status == "sent"
+    (reply_id,) = sent_outcome.changes
+    assert change(runtime, reply_id).kind == "reply"
+
+    assert apply(runtime, config, reply_id).status == "replied"
+    assert apply(runtime, config, reply_id).status == "skipped"  # made: not again
+    post = stored(runtime, post_id)
+    assert mastodon.count_statuses() == before + 2
+    with runtime.factory() as session:
+        made = session.scalars(select(Delivery).where(Delivery.change_id == reply_id)).one()
+    reply = mastodon.status(str(made.remote_id))
+    assert reply["in_reply_to_id"] == post.remote_id
+    assert art["url"] in reply["content"]
+    assert log(runtime, post_id) == [("send", "sent"), ("reply", "replied")]
+
+
+def test_a_first_reply_is_refused_where_the_platform_takes_none() -> None:
+    with pytest.raises(ValueError, match="first_reply: telegram replies are not supported"):
+        ChannelConfig(name="tg", platform="telegram", first_reply="posts/x.txt.j2")
