@@ -8,6 +8,7 @@ own names `social_title` and `social_text`, and it is shortened the same way."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -15,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import regex
 from jinja2 import Template
 
-from syndicate import syndication
+from syndicate import syndication, threads
 from syndicate.config import ChannelConfig
 from syndicate.models import Article
 from syndicate.platforms.base import Draft, Platform
@@ -149,6 +150,8 @@ def compose(
     summary = syndication.social_text(controls, channel.name)
     summary = article.summary if summary is None else summary
     draft = render(title, summary)
+    if not fits(draft) and channel.thread == "auto":
+        draft = _threaded(draft, title, summary, render, fits, platform)
     if not fits(draft):
         summary = longest_fitting(summary, lambda s: fits(render(title, s))) or ""
         draft = render(title, summary)
@@ -167,6 +170,31 @@ def compose(
         elif length > platform.max_length:
             problems.append(f"the first reply is too long: {length} {platform.limits.unit}")
     return Composed(draft, problems, name)
+
+
+def _threaded(
+    draft: Draft,
+    title: str,
+    summary: str,
+    render: Callable[[str, str], Draft],
+    fits: Callable[[Draft], bool],
+    platform: Platform,
+) -> Draft:
+    """The post with as many whole sentences of the summary as fit, and the rest of it as
+    numbered replies (`extras["thread"]`); the draft unchanged if even the title alone does
+    not fit."""
+    pieces = threads.sentences(summary)
+    kept = 0
+    while kept < len(pieces) and fits(render(title, " ".join(pieces[: kept + 1]))):
+        kept += 1
+    first = render(title, " ".join(pieces[:kept]))
+    if not fits(first):
+        return draft
+    within = platform.max_length
+    first.extras["thread"] = threads.pack(
+        " ".join(pieces[kept:]), lambda part: 0 < platform.measure(part) <= within
+    )
+    return first
 
 
 def _template(templates_dir: Templates, name: str) -> Template:

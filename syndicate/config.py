@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -178,6 +178,8 @@ class ChannelConfig(BaseModel):
     # A template for a reply posted under each post once it is live (the link, or context),
     # where the platform takes replies.
     first_reply: str = ""
+    # "auto": a story too long for one post goes out as a thread of replies under it.
+    thread: Literal["auto", "never"] = "never"
     timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     # Composition
     tracking: dict[str, str] = {}
@@ -210,11 +212,13 @@ class ChannelConfig(BaseModel):
 
     @model_validator(mode="after")
     def _replies_only_where_the_platform_takes_them(self) -> ChannelConfig:
-        if self.first_reply and not PLATFORMS[self.platform].can_reply:
-            replying = sorted(name for name, p in PLATFORMS.items() if p.can_reply)
-            raise ValueError(
-                f"first_reply: {self.platform} replies are not supported; {', '.join(replying)} are"
-            )
+        replying = sorted(name for name, p in PLATFORMS.items() if p.can_reply)
+        for option, used in (("first_reply", self.first_reply), ("thread", self.thread == "auto")):
+            if used and not PLATFORMS[self.platform].can_reply:
+                raise ValueError(
+                    f"{option}: {self.platform} replies are not supported; "
+                    f"{', '.join(replying)} are"
+                )
         return self
 
     @model_validator(mode="after")

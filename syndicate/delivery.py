@@ -169,7 +169,8 @@ def _look_for(platform: Platform, draft: Draft) -> Receipt | None:
 def _record_success(
     factory: sessionmaker[Session], post_id: int, delivery_id: int, receipt: Receipt, latency: int
 ) -> tuple[int, ...]:
-    """Settle the send; the ids of the changes it calls for (the channel's first reply)."""
+    """Settle the send; the id of the change to make next (the thread's first reply, or the
+    channel's first reply), if it calls for any."""
     with factory.begin() as session:
         post = session.get_one(Post, post_id)
         delivery = session.get_one(Delivery, delivery_id)
@@ -183,13 +184,18 @@ def _record_success(
         post.problem = ""
         post.next_attempt_at = None
         post.look_before_sending = False
-        if not (post.extras or {}).get("first_reply"):
+        extras = post.extras or {}
+        texts = [*(extras.get("thread") or []), *filter(None, [extras.get("first_reply")])]
+        if not texts:
             return ()
-        # Decided with the success, so a lost message cannot lose the reply.
-        reply = PostChange(post_id=post.id, kind=ChangeKind.REPLY, attempts=0)
-        session.add(reply)
+        # Decided with the success, so a lost message cannot lose them; made one after another.
+        replies = [
+            PostChange(post_id=post.id, kind=ChangeKind.REPLY, attempts=0, text=text, position=n)
+            for n, text in enumerate(texts, start=1)
+        ]
+        session.add_all(replies)
         session.flush()
-        return (reply.id,)
+        return (replies[0].id,)
 
 
 def _record_failure(

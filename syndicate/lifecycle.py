@@ -201,6 +201,9 @@ def _claim(
         change.status, change.finished_at = ChangeStatus.FAILED, now
         change.error = f"channel {post.channel!r} is not configured"
         return Outcome(ChangeStatus.FAILED)
+    parent = _parent_of(session, change) if change.kind == ChangeKind.REPLY else None
+    if isinstance(parent, Outcome):
+        return parent
     change.status, change.claimed_at = ChangeStatus.WORKING, now
     change.attempts += 1
     number = session.scalar(select(func.count()).where(Delivery.post_id == post.id)) or 0
@@ -215,11 +218,11 @@ def _claim(
     session.add(delivery)
     session.flush()
     post_key = idempotency_key(post)
+    receipt = parent or Receipt(200, post.remote_id, post.remote_url)
     if change.kind == ChangeKind.REPLY:
-        draft = Draft(str(post.extras.get("first_reply", "")), post.link, {})
+        draft = Draft(change.text or str(post.extras.get("first_reply", "")), post.link, {})
     else:
         draft = Draft(post.text, post.link, dict(post.extras), _thumbnail(session, post, channel))
-    receipt = Receipt(200, post.remote_id, post.remote_url)
     change_key = f"{post_key}-{change.kind}-{change.id}"
     return _Claimed(
         delivery.id,
@@ -229,6 +232,34 @@ def _claim(
         draft,
         change.look_first,
     )
+
+
+def _parent_of(session: Session, change: PostChange) -> Receipt | Outcome | None:
+    """What a reply answers: the reply before it in the thread (None: the post itself), or an
+    outcome saying to wait for it, or that it failed."""
+    if change.position <= 1:
+        return None
+    before = session.scalars(
+        select(PostChange).where(
+            PostChange.post_id == change.post_id,
+            PostChange.kind == ChangeKind.REPLY,
+            PostChange.position == change.position - 1,
+        )
+    ).first()
+    if before is None:
+        return None
+    if before.status == ChangeStatus.FAILED:
+        change.status, change.finished_at = ChangeStatus.FAILED, utcnow()
+        change.error = "the reply before it in the thread did not go out"
+        return Outcome(ChangeStatus.FAILED)
+    made = session.scalars(
+        select(Delivery).where(
+            Delivery.change_id == before.id, Delivery.outcome == DeliveryOutcome.REPLIED
+        )
+    ).first()
+    if before.status != ChangeStatus.DONE or made is None:
+        return Outcome("waiting", retry_in=QUEUED_BEHIND_SECONDS)
+    return Receipt(200, made.remote_id, made.remote_url)
 
 
 def _thumbnail(session: Session, post: Post, channel: ChannelConfig) -> tuple[bytes, str] | None:
@@ -261,7 +292,15 @@ def _settle(
             if receipt is not None:  # the reply's own address; the post keeps its own
                 delivery.status_code = receipt.status_code
                 delivery.remote_id, delivery.remote_url = receipt.remote_id, receipt.url
-            return Outcome(delivery.outcome)
+            following = session.scalars(
+                select(PostChange.id).where(
+                    PostChange.post_id == post.id,
+                    PostChange.kind == ChangeKind.REPLY,
+                    PostChange.position == change.position + 1,
+                    PostChange.status == ChangeStatus.PENDING,
+                )
+            ).first()
+            return Outcome(delivery.outcome, changes=(following,) if following else ())
         edit = claimed.kind == ChangeKind.EDIT
         if receipt is not None:
             delivery.status_code = receipt.status_code

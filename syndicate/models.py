@@ -266,6 +266,10 @@ class PostChange(Base):
     # An earlier attempt may have reached the platform: look at the post before changing it.
     look_first: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str] = mapped_column(Text, default="")
+    # A reply's text and its place under the post: 1 answers the post, 2 answers 1, and so on
+    # (the parts of a thread, then the first reply).
+    text: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

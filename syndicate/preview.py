@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from syndicate import threads
 from syndicate.adapters import adapter
 from syndicate.compose import compose
 from syndicate.config import ChannelConfig
@@ -32,14 +33,27 @@ def preview(
     composed = compose(article, channel, platform, templates_dir)
     draft = composed.draft
     refused: list[str] = []
+    replies: list[str] = []
     if text is not None:
+        if channel.thread == "auto":
+            text, replies = threads.split(text)
         try:
             text = platform.edited_text(text)
+            replies = [platform.edited_text(part) for part in replies]
         except EditRefused as exc:
             refused.append(str(exc))
-        kept: dict[str, Any] = {k: v for k, v in draft.extras.items() if k in ("article", "alt")}
+        kept = {k: v for k, v in draft.extras.items() if k in ("article", "alt", "first_reply")}
+        if replies:
+            kept["thread"] = replies
         draft = platform.finish(Draft(text=text, link=draft.link, extras=kept))
     problems = refused + platform.problems(draft)
+    for number, part in enumerate(draft.extras.get("thread") or [], start=2):
+        length = platform.measure(part)
+        if length > platform.max_length:
+            problems.append(
+                f"part {number} of the thread is too long: {length} {platform.limits.unit}, "
+                f"the limit is {platform.max_length}"
+            )
     return Preview(
         text=draft.text,
         length=platform.measure(draft.text),

@@ -213,6 +213,8 @@ def change_post(change_id: int) -> None:
     log.info("post change %s: %s", change_id, outcome.status)
     if outcome.retry_in is not None:
         change_post.apply_async((change_id,), countdown=outcome.retry_in)
+    for following in outcome.changes:
+        change_post.delay(following)
 
 
 @database_task("syndicate.deliver_post")

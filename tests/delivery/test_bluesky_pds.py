@@ -183,6 +183,23 @@ def test_a_first_reply_is_threaded_under_the_post_once(pds: RealPDS, sky: Bluesk
     assert sum(1 for r in listed.json()["records"] if r["uri"] == first.remote_id) == 1
 
 
+def test_a_thread_s_replies_name_the_post_as_root_and_the_part_before_as_parent(
+    pds: RealPDS, sky: Bluesky
+) -> None:
+    key = "syndicate-post-10-1764000000000010"
+    receipt = sky.send(composed_post(sky, "Budget night", "It ran late."), key)
+    second = sky.reply(sent(receipt), Draft("2/3 The vote came at two.", URL), f"{key}-reply-1")
+    third = sky.reply(sent(second), Draft("3/3 Then the mayor spoke.", URL), f"{key}-reply-2")
+
+    did = receipt.remote_id.split("/")[2]
+    post = stored(pds, did, record_key(key)).json()
+    middle = stored(pds, did, second.remote_id.rsplit("/", 1)[1]).json()
+    last = stored(pds, did, third.remote_id.rsplit("/", 1)[1]).json()["value"]
+    assert last["reply"]["root"] == {"uri": post["uri"], "cid": post["cid"]}
+    assert last["reply"]["parent"] == {"uri": middle["uri"], "cid": middle["cid"]}
+    assert last["text"] == "3/3 Then the mayor spoke."
+
+
 def test_sending_again_with_the_same_key_does_not_post_twice(pds: RealPDS, sky: Bluesky) -> None:
     draft = composed_post(sky, "Bridge opens on time", "The mayor cut the ribbon.")
     key = "syndicate-post-2-1764000000000002"

@@ -430,3 +430,61 @@ def test_the_first_reply_goes_under_the_live_post_once(
 def test_a_first_reply_is_refused_where_the_platform_takes_none() -> None:
     with pytest.raises(ValueError, match="first_reply: telegram replies are not supported"):
         ChannelConfig(name="tg", platform="telegram", first_reply="posts/x.txt.j2")
+
+
+def test_a_thread_goes_out_in_order_once_even_when_a_worker_dies_between_parts(
+    runtime: Runtime, mastodon: MastodonMock, clean: None
+) -> None:
+    config = toots(
+        mastodon, thread="auto", first_reply="posts/mastodon/first_reply.txt.j2", max_length=400
+    )
+    summary = " ".join(f"Step {n} of the timetable changes on the night line." for n in range(24))
+    art = article("thread-1", title="Night trains return", summary=summary, language="de")
+    articles.receive(runtime.factory, parse_generic(envelope(art)), utcnow())
+    with runtime.factory.begin() as session:
+        (post_id,) = posts.compose_posts(
+            session, "thread-1", config, runtime.templates, utcnow()
+        ).due
+    thread = stored(runtime, post_id).extras["thread"]
+    assert len(thread) >= 2
+    before = mastodon.count_statuses()
+    sending = delivery.deliver(runtime.factory, post_id, config, POLICY, utcnow())
+    assert sending.status == "sent", stored(runtime, post_id).problem
+    (first_reply_change,) = sending.changes
+    assert apply(runtime, config, first_reply_change).status == "replied"
+
+    with runtime.factory() as session:
+        pending = session.scalars(
+            select(PostChange)
+            .where(PostChange.post_id == post_id, PostChange.status == "pending")
+            .order_by(PostChange.position)
+        ).all()
+        second_id = pending[0].id
+    # Part 3 waits for part 2.
+    assert apply(runtime, config, pending[1].id).status == "waiting"
+    # A worker makes part 2 and dies before recording it: the change is left working.
+    outcome = apply(runtime, config, second_id)
+    assert outcome.status == "replied"
+    with runtime.factory.begin() as session:
+        lost = session.get_one(PostChange, second_id)
+        lost.status, lost.claimed_at = "working", utcnow() - timedelta(hours=1)
+    with runtime.factory.begin() as session:
+        assert lifecycle.reconcile_stuck(session, utcnow(), lease_seconds=300) == [second_id]
+    following = apply(runtime, config, second_id)  # made again under its key: not twice
+    while following.changes:
+        (next_id,) = following.changes
+        following = apply(runtime, config, next_id)
+        assert following.status == "replied"
+
+    statuses = 1 + len(thread) + 1  # the post, each part, the first reply
+    assert mastodon.count_statuses() == before + statuses
+    with runtime.factory() as session:
+        made = session.scalars(
+            select(Delivery)
+            .where(Delivery.post_id == post_id, Delivery.outcome.in_(["sent", "replied"]))
+            .order_by(Delivery.id)
+        ).all()
+    ids = [d.remote_id for d in made]
+    chain = [mastodon.status(str(i)) for i in dict.fromkeys(ids)]
+    assert [s.get("in_reply_to_id") for s in chain] == [None, *[c["id"] for c in chain[:-1]]]
+    assert "2/" in chain[1]["content"] and art["url"] in chain[-1]["content"]

@@ -232,3 +232,23 @@ def test_authors_are_mentioned_as_each_platform_mentions() -> None:
     assert sky.text.encode()[start:end] == b"@ada.bsky.social"
     named = make_article(authors=[{"name": "Ada", "handles": {"linkedin": "ada-reporter"}}])
     assert "By Ada" in compose_for("linkedin", named)[0].draft.text  # not a URN: no mention
+
+
+def test_a_story_too_long_for_one_post_becomes_a_numbered_thread() -> None:
+    summary = " ".join(f"Sentence number {n} of the council's long account." for n in range(30))
+    story = make_article(summary=summary)
+    composed, adapter = compose_for("mastodon", story, thread="auto")
+    parts = [composed.draft.text, *composed.draft.extras["thread"]]
+    assert composed.problems == [] and len(parts) > 2
+    assert all(adapter.measure(part) <= adapter.max_length for part in parts)
+    assert URL in parts[0]  # the link, and its card, on the first part
+    replies = composed.draft.extras["thread"]
+    assert [r.split(" ", 1)[0] for r in replies] == [
+        f"{n}/{len(parts)}" for n in range(2, len(parts) + 1)
+    ]
+    told = " ".join([parts[0], *(r.split(" ", 1)[1] for r in replies)])
+    assert all(f"Sentence number {n} " in told for n in range(30))  # whole sentences, in order
+    short, _ = compose_for("mastodon", make_article(), thread="auto")
+    assert "thread" not in short.draft.extras
+    cut, _ = compose_for("mastodon", story)
+    assert "thread" not in cut.draft.extras and ELLIPSIS in cut.draft.text

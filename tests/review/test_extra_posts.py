@@ -6,8 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from syndicate.models import Role
+from syndicate import articles, posts, review
+from syndicate.cms import parse_generic
+from syndicate.config import ChannelConfig, SiteConfig, SyndicateConfig
+from syndicate.models import Post, Role, utcnow
+from syndicate.preview import preview
+from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
 from tests.fakes.receiver import Receiver
 from tests.people import Person
@@ -168,3 +174,29 @@ def test_a_reviewer_describes_the_post_s_image(client: Client, people: dict[Role
     assert retyped.json()["alt"] == "The new ferry at the quay"  # kept when only the text changes
     editor = signed_in(client.base_url, "editor-1")
     assert 'value="The new ferry at the quay"' in editor.get(f"/review/posts/{post['id']}").text
+
+
+def test_an_editor_splits_and_joins_a_thread_s_parts(
+    runtime: Runtime, receiver: Receiver, people: dict[Role, Person], clean: None
+) -> None:
+    toots = ChannelConfig(name="toots", platform="mastodon", url=receiver.url, thread="auto")
+    cfg = SyndicateConfig(site=SiteConfig(title="Test"), channels=[toots])
+    long_summary = " ".join(f"Point {n} of the plan, explained at length." for n in range(30))
+    data = article("split-1", summary=long_summary)
+    articles.receive(runtime.factory, parse_generic(envelope(data)), utcnow())
+    with runtime.factory.begin() as session:
+        posts.compose_posts(session, "split-1", cfg, runtime.templates, utcnow())
+        post = session.scalars(select(Post)).one()
+        post_id, parts = post.id, [post.text, *post.extras["thread"]]
+    assert len(parts) >= 3
+
+    joined = f"{parts[0]}\n---\n{parts[1]} {parts[2]}"  # parts 2 and 3 joined, the rest gone
+    with runtime.factory.begin() as session:
+        review.edit(session, post_id, joined, cfg, runtime.templates, utcnow())
+    with runtime.factory() as session:
+        edited = session.get_one(Post, post_id)
+        assert edited.text == parts[0]
+        assert edited.extras["thread"] == [f"{parts[1]} {parts[2]}"]
+        too_long = f"{parts[0]}\n---\n" + "word " * 200
+        shown = preview(edited.article, toots, runtime.templates, too_long)
+    assert not shown.valid and shown.problems[0].startswith("part 2 of the thread is too long")

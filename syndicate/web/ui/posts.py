@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from syndicate import cardchecks, lifecycle, preflight, review
+from syndicate import cardchecks, lifecycle, preflight, review, threads
 from syndicate.models import Post, PostStatus, Role, utcnow
 from syndicate.moments import in_range
 from syndicate.platforms import PLATFORMS
@@ -228,7 +228,8 @@ async def _approve_as_shown(
         current = session.get(Post, post_id)
         if current is None:
             raise ApiError(404, f"no post {post_id}")
-        text_changed = text is not None and text.replace("\r\n", "\n") != current.text
+        shown = threads.joined(current.text, current.extras.get("thread"))
+        text_changed = text is not None and text.replace("\r\n", "\n") != shown
         alt_changed = alt is not None and alt != current.extras.get("alt")
         if text_changed or alt_changed:
             typed = current.text if text is None else text

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from syndicate import threads
 from syndicate.models import Role, utcnow
 from syndicate.runtime import Runtime
 from syndicate.templating import html_environment
@@ -151,6 +152,7 @@ def render(
         input_time=lambda moment: display.input_time(moment, timezone),
         highlight=display.highlight,
         as_shown=looks.as_shown,
+        joined=threads.joined,
         embargoed=lambda article: display.embargoed(article, utcnow()),
         live_link=live_link,
         word_diff=display.word_diff,
