@@ -337,6 +337,32 @@ class Purge(Base):
     __table_args__ = (Index("ix_purges_status_next", "status", "next_attempt_at"),)
 
 
+class Engagement(Base):
+    """What a sent post had earned at one checkpoint after it went out (1 h, 6 h, 24 h, 7 d):
+    written `pending` when the checkpoint comes, filled when the platform answers."""
+
+    __tablename__ = "engagement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    checkpoint: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    likes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reposts: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    replies: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quotes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("post_id", "checkpoint", name="uq_engagement_post_id_checkpoint"),
+        Index("ix_engagement_status_next", "status", "next_attempt_at"),
+    )
+
+
 class StoredRules(Base):
     """A channel's routing rules as an admin set them in the review app: they replace the
     site file's `[channels.rules]` for that channel until removed."""

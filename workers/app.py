@@ -20,7 +20,10 @@ DELIVERY_TASKS = ("syndicate.deliver_post", "syndicate.change_post", "syndicate.
 # are already served.
 IMAGES_QUEUE = "images"
 IMAGE_TASKS = ("syndicate.build_card", "syndicate.check_cards")
-QUEUES = (WORK_QUEUE, DELIVERY_QUEUE, IMAGES_QUEUE)
+# Reading sent posts' likes and reposts back: never in the way of sending.
+ENGAGEMENT_QUEUE = "engagement"
+ENGAGEMENT_TASKS = ("syndicate.read_engagement",)
+QUEUES = (WORK_QUEUE, DELIVERY_QUEUE, IMAGES_QUEUE, ENGAGEMENT_QUEUE)
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -47,6 +50,7 @@ def make_celery(settings: Settings) -> Celery:
         task_routes={
             **{name: {"queue": DELIVERY_QUEUE} for name in DELIVERY_TASKS},
             **{name: {"queue": IMAGES_QUEUE} for name in IMAGE_TASKS},
+            **{name: {"queue": ENGAGEMENT_QUEUE} for name in ENGAGEMENT_TASKS},
         },
         beat_schedule={
             "sweep": {

@@ -14,6 +14,7 @@ from syndicate import (
     cardchecks,
     cards,
     delivery,
+    engagement,
     health,
     lifecycle,
     logs,
@@ -254,6 +255,10 @@ def sweep() -> None:
         enqueue.article_tasks(article_id)  # already in a worker: no fan-out hop
     if rt.config.notifications:
         notify(now)
+    with session_scope(rt.factory) as session:
+        readings = engagement.record_due(session, now)
+    for engagement_id in readings:
+        read_engagement.delay(engagement_id)
 
 
 def notify(now: datetime) -> None:
@@ -271,6 +276,14 @@ def notify(now: datetime) -> None:
         return
     for notification_id in sorted({*again, *created, *lost}):
         send_notification.delay(notification_id)
+
+
+@database_task("syndicate.read_engagement")
+def read_engagement(engagement_id: int) -> None:
+    """Read one sent post's counts at one checkpoint."""
+    rt = get_runtime()
+    outcome = engagement.read(rt.factory, engagement_id, rt.config)
+    log.info("engagement %s: %s", engagement_id, outcome.status)
 
 
 @database_task("syndicate.send_notification")

@@ -100,6 +100,16 @@ def nothing_posted() -> Iterator[None]:
         ) from error
 
 
+@dataclass(frozen=True)
+class Counts:
+    """What a post has earned so far, as its platform counts it (None: it does not say)."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+
+
 class EditRefused(ValueError):
     """Text a person wrote that the platform would refuse, and cannot be mended without
     guessing what they meant; the message says what is wrong and where."""
@@ -177,6 +187,12 @@ class Platform:
         """How the platform's text names an author by their handle there, so that they are
         told (a mention)."""
         return self.escape(handle)
+
+    # Whether `counts` can read a sent post's likes, reposts and replies back.
+    reads_counts: ClassVar[bool] = False
+
+    def counts(self, sent: SentPost) -> Counts:
+        raise DeliveryError(f"{self.name} counts cannot be read", permanent=True)
 
     # Whether `reply` can post under a post of the account's (the channel's first reply).
     can_reply: ClassVar[bool] = False

@@ -11,7 +11,15 @@ from typing import Any, ClassVar
 import regex
 import requests
 
-from syndicate.platforms.base import DeliveryError, Draft, Limits, Platform, Receipt, SentPost
+from syndicate.platforms.base import (
+    Counts,
+    DeliveryError,
+    Draft,
+    Limits,
+    Platform,
+    Receipt,
+    SentPost,
+)
 from syndicate.text import grapheme_count, urls, utf8_length
 
 # https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/feed/post.json
@@ -344,6 +352,20 @@ class Bluesky(Platform):
         return Receipt(200, found["uri"], f"https://bsky.app/profile/{did}/post/{rkey}")
 
     can_reply = True
+    reads_counts = True
+
+    def counts(self, sent: SentPost) -> Counts:
+        """app.bsky.feed.getPosts (answered by the AppView behind the PDS)."""
+        found = BlueskySender(self).call(
+            "GET", "app.bsky.feed.getPosts", params={"uris": sent.receipt.remote_id}
+        )
+        shown = (found.get("posts") or [{}])[0]
+        return Counts(
+            likes=shown.get("likeCount"),
+            reposts=shown.get("repostCount"),
+            replies=shown.get("replyCount"),
+            quotes=shown.get("quoteCount"),
+        )
 
     def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
         """A reply record under the post (its root and parent, as strong references), under a

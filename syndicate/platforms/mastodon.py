@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import requests
 
 from syndicate.platforms.base import (
+    Counts,
     DeliveryError,
     Draft,
     Limits,
@@ -109,6 +110,22 @@ class Mastodon(Platform):
         return Receipt(response.status_code, str(status["id"]), status.get("url"))
 
     can_reply = True
+    reads_counts = True
+
+    def counts(self, sent: SentPost) -> Counts:
+        """https://docs.joinmastodon.org/entities/Status/: favourites, reblogs, replies (and
+        quotes, from 4.4)."""
+        status = self.request(
+            "GET",
+            f"{self.channel.url.rstrip('/')}/api/v1/statuses/{sent.receipt.remote_id}",
+            headers={"Authorization": f"Bearer {self.token()}"},
+        ).json()
+        return Counts(
+            likes=status.get("favourites_count"),
+            reposts=status.get("reblogs_count"),
+            replies=status.get("replies_count"),
+            quotes=status.get("quotes_count"),
+        )
 
     def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
         body = {**self.payload(draft, idempotency_key), "in_reply_to_id": parent.receipt.remote_id}

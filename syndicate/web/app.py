@@ -20,6 +20,7 @@ from syndicate.web import (
     api,
     cards,
     deskapi,
+    engagementapi,
     feeds,
     home,
     newposts,
@@ -92,7 +93,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     )
     install_handlers(app)
     routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
-    routers += [newposts, deskapi, admin, rules, desk, extra, start]
+    routers += [newposts, deskapi, engagementapi, admin, rules, desk, extra, start]
     for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)

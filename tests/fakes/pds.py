@@ -23,6 +23,8 @@ class FakePDS:
         self.blobs: list[bytes] = []
         self.calls: list[str] = []
         self.sessions = 0
+        # What app.bsky.feed.getPosts says of a post, by its URI (an AppView's counts).
+        self.counts: dict[str, dict[str, int]] = {}
         self.fail_create_after_storing = False
         # (XRPC method, status, headers, body): the next call of that method answers this.
         self.faults: list[tuple[str, int, dict[str, str], dict[str, Any]]] = []
@@ -56,6 +58,11 @@ class FakePDS:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 pds.calls.append(url.path)
+                if url.path == "/xrpc/app.bsky.feed.getPosts" and self.authorised():
+                    uris = parse_qs(url.query).get("uris", [])
+                    posts = [{"uri": u, **pds.counts.get(u, {})} for u in uris]
+                    self.answer(200, {"posts": posts})
+                    return
                 if url.path == "/xrpc/com.atproto.repo.getRecord" and self.authorised():
                     rkey = parse_qs(url.query)["rkey"][0]
                     if rkey not in pds.records:

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from syndicate import cardchecks, lifecycle, preflight, review, threads
+from syndicate import cardchecks, engagement, lifecycle, preflight, review, threads
 from syndicate.models import Post, PostStatus, Role, utcnow
 from syndicate.moments import in_range
 from syndicate.platforms import PLATFORMS
@@ -169,6 +169,7 @@ def _post_page(
         view=post_view(session, runtime, post),
         history=history(session, post),
         changes=lifecycle.changes_of(session, post.id),
+        engagement=engagement.of_post(session, post.id),
         checks_card=preflight.checks_posts_on(post.platform),
         error=error,
         notice=notice,
