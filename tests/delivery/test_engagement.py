@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from syndicate import engagement
 from syndicate.config import ChannelConfig
-from syndicate.models import Delivery, Engagement, Post, PostStatus, utcnow
+from syndicate.models import Delivery, Engagement, Post, PostStatus, Role, utcnow
 from syndicate.platforms.base import Receipt
 from syndicate.platforms.bluesky import Bluesky
 from syndicate.runtime import Runtime
@@ -23,6 +23,8 @@ from tests.delivery.sent import sent
 from tests.delivery.test_post_changes import sent_post, toots
 from tests.fakes.mastodon_mock import TOKEN, MastodonMock
 from tests.fakes.pds import DID, HANDLE, PASSWORD, FakePDS
+from tests.people import Person
+from tests.review.browser_session import signed_in
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def rows(runtime: Runtime, post_id: int) -> dict[str, Engagement]:
 
 
 def test_mastodon_counts_are_read_once_at_each_checkpoint_that_has_come(
-    runtime: Runtime, mastodon: MastodonMock, client: Client
+    runtime: Runtime, mastodon: MastodonMock, client: Client, people: dict[Role, Person]
 ) -> None:
     config = toots(mastodon)
     post = sent_post(runtime, config, "counted-1")
@@ -72,6 +74,8 @@ def test_mastodon_counts_are_read_once_at_each_checkpoint_that_has_come(
     assert answer["checkpoints"][1]["likes"] == 1
     article = client.api("GET", "/articles/counted-1/engagement").json()
     assert article["posts"][0]["post_id"] == post.id and article["shares"] == {}
+    page = signed_in(client.base_url, "viewer-1").get("/review/articles/counted-1").text
+    assert "<title>likes after 6h: 1</title>" in page
 
 
 def test_a_refused_read_waits_as_the_platform_says_and_leaves_the_post_alone(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from syndicate import audit, deskcalendar
+from syndicate import audit, deskcalendar, engagement
 from syndicate.feeds.scopes import SITE, document_key
 from syndicate.models import (
     Article,
@@ -112,7 +112,7 @@ def article_page(
         active_channels=[c.name for c in runtime.config.active_channels],
         card=link_card(session, article),
         feeds=feeds,
-        posts=[(post, history(session, post)) for post in posts],
+        posts=[(p, history(session, p), engagement.of_post(session, p.id)) for p in posts],
         shares=share_counts(session, article_id),
     )
 
