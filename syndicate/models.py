@@ -122,6 +122,8 @@ class Article(Base):
     syndication: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a sweep last sent the article's unfinished work on again.
+    swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="article")
