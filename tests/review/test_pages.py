@@ -157,6 +157,7 @@ def test_the_post_page_measures_and_highlights_and_approving_sends_it(
         r'data-counter class="counter" aria-live="polite">\d+ / 10000 characters<', page
     )
     assert '<span class="tok-link">https://news.example/2026/roles-1</span>' in page
+    assert 'class="linkcard card-webhook" data-card="webhook"' in page  # drawn as it will be
     response = http.post(
         f"/review/posts/{post_id}/approve",
         data={
