@@ -200,6 +200,85 @@ def change_status(runtime: Runtime, change_id: int) -> str:
         return session.get_one(PostChange, change_id).status
 
 
+def test_a_worker_killed_between_two_parts_of_a_thread_leaves_each_part_once_in_order(
+    runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
+) -> None:
+    mastodon = MastodonMock()
+    try:
+        config = tmp_path / "thread.toml"
+        config.write_text(f"""
+[site]
+title = "Faults"
+[[channels]]
+name = "toots"
+platform = "mastodon"
+url = "{mastodon.url}"
+secret_env = "FAULT_MASTODON_TOKEN"
+auto_approve = true
+thread = "auto"
+max_length = 400
+timeout_seconds = 30
+""")
+        env = {**fault_env, "SYNDICATE_CONFIG": str(config), "FAULT_MASTODON_TOKEN": TOKEN}
+        summary = " ".join(f"Step {n} of the night timetable, explained." for n in range(24))
+        art = article("threaded-1", summary=summary)
+        articles.receive(runtime.factory, parse_generic(envelope(art)), utcnow())
+        with runtime.factory.begin() as session:
+            work = posts.compose_posts(
+                session, "threaded-1", load_config(config), runtime.templates, utcnow()
+            )
+            (post_id,) = work.due
+            parts = 1 + len(session.get_one(Post, post_id).extras["thread"])
+        assert parts >= 3
+        before = mastodon.count_statuses()
+        celery = make_celery(Settings(redis_url=BROKER))
+        victim = start_worker(env, tmp_path / "victim.log")
+        mastodon.fault({"type": "latency", "delay_ms": 3000}, count=2)  # the post, then part 2
+        celery.send_task("syndicate.deliver_post", [post_id])
+
+        def second_part() -> PostChange | None:
+            with runtime.factory() as session:
+                return session.scalars(
+                    select(PostChange).where(
+                        PostChange.post_id == post_id,
+                        PostChange.position == 1,
+                        PostChange.status == ChangeStatus.WORKING,
+                    )
+                ).first()
+
+        wait_until(second_part, timeout=30)
+        time.sleep(0.5)  # part 2 is on Mastodon; its answer has not come
+        kill(victim)
+
+        survivor = start_worker(env, tmp_path / "survivor.log")
+        try:
+            time.sleep(4)  # past the lease, and the slow request has completed
+            celery.send_task("syndicate.sweep")
+
+            def all_made() -> bool:
+                with runtime.factory() as session:
+                    replies = session.scalars(
+                        select(PostChange.status).where(PostChange.post_id == post_id)
+                    ).all()
+                return len(replies) == parts - 1 and set(replies) == {ChangeStatus.DONE}
+
+            wait_until(all_made, timeout=60)
+        finally:
+            survivor.stop()
+        assert mastodon.count_statuses() == before + parts  # each part once
+        with runtime.factory() as session:
+            made = session.scalars(
+                select(Delivery.remote_id)
+                .where(Delivery.post_id == post_id, Delivery.outcome.in_(["sent", "replied"]))
+                .order_by(Delivery.id)
+            ).all()
+        chain = [mastodon.status(str(i)) for i in dict.fromkeys(made)]
+        assert len(chain) == parts
+        assert [c.get("in_reply_to_id") for c in chain] == [None, *[c["id"] for c in chain[:-1]]]
+    finally:
+        mastodon.stop()
+
+
 def test_a_worker_killed_mid_edit_and_mid_delete_changes_the_post_exactly_once(
     runtime: Runtime, fault_env: dict[str, str], tmp_path: Path, start_worker: StartWorker
 ) -> None:
