@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -58,8 +59,13 @@ def post_of(runtime: Runtime, article_id: str, channel: str) -> Post:
 def test_the_calendar_shows_scheduled_embargoed_and_sent_posts_and_the_caps(
     runtime: Runtime, receiver: Receiver, clean: None
 ) -> None:
-    cfg = desk(receiver, max_per_day=3, quiet_hours="23:00-06:30", timezone="Europe/Berlin")
     now = utcnow()
+    # Quiet hours that never hold this test's sends: an hour starting two hours from now.
+    berlin = ZoneInfo("Europe/Berlin")
+    quiet = "-".join(
+        (now + timedelta(hours=h)).astimezone(berlin).strftime("%H:%M") for h in (2, 3)
+    )
+    cfg = desk(receiver, max_per_day=3, quiet_hours=quiet, timezone="Europe/Berlin")
     publish(runtime, cfg, "sent-1")
     publish(runtime, cfg, "later-1")
     embargo = (now + timedelta(days=2)).replace(microsecond=0)
@@ -84,7 +90,7 @@ def test_the_calendar_shows_scheduled_embargoed_and_sent_posts_and_the_caps(
         ("embargo-1", "embargoed")
     ]
     lane = next(lane for lane in found.lanes if lane.name == "wire")
-    berlin_today = utcnow().astimezone(routing.ZoneInfo("Europe/Berlin")).date()
+    berlin_today = utcnow().astimezone(berlin).date()
     assert lane.sent_per_day[berlin_today] == 1 and lane.max_per_day == 3
     assert len(lane.quiet) >= 7
 
