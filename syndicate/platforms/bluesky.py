@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -326,19 +327,29 @@ class Bluesky(Platform):
         return f"{self.channel.target} ({did})"
 
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        def record(sender: BlueskySender) -> dict[str, Any]:
+            made = self.payload(draft, idempotency_key)
+            made["facets"] = sender.resolved(made["facets"])
+            thumb = sender.thumb(draft)
+            if thumb and self.channel.photo:
+                # The share image itself, described for screen readers, in place of the card.
+                made["embed"] = images_embed(thumb, str(draft.extras.get("alt") or ""))
+            elif thumb and made.get("embed"):
+                made["embed"]["external"]["thumb"] = thumb
+            return made
+
+        return self._create_once(idempotency_key, record)
+
+    def _create_once(
+        self, idempotency_key: str, record: Callable[[BlueskySender], dict[str, Any]]
+    ) -> Receipt:
+        """Create the post record under the key's own record key, unless an earlier attempt
+        already did: a retry finds it instead of posting again."""
         sender = BlueskySender(self)
         _access, did = sender.session()
         rkey = record_key(idempotency_key)
         found = sender.existing(did, rkey)
         if found is None:
-            record = self.payload(draft, idempotency_key)
-            record["facets"] = sender.resolved(record["facets"])
-            thumb = sender.thumb(draft)
-            if thumb and self.channel.photo:
-                # The share image itself, described for screen readers, in place of the card.
-                record["embed"] = images_embed(thumb, str(draft.extras.get("alt") or ""))
-            elif thumb and record.get("embed"):
-                record["embed"]["external"]["thumb"] = thumb
             found = sender.call(
                 "POST",
                 "com.atproto.repo.createRecord",
@@ -346,7 +357,7 @@ class Bluesky(Platform):
                     "repo": did,
                     "collection": "app.bsky.feed.post",
                     "rkey": rkey,
-                    "record": record,
+                    "record": record(sender),
                 },
             )
         return Receipt(200, found["uri"], f"https://bsky.app/profile/{did}/post/{rkey}")
@@ -370,14 +381,12 @@ class Bluesky(Platform):
     def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
         """A reply record under the post (its root and parent, as strong references), under a
         record key of its own that a retry finds instead of posting again."""
-        sender = BlueskySender(self)
-        _access, did = sender.session()
-        rkey = record_key(idempotency_key)
-        found = sender.existing(did, rkey)
-        if found is None:
-            parent_uri = str(parent.receipt.remote_id)
-            parent_did, _, parent_rkey = parent_uri.removeprefix("at://").partition(
-                "/app.bsky.feed.post/"
+
+        def record(sender: BlueskySender) -> dict[str, Any]:
+            parent_did, _, parent_rkey = (
+                str(parent.receipt.remote_id)
+                .removeprefix("at://")
+                .partition("/app.bsky.feed.post/")
             )
             shown = sender.existing(parent_did, parent_rkey)
             if shown is None:
@@ -386,24 +395,15 @@ class Bluesky(Platform):
             root = (shown.get("value") or {}).get("reply", {}).get("root", ref)
             text, links = shorten_links(draft.text, "")
             facets = sender.resolved(links + tag_facets(text) + mention_facets(text))
-            record = {
+            return {
                 "$type": "app.bsky.feed.post",
                 "text": text,
                 "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
                 "facets": sorted(facets, key=lambda f: f["index"]["byteStart"]),
                 "reply": {"root": root, "parent": ref},
             }
-            found = sender.call(
-                "POST",
-                "com.atproto.repo.createRecord",
-                json={
-                    "repo": did,
-                    "collection": "app.bsky.feed.post",
-                    "rkey": rkey,
-                    "record": record,
-                },
-            )
-        return Receipt(200, found["uri"], f"https://bsky.app/profile/{did}/post/{rkey}")
+
+        return self._create_once(idempotency_key, record)
 
     def delete(self, sent: SentPost) -> None:
         sender = BlueskySender(self)

@@ -100,6 +100,9 @@ class Mastodon(Platform):
         media_id = self.upload_image(draft)
         if media_id:
             body["media_ids"] = [media_id]
+        return self._post_status(body, idempotency_key)
+
+    def _post_status(self, body: dict[str, Any], idempotency_key: str) -> Receipt:
         response = self.request(
             "POST",
             f"{self.channel.url.rstrip('/')}/api/v1/statuses",
@@ -129,14 +132,7 @@ class Mastodon(Platform):
 
     def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
         body = {**self.payload(draft, idempotency_key), "in_reply_to_id": parent.receipt.remote_id}
-        response = self.request(
-            "POST",
-            f"{self.channel.url.rstrip('/')}/api/v1/statuses",
-            json=body,
-            headers={"Authorization": f"Bearer {self.token()}", "Idempotency-Key": idempotency_key},
-        )
-        status = response.json()
-        return Receipt(response.status_code, str(status["id"]), status.get("url"))
+        return self._post_status(body, idempotency_key)
 
     # Seconds to wait before each look at an upload the server is still processing.
     media_delays: ClassVar[tuple[float, ...]] = (0.5, 1, 2, 4, 8)
