@@ -204,13 +204,21 @@ def today(session: Session, config: SyndicateConfig, now: datetime) -> list[Chan
     found = []
     config = channelrules.effective(session, config)
     states = channels.states(session)
-    for channel in config.active_channels:
-        begins, ends = routing.day_of(channel.rules, now)
-        sent = len(_sends(session, begins, ends, channel.name))
-        changed = session.scalars(
-            select(Article.excluded_from).where(Article.changed_at >= begins).limit(5000)
+    days = {c.name: routing.day_of(c.rules, now) for c in config.active_channels}
+    # Articles changed since the earliest of the channels' days began, read once for all.
+    earliest = min((begins for begins, _ in days.values()), default=now)
+    kept_off = [
+        (changed, reasons or {})
+        for changed, reasons in session.execute(
+            select(Article.changed_at, Article.excluded_from)
+            .where(Article.changed_at >= earliest)
+            .limit(5000)
         )
-        excluded = sum(1 for reasons in changed if channel.name in (reasons or {}))
+    ]
+    for channel in config.active_channels:
+        begins, ends = days[channel.name]
+        sent = len(_sends(session, begins, ends, channel.name))
+        excluded = sum(1 for at, reasons in kept_off if at >= begins and channel.name in reasons)
         state = states.get(channel.name)
         paused = channels.paused_because(session, channel.name)
         if state is not None and state.needs_credentials:
