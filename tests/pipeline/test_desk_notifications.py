@@ -48,8 +48,15 @@ def test_pausing_a_channel_reaches_the_desk_s_webhook_signed(
     assert "checking a story" in body["text"]
     assert sent.headers["idempotency-key"] == body["id"]
 
+    # The receiver has the message before the worker records that it went: wait for that.
+    (listed,) = wait_until(
+        lambda: (
+            (rows := client.api("GET", "/notifications").json())
+            and rows[0]["status"] == "sent"
+            and rows
+        )
+    )
+    assert (listed["target"], listed["status"], listed["attempts"]) == ("desk-hook", "sent", 1)
     page = signed_in(client.base_url, "admin-1").get("/review/notifications").text
     assert "desk-hook" in page and "Paused: wire" in page and "sent" in page
-    (listed,) = client.api("GET", "/notifications").json()
-    assert (listed["target"], listed["status"], listed["attempts"]) == ("desk-hook", "sent", 1)
     client.api("POST", "/channels/wire/resume")

@@ -66,6 +66,8 @@ def test_an_extra_post_is_reviewed_delivered_once_and_never_recomposed(
             r for r in deliveries_for(receiver, "/newsroom", "extra-1") if r.json()["text"] == text
         ]
     )
+    # Received before the worker records it: the post is sent once that is written.
+    wait_until(lambda: client.api("GET", f"/posts/{extra['id']}").json()["status"] == "sent")
 
     updated = {
         **art,
