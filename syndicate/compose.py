@@ -103,7 +103,7 @@ def _context(
         },
         "social_title": escape(title),
         "social_text": escape(summary),
-        "channel": {"name": channel.name, "platform": channel.platform},
+        "channel": {"name": channel.name, "platform": channel.platform, "thread": channel.thread},
         "hashtags": [platform.hashtag(w) for w in hashtags(article.tags, channel.max_hashtags)],
         "mentions": [platform.mention(a["raw_name"], a["handle"]) for a in authors if a["handle"]],
     }

@@ -212,13 +212,18 @@ class ChannelConfig(BaseModel):
 
     @model_validator(mode="after")
     def _replies_only_where_the_platform_takes_them(self) -> ChannelConfig:
-        replying = sorted(name for name, p in PLATFORMS.items() if p.can_reply)
-        for option, used in (("first_reply", self.first_reply), ("thread", self.thread == "auto")):
-            if used and not PLATFORMS[self.platform].can_reply:
-                raise ValueError(
-                    f"{option}: {self.platform} replies are not supported; "
-                    f"{', '.join(replying)} are"
-                )
+        adapter = PLATFORMS[self.platform]
+        if self.first_reply and not adapter.can_reply:
+            replying = sorted(name for name, p in PLATFORMS.items() if p.can_reply)
+            raise ValueError(
+                f"first_reply: {self.platform} replies are not supported; "
+                f"{', '.join(replying)} take them"
+            )
+        if self.thread == "auto" and not adapter.can_thread:
+            threading = sorted(name for name, p in PLATFORMS.items() if p.can_thread)
+            raise ValueError(
+                f"thread: {self.platform} posts cannot be threaded; {', '.join(threading)} can"
+            )
         return self
 
     @model_validator(mode="after")

@@ -35,7 +35,14 @@ from syndicate.models import (
     PostStatus,
     utcnow,
 )
-from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt, SentPost
+from syndicate.platforms.base import (
+    DeliveryError,
+    Draft,
+    Platform,
+    Receipt,
+    SentPost,
+    nothing_posted,
+)
 from syndicate.tokens import TokenVault
 
 OUTCOMES = {
@@ -114,9 +121,12 @@ def apply(
     platform = adapter(claimed.channel, http(), TokenVault(factory))
     receipt = None
     try:
-        made_before = claimed.look_first and _made_before(platform, claimed)
-        if not made_before:
-            receipt = _call(platform, claimed)
+        if claimed.kind == ChangeKind.REPLY:
+            receipt, made_before = _reply_once(platform, claimed)
+        else:
+            made_before = claimed.look_first and _made_before(platform, claimed)
+            if not made_before:
+                receipt = _call(platform, claimed)
     except DeliveryError as error:
         if claimed.kind == ChangeKind.DELETE and platform.already_gone(error):
             return _settle(factory, change_id, claimed, started, "the post was already gone")
@@ -127,10 +137,25 @@ def apply(
     return _settle(factory, change_id, claimed, started, note, receipt)
 
 
+def _reply_once(platform: Platform, claimed: _Claimed) -> tuple[Receipt, bool]:
+    """Post the reply, unless an attempt whose answer was lost posted it: then its receipt,
+    found on the platform. Where sends are idempotent it is made again under the same key."""
+    if claimed.look_first and not platform.idempotent_sends:
+        if not platform.finds_own_replies:
+            raise DeliveryError(
+                "an earlier attempt may have posted this reply and the platform cannot be "
+                "asked; look under the post before trying again",
+                permanent=True,
+            )
+        with nothing_posted():
+            found = platform.find_reply(claimed.sent, claimed.draft)
+        if found is not None:
+            return found, True
+    return platform.reply(claimed.sent, claimed.draft, claimed.sent.change_key), False
+
+
 def _made_before(platform: Platform, claimed: _Claimed) -> bool:
     """Whether an attempt whose answer was lost made the change after all."""
-    if claimed.kind == ChangeKind.REPLY:
-        return False  # made again under the same key, which cannot reply twice
     if not platform.reads_posts:
         return False  # made again: an edit to the same text, or a delete of a deleted post
     shown = platform.shows(claimed.sent, claimed.draft)
@@ -142,10 +167,8 @@ def _made_before(platform: Platform, claimed: _Claimed) -> bool:
 
 
 def _call(platform: Platform, claimed: _Claimed) -> Receipt | None:
-    """Make the change; a post sent again in place of the old one, or a reply, comes back as
+    """Make the edit or the delete; a post sent again in place of the old one comes back as
     its receipt."""
-    if claimed.kind == ChangeKind.REPLY:
-        return platform.reply(claimed.sent, claimed.draft, claimed.sent.change_key)
     if claimed.kind == ChangeKind.DELETE:
         if not platform.can_delete:
             raise DeliveryError(f"{platform.name} posts cannot be deleted", permanent=True)

@@ -3,6 +3,7 @@ code units, URLs; and shortening at sentence, word or grapheme boundaries."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
@@ -39,6 +40,16 @@ def is_emoji(cluster: str) -> bool:
 def urls(text: str) -> list[tuple[int, int]]:
     """(start, end) character spans of the http(s) URLs in `text`."""
     return [m.span() for m in URL.finditer(text)]
+
+
+def same_words(shown: str, written: str) -> bool:
+    """Whether a post as a platform shows it reads as the text that was sent: links may come
+    back rewritten (t.co), markup characters escaped and whitespace folded."""
+
+    def plain(text: str) -> str:
+        return " ".join(URL.sub("<link>", html.unescape(text)).split())
+
+    return plain(shown) == plain(written)
 
 
 def cut_points(text: str) -> list[int]:

@@ -196,10 +196,20 @@ class Platform:
 
     # Whether `reply` can post under a post of the account's (the channel's first reply).
     can_reply: ClassVar[bool] = False
+    # Whether a reply can itself be replied to, so a long story can go out as a thread.
+    can_thread: ClassVar[bool] = False
+    # Platforms without idempotent sends that can list the account's replies to a post, so a
+    # reply whose answer was lost is looked for instead of made again.
+    finds_own_replies: ClassVar[bool] = False
 
     def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
-        """Post `draft` as a reply to `parent`; the same key never makes a second reply."""
+        """Post `draft` as a reply to `parent` (a comment, where the platform has no replies);
+        where sends are idempotent, the same key never makes a second reply."""
         raise DeliveryError(f"{self.name} replies are not supported", permanent=True)
+
+    def find_reply(self, parent: SentPost, draft: Draft) -> Receipt | None:
+        """The account's reply to `parent` that reads as `draft`, or None if there is none."""
+        raise NotImplementedError
 
     def edited_text(self, text: str) -> str:
         """A reviewer's text made safe for the platform's markup (what is unambiguous is

@@ -363,6 +363,7 @@ class Bluesky(Platform):
         return Receipt(200, found["uri"], f"https://bsky.app/profile/{did}/post/{rkey}")
 
     can_reply = True
+    can_thread = True
     reads_counts = True
 
     def counts(self, sent: SentPost) -> Counts:

@@ -113,6 +113,7 @@ class Mastodon(Platform):
         return Receipt(response.status_code, str(status["id"]), status.get("url"))
 
     can_reply = True
+    can_thread = True
     reads_counts = True
 
     def counts(self, sent: SentPost) -> Counts:

@@ -10,6 +10,7 @@ import requests
 from twitter_text import parse_tweet
 
 from syndicate.platforms.base import (
+    Counts,
     DeliveryError,
     Draft,
     Limits,
@@ -19,11 +20,14 @@ from syndicate.platforms.base import (
     nothing_posted,
 )
 from syndicate.platforms.options import Grant, NoTokens
+from syndicate.text import same_words
 
 API = "https://api.x.com"
 # https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/user-access-token
 TOKEN_PATH = "/2/oauth2/token"
 RECENT_POSTS = 20
+# https://docs.x.com/x-api/media/create-media-metadata
+ALT_TEXT_LIMIT = 1000
 
 
 class X(Platform):
@@ -51,8 +55,79 @@ class X(Platform):
 
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
         # https://docs.x.com/x-api/posts/creation-of-a-post, with an OAuth 2.0 user token.
-        response = self.authorised("POST", "/2/tweets", json=self.payload(draft, idempotency_key))
+        body = self.payload(draft, idempotency_key)
+        media_id = self.upload_image(draft)
+        if media_id:
+            body["media"] = {"media_ids": [media_id]}
+        return self._post(body)
+
+    def _post(self, body: dict[str, Any]) -> Receipt:
+        response = self.authorised("POST", "/2/tweets", json=body)
         return self.receipt(str(response.json()["data"]["id"]), response.status_code)
+
+    can_reply = True
+    can_thread = True
+    finds_own_replies = True
+
+    def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
+        reply_to = {"in_reply_to_tweet_id": parent.receipt.remote_id}
+        return self._post({**self.payload(draft, idempotency_key), "reply": reply_to})
+
+    def find_reply(self, parent: SentPost, draft: Draft) -> Receipt | None:
+        """The account's recent post that replies to `parent` with this draft's words."""
+        for post in self._recent("referenced_tweets"):
+            answers = {
+                r.get("id")
+                for r in post.get("referenced_tweets", [])
+                if r.get("type") == "replied_to"
+            }
+            if parent.receipt.remote_id in answers and same_words(post.get("text", ""), draft.text):
+                return self.receipt(str(post["id"]))
+        return None
+
+    reads_counts = True
+
+    def counts(self, sent: SentPost) -> Counts:
+        """https://docs.x.com/x-api/posts/post-lookup-by-post-ids: public_metrics."""
+        found = self.authorised(
+            "GET",
+            "/2/tweets",
+            params={"ids": sent.receipt.remote_id, "tweet.fields": "public_metrics"},
+        ).json()
+        posts = found.get("data") or []
+        if not posts:
+            raise DeliveryError("X no longer has this post", permanent=True, status_code=404)
+        metrics = posts[0].get("public_metrics") or {}
+        return Counts(
+            likes=metrics.get("like_count"),
+            reposts=metrics.get("retweet_count"),
+            replies=metrics.get("reply_count"),
+            quotes=metrics.get("quote_count"),
+        )
+
+    def upload_image(self, draft: Draft) -> str | None:
+        """With `photo = true`, upload the share image and describe it with the post's alt
+        text: https://docs.x.com/x-api/media/upload-media, then /2/media/metadata."""
+        if not self.channel.photo or draft.thumbnail is None:
+            return None
+        data, media_type = draft.thumbnail
+        extension = "jpg" if media_type == "image/jpeg" else "png"
+        with nothing_posted():
+            uploaded = self.authorised(
+                "POST",
+                "/2/media/upload",
+                files={"media": (f"share.{extension}", data, media_type)},
+                data={"media_category": "tweet_image", "media_type": media_type},
+            ).json()
+            media_id = str(uploaded["data"]["id"])
+            alt = str(draft.extras.get("alt") or "")[:ALT_TEXT_LIMIT]
+            if alt:
+                self.authorised(
+                    "POST",
+                    "/2/media/metadata",
+                    json={"id": media_id, "metadata": {"alt_text": {"text": alt}}},
+                )
+        return media_id
 
     def check(self) -> str:
         return f"@{self.authorised('GET', '/2/users/me').json()['data']['username']}"
@@ -62,17 +137,21 @@ class X(Platform):
 
     def find_sent(self, draft: Draft) -> Receipt | None:
         """The account's recent post that carries this draft's link, if there is one."""
-        me = self.authorised("GET", "/2/users/me").json()["data"]["id"]
-        recent = self.authorised(
-            "GET",
-            f"/2/users/{me}/tweets",
-            params={"max_results": RECENT_POSTS, "tweet.fields": "entities,created_at"},
-        ).json()
-        for post in recent.get("data", []):
+        for post in self._recent("entities,created_at"):
             links = {u.get("expanded_url") for u in post.get("entities", {}).get("urls", [])}
             if draft.link in links or draft.link in post.get("text", ""):
                 return self.receipt(str(post["id"]))
         return None
+
+    def _recent(self, fields: str) -> list[dict[str, Any]]:
+        """The account's newest posts, with the fields asked for."""
+        me = self.authorised("GET", "/2/users/me").json()["data"]["id"]
+        recent = self.authorised(
+            "GET",
+            f"/2/users/{me}/tweets",
+            params={"max_results": RECENT_POSTS, "tweet.fields": fields},
+        ).json()
+        return list(recent.get("data", []))
 
     def receipt(self, post_id: str, status_code: int = 200) -> Receipt:
         return Receipt(status_code, post_id, f"https://x.com/i/web/status/{post_id}")

@@ -1,9 +1,13 @@
 """X's API v2 on loopback, as its documentation describes it: OAuth 2.0 user tokens that expire,
-single-use refresh tokens that rotate, posts, the account's recent posts, and deletes."""
+single-use refresh tokens that rotate, posts and replies, media with alt text, the account's
+recent posts, post lookup with public metrics, and deletes."""
 
 from __future__ import annotations
 
 import base64
+import email.parser
+import email.policy
+import html
 import itertools
 import json
 import socket
@@ -44,6 +48,8 @@ class FakeX:
     # Until this moment (time.monotonic()), X takes every request in and acts on it, but
     # holds the answer back: a platform that hangs.
     hang_until: float = 0.0
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    likes: dict[str, int] = field(default_factory=dict)  # tweet id -> likes given it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -70,6 +76,15 @@ class FakeX:
             )
             self.refresh.add(refresh)
         return access, refresh
+
+    def metrics(self, tweet: dict[str, Any]) -> dict[str, int]:
+        replies = sum(
+            1
+            for t in self.tweets
+            if {"type": "replied_to", "id": tweet["id"]} in t.get("referenced_tweets", [])
+        )
+        likes = self.likes.get(tweet["id"], 0)
+        return {"like_count": likes, "retweet_count": 0, "reply_count": replies, "quote_count": 0}
 
     def hold_answer(self) -> None:
         time.sleep(max(0.0, self.hang_until - time.monotonic()))
@@ -113,6 +128,15 @@ class FakeX:
                     self.answer(
                         200, {"data": {"id": USER_ID, "name": "Gazette", "username": "newsroom"}}
                     )
+                elif url.path == "/2/tweets":
+                    ids = parse_qs(url.query).get("ids", [""])[0].split(",")
+                    with x.lock:
+                        found = [
+                            {"id": t["id"], "text": t["text"], "public_metrics": x.metrics(t)}
+                            for t in x.tweets
+                            if t["id"] in ids
+                        ]
+                    self.answer(200, {"data": found} if found else {"errors": [{"id": ids[0]}]})
                 elif url.path == f"/2/users/{USER_ID}/tweets":
                     limit = int(parse_qs(url.query).get("max_results", ["10"])[0])
                     with x.lock:
@@ -141,7 +165,14 @@ class FakeX:
                         self.connection.shutdown(socket.SHUT_RDWR)
                         self.connection.close()
                     elif self.signed_in():
-                        self.tweet(json.loads(body)["text"])
+                        self.tweet(json.loads(body))
+                elif path == "/2/media/upload" and self.signed_in():
+                    self.upload(self.body())
+                elif path == "/2/media/metadata" and self.signed_in():
+                    metadata = json.loads(self.body())
+                    with x.lock:
+                        x.media[metadata["id"]]["alt_text"] = metadata["metadata"]["alt_text"]
+                    self.answer(200, {"data": {"associated_metadata": True}})
                 else:
                     self.answer(404, {"title": "Not Found Error", "status": 404})
 
@@ -172,13 +203,38 @@ class FakeX:
                     },
                 )
 
-            def tweet(self, text: str) -> None:
-                tweet_id = str(1860000000000000000 + next(x.numbers))
-                # X shows every link as a t.co address and keeps the original in its entities.
-                urls = [{"expanded_url": u, "url": "https://t.co/abc"} for u in URL.findall(text)]
-                shown = URL.sub("https://t.co/abc", text)
+            def upload(self, body: bytes) -> None:
+                """A multipart upload: keep the image's bytes under a new media id."""
+                kind = self.headers.get("Content-Type", "")
+                parts = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                    f"Content-Type: {kind}\r\n\r\n".encode() + body
+                )
+                fields = {
+                    p.get_param("name", header="content-disposition"): p for p in parts.iter_parts()
+                }
+                media_id = str(1870000000000000000 + next(x.numbers))
                 with x.lock:
-                    x.tweets.append({"id": tweet_id, "text": shown, "entities": {"urls": urls}})
+                    x.media[media_id] = {
+                        "bytes": fields["media"].get_content(),
+                        "media_category": fields["media_category"].get_content().strip(),
+                    }
+                self.answer(200, {"data": {"id": media_id, "media_key": f"3_{media_id}"}})
+
+            def tweet(self, body: dict[str, Any]) -> None:
+                text = body["text"]
+                tweet_id = str(1860000000000000000 + next(x.numbers))
+                # X shows every link as a t.co address and keeps the original in its entities,
+                # and escapes &, < and > in the text it gives back.
+                urls = [{"expanded_url": u, "url": "https://t.co/abc"} for u in URL.findall(text)]
+                shown = html.escape(URL.sub("https://t.co/abc", text), quote=False)
+                stored: dict[str, Any] = {"id": tweet_id, "text": shown, "entities": {"urls": urls}}
+                replying = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+                if replying:
+                    stored["referenced_tweets"] = [{"type": "replied_to", "id": replying}]
+                if body.get("media"):
+                    stored["media_ids"] = body["media"]["media_ids"]
+                with x.lock:
+                    x.tweets.append(stored)
                     drop, x.drop_next_post_answer = x.drop_next_post_answer, False
                 if drop:
                     self.connection.shutdown(socket.SHUT_RDWR)

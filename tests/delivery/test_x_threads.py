@@ -1,0 +1,146 @@
+"""On X a long story goes out as a chain of replies (`reply.in_reply_to_tweet_id`), the first
+reply follows it, the share image carries its alt text, and counts come back from
+`public_metrics`; X has no idempotency key, so a reply whose answer was lost is looked for
+among the account's posts before it is made again. Against the loopback X of tests.fakes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from syndicate import articles, delivery, engagement, lifecycle, posts
+from syndicate.cms import parse_generic
+from syndicate.config import ChannelConfig, SiteConfig, SyndicateConfig
+from syndicate.delivery import DeliveryPolicy
+from syndicate.models import Delivery, Engagement, Post, PostChange, utcnow
+from syndicate.platforms.base import Draft
+from syndicate.platforms.x import X
+from syndicate.runtime import Runtime
+from tests.client import article, envelope
+from tests.fakes.images import photo_bytes
+from tests.fakes.x_api import FakeX
+
+POLICY = DeliveryPolicy(max_attempts=3, lease_seconds=60)
+LONG_SUMMARY = " ".join(
+    f"Stop {n} on the night line gets a new timetable from Monday." for n in range(12)
+)
+
+
+@pytest.fixture
+def x_api(clean: None) -> Iterator[FakeX]:
+    server = FakeX()
+    os.environ["TEST_X_ACCESS"], _ = server.issue()
+    yield server
+    server.stop()
+
+
+def site(x_api: FakeX, **options: Any) -> SyndicateConfig:
+    channel = ChannelConfig(
+        name="x-main",
+        platform="x",
+        url=x_api.url,
+        secret_env="TEST_X_ACCESS",
+        auto_approve=True,
+        timeout_seconds=2,
+        **options,
+    )
+    return SyndicateConfig(site=SiteConfig(title="Test"), channels=[channel])
+
+
+def composed(runtime: Runtime, config: SyndicateConfig, art: dict[str, Any]) -> int:
+    articles.receive(runtime.factory, parse_generic(envelope(art)), utcnow())
+    with runtime.factory.begin() as session:
+        (post_id,) = posts.compose_posts(
+            session, art["id"], config, runtime.templates, utcnow()
+        ).due
+    return post_id
+
+
+def made(runtime: Runtime, post_id: int) -> list[Delivery]:
+    with runtime.factory() as session:
+        return list(
+            session.scalars(
+                select(Delivery)
+                .where(Delivery.post_id == post_id, Delivery.outcome.in_(["sent", "replied"]))
+                .order_by(Delivery.id)
+            )
+        )
+
+
+def test_a_thread_and_its_first_reply_go_out_as_a_reply_chain_once_despite_a_lost_answer(
+    runtime: Runtime, x_api: FakeX
+) -> None:
+    config = site(x_api, thread="auto", first_reply="posts/x/first_reply.txt.j2")
+    art = article("x-thread-1", title="Night trains return", summary=LONG_SUMMARY)
+    post_id = composed(runtime, config, art)
+    with runtime.factory() as session:
+        thread = session.get_one(Post, post_id).extras["thread"]
+    assert len(thread) >= 2
+    sending = delivery.deliver(runtime.factory, post_id, config, POLICY, utcnow())
+    assert sending.status == "sent"
+    (next_id,) = sending.changes
+    outcome = lifecycle.apply(runtime.factory, next_id, config, POLICY, utcnow())
+    assert outcome.status == "replied"
+
+    # X stores part 3 and the connection drops before its answer: the attempt is unknown.
+    (part_three,) = outcome.changes
+    x_api.drop_next_post_answer = True
+    lost = lifecycle.apply(runtime.factory, part_three, config, POLICY, utcnow())
+    assert lost.status == "retry"
+    with runtime.factory() as session:
+        assert session.get_one(PostChange, part_three).look_first
+    later = utcnow() + timedelta(seconds=lost.retry_in or 0)
+    following = lifecycle.apply(runtime.factory, part_three, config, POLICY, later)
+    assert following.status == "replied"
+    while following.changes:
+        (next_id,) = following.changes
+        following = lifecycle.apply(runtime.factory, next_id, config, POLICY, utcnow())
+        assert following.status == "replied"
+
+    tweets = x_api.posted()
+    assert len(tweets) == 1 + len(thread) + 1  # the post, each reply of the thread, the first reply
+    chain = [t.get("referenced_tweets", [{}])[0].get("id") for t in tweets]
+    assert chain == [None, *[t["id"] for t in tweets[:-1]]]
+    assert [d.remote_id for d in made(runtime, post_id)] == [t["id"] for t in tweets]
+    assert tweets[1]["text"].startswith("2/")
+    assert art["url"] in tweets[-1]["entities"]["urls"][0]["expanded_url"]
+
+
+def test_with_photo_the_share_image_goes_up_described_by_the_post_s_alt_text(
+    x_api: FakeX,
+) -> None:
+    channel = site(x_api, photo=True).channels[0]
+    image = photo_bytes(1200, 630)
+    link = "https://news.example/2026/ferry"
+    draft = Draft(
+        f"The ferry is back {link}", link, {"alt": "The ferry at dusk"}, (image, "image/jpeg")
+    )
+    receipt = X(channel, requests.Session()).send(draft, "k")
+    (tweet,) = x_api.posted()
+    assert receipt.remote_id == tweet["id"]
+    (media_id,) = tweet["media_ids"]
+    assert x_api.media[media_id]["bytes"] == image
+    assert x_api.media[media_id]["media_category"] == "tweet_image"
+    assert x_api.media[media_id]["alt_text"] == {"text": "The ferry at dusk"}
+
+
+def test_counts_are_read_from_public_metrics(runtime: Runtime, x_api: FakeX) -> None:
+    config = site(x_api, first_reply="posts/x/first_reply.txt.j2")
+    post_id = composed(runtime, config, article("x-counted-1"))
+    sending = delivery.deliver(runtime.factory, post_id, config, POLICY, utcnow())
+    (reply_id,) = sending.changes
+    assert lifecycle.apply(runtime.factory, reply_id, config, POLICY, utcnow()).status == "replied"
+    (post_delivery, _) = made(runtime, post_id)
+    x_api.likes[str(post_delivery.remote_id)] = 7
+    with runtime.factory.begin() as session:
+        (row,) = engagement.record_due(session, utcnow() + timedelta(hours=2))
+    assert engagement.read(runtime.factory, row, config).status == "read"
+    with runtime.factory() as session:
+        counted = session.scalars(select(Engagement).where(Engagement.post_id == post_id)).one()
+    assert (counted.likes, counted.replies, counted.reposts) == (7, 1, 0)
