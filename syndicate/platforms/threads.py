@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import requests
 
 from syndicate.platforms.base import (
+    Counts,
     DeliveryError,
     Draft,
     Limits,
@@ -17,7 +18,7 @@ from syndicate.platforms.base import (
     nothing_posted,
 )
 from syndicate.platforms.graph import raise_for_graph_error, usage_wait
-from syndicate.text import graphemes, is_emoji, urls, utf8_length
+from syndicate.text import graphemes, is_emoji, same_words, urls, utf8_length
 
 API = "https://graph.threads.net/v1.0"
 
@@ -62,10 +63,60 @@ class Threads(Platform):
     status_delays: ClassVar[tuple[float, ...]] = (0, 1, 2, 4, 8, 15)
 
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
+        return self._publish(self.payload(draft, idempotency_key))
+
+    can_reply = True
+    can_thread = True
+    finds_own_replies = True
+
+    def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
+        # https://developers.facebook.com/docs/threads/reply-management: a reply is a post
+        # whose container names `reply_to_id`; the link card stays on the post it answers.
+        return self._publish(
+            {"media_type": "TEXT", "text": draft.text, "reply_to_id": parent.receipt.remote_id}
+        )
+
+    def find_reply(self, parent: SentPost, draft: Draft) -> Receipt | None:
+        # GET /{media-id}/replies: the top-level replies, each saying whether it is ours.
+        replies = self.request(
+            "GET",
+            self._url(f"/{parent.receipt.remote_id}/replies"),
+            params={
+                "fields": "id,text,permalink,is_reply_owned_by_me",
+                "access_token": self.token(),
+            },
+        ).json()
+        for post in replies.get("data", []):
+            if post.get("is_reply_owned_by_me") and same_words(post.get("text") or "", draft.text):
+                return Receipt(200, str(post["id"]), post.get("permalink"))
+        return None
+
+    reads_counts = True
+
+    def counts(self, sent: SentPost) -> Counts:
+        # https://developers.facebook.com/docs/threads/insights: a media object's lifetime
+        # likes, replies, reposts and quotes.
+        found = self.request(
+            "GET",
+            self._url(f"/{sent.receipt.remote_id}/insights"),
+            params={"metric": "likes,replies,reposts,quotes", "access_token": self.token()},
+        ).json()
+        values = {
+            metric.get("name"): (metric.get("values") or [{}])[0].get("value")
+            for metric in found.get("data", [])
+        }
+        return Counts(
+            likes=values.get("likes"),
+            reposts=values.get("reposts"),
+            replies=values.get("replies"),
+            quotes=values.get("quotes"),
+        )
+
+    def _publish(self, fields: dict[str, Any]) -> Receipt:
         # https://developers.facebook.com/docs/threads/posts: create a container, wait until
         # it is ready, publish it.
         token, user = self.token(), self.channel.target
-        body = {**self.payload(draft, idempotency_key), "access_token": token}
+        body = {**fields, "access_token": token}
         # A container is not a post: until the publish call, a lost answer posted nothing.
         with nothing_posted():
             created = self.request("POST", self._url(f"/{user}/threads"), data=body)

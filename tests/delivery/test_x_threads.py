@@ -14,22 +14,25 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from syndicate import articles, delivery, engagement, lifecycle, posts
-from syndicate.cms import parse_generic
-from syndicate.config import ChannelConfig, SiteConfig, SyndicateConfig
-from syndicate.delivery import DeliveryPolicy
-from syndicate.models import Delivery, Engagement, Post, PostChange, utcnow
+from syndicate import engagement
+from syndicate.config import ChannelConfig, SyndicateConfig
+from syndicate.models import Engagement, Post, utcnow
 from syndicate.platforms.base import Draft
 from syndicate.platforms.x import X
 from syndicate.runtime import Runtime
-from tests.client import article, envelope
+from tests.client import article
+from tests.delivery.chains import (
+    LONG_SUMMARY,
+    apply,
+    composed,
+    follow,
+    looks_first,
+    made,
+    one_channel,
+    send,
+)
 from tests.fakes.images import photo_bytes
 from tests.fakes.x_api import FakeX
-
-POLICY = DeliveryPolicy(max_attempts=3, lease_seconds=60)
-LONG_SUMMARY = " ".join(
-    f"Stop {n} on the night line gets a new timetable from Monday." for n in range(12)
-)
 
 
 @pytest.fixture
@@ -41,36 +44,16 @@ def x_api(clean: None) -> Iterator[FakeX]:
 
 
 def site(x_api: FakeX, **options: Any) -> SyndicateConfig:
-    channel = ChannelConfig(
-        name="x-main",
-        platform="x",
-        url=x_api.url,
-        secret_env="TEST_X_ACCESS",
-        auto_approve=True,
-        timeout_seconds=2,
-        **options,
-    )
-    return SyndicateConfig(site=SiteConfig(title="Test"), channels=[channel])
-
-
-def composed(runtime: Runtime, config: SyndicateConfig, art: dict[str, Any]) -> int:
-    articles.receive(runtime.factory, parse_generic(envelope(art)), utcnow())
-    with runtime.factory.begin() as session:
-        (post_id,) = posts.compose_posts(
-            session, art["id"], config, runtime.templates, utcnow()
-        ).due
-    return post_id
-
-
-def made(runtime: Runtime, post_id: int) -> list[Delivery]:
-    with runtime.factory() as session:
-        return list(
-            session.scalars(
-                select(Delivery)
-                .where(Delivery.post_id == post_id, Delivery.outcome.in_(["sent", "replied"]))
-                .order_by(Delivery.id)
-            )
+    return one_channel(
+        ChannelConfig(
+            name="x-main",
+            platform="x",
+            url=x_api.url,
+            secret_env="TEST_X_ACCESS",
+            timeout_seconds=2,
+            **options,
         )
+    )
 
 
 def test_a_thread_and_its_first_reply_go_out_as_a_reply_chain_once_despite_a_lost_answer(
@@ -82,26 +65,18 @@ def test_a_thread_and_its_first_reply_go_out_as_a_reply_chain_once_despite_a_los
     with runtime.factory() as session:
         thread = session.get_one(Post, post_id).extras["thread"]
     assert len(thread) >= 2
-    sending = delivery.deliver(runtime.factory, post_id, config, POLICY, utcnow())
-    assert sending.status == "sent"
-    (next_id,) = sending.changes
-    outcome = lifecycle.apply(runtime.factory, next_id, config, POLICY, utcnow())
+    (part_two,) = send(runtime, config, post_id).changes
+    outcome = apply(runtime, config, part_two)
     assert outcome.status == "replied"
 
     # X stores part 3 and the connection drops before its answer: the attempt is unknown.
     (part_three,) = outcome.changes
     x_api.drop_next_post_answer = True
-    lost = lifecycle.apply(runtime.factory, part_three, config, POLICY, utcnow())
-    assert lost.status == "retry"
-    with runtime.factory() as session:
-        assert session.get_one(PostChange, part_three).look_first
-    later = utcnow() + timedelta(seconds=lost.retry_in or 0)
-    following = lifecycle.apply(runtime.factory, part_three, config, POLICY, later)
-    assert following.status == "replied"
-    while following.changes:
-        (next_id,) = following.changes
-        following = lifecycle.apply(runtime.factory, next_id, config, POLICY, utcnow())
-        assert following.status == "replied"
+    lost = apply(runtime, config, part_three)
+    assert lost.status == "retry" and looks_first(runtime, part_three)
+    found = apply(runtime, config, part_three, later=lost.retry_in or 0)
+    assert found.status == "replied"
+    follow(runtime, config, found)
 
     tweets = x_api.posted()
     assert len(tweets) == 1 + len(thread) + 1  # the post, each reply of the thread, the first reply
@@ -133,9 +108,7 @@ def test_with_photo_the_share_image_goes_up_described_by_the_post_s_alt_text(
 def test_counts_are_read_from_public_metrics(runtime: Runtime, x_api: FakeX) -> None:
     config = site(x_api, first_reply="posts/x/first_reply.txt.j2")
     post_id = composed(runtime, config, article("x-counted-1"))
-    sending = delivery.deliver(runtime.factory, post_id, config, POLICY, utcnow())
-    (reply_id,) = sending.changes
-    assert lifecycle.apply(runtime.factory, reply_id, config, POLICY, utcnow()).status == "replied"
+    follow(runtime, config, send(runtime, config, post_id))
     (post_delivery, _) = made(runtime, post_id)
     x_api.likes[str(post_delivery.remote_id)] = 7
     with runtime.factory.begin() as session:

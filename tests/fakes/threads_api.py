@@ -1,0 +1,148 @@
+"""The Threads API on loopback, as Meta documents it: media containers created, looked at and
+published, replies made by naming `reply_to_id`, a post's replies (each saying whether the
+account owns it), lifetime insights, and an answer lost after a publish on demand."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+USER_ID = "17841400000"
+TOKEN = "threads-token"
+
+
+@dataclass
+class FakeThreads:
+    containers: dict[str, dict[str, str]] = field(default_factory=dict)
+    published: list[dict[str, str]] = field(default_factory=list)  # in the order published
+    likes: dict[str, int] = field(default_factory=dict)  # media id -> likes given it
+    drop_next_publish_answer: bool = False  # publish, then drop the connection
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.numbers = itertools.count(1)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def posts(self) -> list[dict[str, str]]:
+        with self.lock:
+            return list(self.published)
+
+    def _replies_to(self, media_id: str) -> list[dict[str, str]]:
+        return [p for p in self.published if p.get("reply_to_id") == media_id]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def refuse(self) -> None:
+                error = {"message": "Invalid OAuth access token", "type": "OAuthException"}
+                self.answer(400, {"error": {**error, "code": 190}})
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if query.get("access_token") != TOKEN:
+                    self.refuse()
+                    return
+                node, _, edge = url.path.strip("/").partition("/")
+                with fake.lock:
+                    post = next((p for p in fake.published if p["id"] == node), None)
+                    if node in fake.containers and not edge:
+                        self.answer(200, {"id": node, "status": "FINISHED"})
+                    elif post and not edge:
+                        self.answer(200, {"id": node, "permalink": post["permalink"]})
+                    elif post and edge == "replies":
+                        data = [
+                            {
+                                "id": r["id"],
+                                "text": r["text"],
+                                "permalink": r["permalink"],
+                                "is_reply_owned_by_me": True,
+                            }
+                            for r in fake._replies_to(node)
+                        ]
+                        self.answer(200, {"data": data})
+                    elif post and edge == "insights":
+                        counts = {
+                            "likes": fake.likes.get(node, 0),
+                            "replies": len(fake._replies_to(node)),
+                            "reposts": 0,
+                            "quotes": 0,
+                        }
+                        asked = query.get("metric", "").split(",")
+                        data = [
+                            {
+                                "name": name,
+                                "period": "lifetime",
+                                "values": [{"value": counts[name]}],
+                            }
+                            for name in asked
+                            if name in counts
+                        ]
+                        self.answer(200, {"data": data})
+                    else:
+                        self.answer(400, {"error": {"message": "Unsupported get", "code": 100}})
+
+            def do_POST(self) -> None:
+                path = urlsplit(self.path).path
+                length = int(self.headers.get("Content-Length", "0"))
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                if form.pop("access_token", None) != TOKEN:
+                    self.refuse()
+                    return
+                if path == f"/{USER_ID}/threads":
+                    container = f"container-{next(fake.numbers)}"
+                    with fake.lock:
+                        fake.containers[container] = form
+                    self.answer(200, {"id": container})
+                elif path == f"/{USER_ID}/threads_publish":
+                    self.publish(form["creation_id"])
+                else:
+                    self.answer(400, {"error": {"message": "Unsupported post", "code": 100}})
+
+            def publish(self, container: str) -> None:
+                media_id = f"1790{next(fake.numbers):08d}"
+                with fake.lock:
+                    fields = fake.containers.pop(container)
+                    fake.published.append(
+                        {
+                            **fields,
+                            "id": media_id,
+                            "permalink": f"https://www.threads.net/@gazette/post/{media_id}",
+                        }
+                    )
+                    drop, fake.drop_next_publish_answer = fake.drop_next_publish_answer, False
+                if drop:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.connection.close()
+                    return
+                self.answer(200, {"id": media_id})
+
+        return Handler
