@@ -7,8 +7,9 @@ from typing import Any, ClassVar
 
 import requests
 
-from syndicate.platforms.base import Draft, Limits, Platform, Receipt, SentPost
+from syndicate.platforms.base import Counts, Draft, Limits, Platform, Receipt, SentPost
 from syndicate.platforms.graph import raise_for_graph_error, usage_wait
+from syndicate.text import same_words
 
 API = "https://graph.facebook.com/v21.0"
 
@@ -63,6 +64,53 @@ class Facebook(Platform):
                 url = post.get("permalink_url") or f"https://www.facebook.com/{post_id}"
                 return Receipt(200, post_id, url)
         return None
+
+    can_reply = True
+    finds_own_replies = True
+
+    def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
+        # https://developers.facebook.com/docs/graph-api/reference/object/comments: the Page
+        # comments on its own post.
+        response = self.request(
+            "POST",
+            self._url(f"/{parent.receipt.remote_id}/comments"),
+            data={"message": draft.text, "access_token": self.token()},
+        )
+        comment_id = str(response.json()["id"])
+        return Receipt(response.status_code, comment_id, f"https://www.facebook.com/{comment_id}")
+
+    def find_reply(self, parent: SentPost, draft: Draft) -> Receipt | None:
+        found = self.request(
+            "GET",
+            self._url(f"/{parent.receipt.remote_id}/comments"),
+            params={"fields": "id,message,from", "limit": 50, "access_token": self.token()},
+        ).json()
+        for comment in found.get("data", []):
+            by_page = (comment.get("from") or {}).get("id") == self.channel.target
+            if by_page and same_words(comment.get("message") or "", draft.text):
+                comment_id = str(comment["id"])
+                return Receipt(200, comment_id, f"https://www.facebook.com/{comment_id}")
+        return None
+
+    reads_counts = True
+
+    def counts(self, sent: SentPost) -> Counts:
+        # https://developers.facebook.com/docs/graph-api/reference/post: reactions and
+        # comments by their summaries, and shares (absent until the first).
+        found = self.request(
+            "GET",
+            self._url(f"/{sent.receipt.remote_id}"),
+            params={
+                "fields": "reactions.summary(total_count).limit(0),"
+                "comments.summary(total_count).limit(0),shares",
+                "access_token": self.token(),
+            },
+        ).json()
+        return Counts(
+            likes=((found.get("reactions") or {}).get("summary") or {}).get("total_count"),
+            replies=((found.get("comments") or {}).get("summary") or {}).get("total_count"),
+            reposts=(found.get("shares") or {}).get("count", 0),
+        )
 
     can_edit = True
 

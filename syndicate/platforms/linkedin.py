@@ -7,11 +7,21 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from syndicate.platforms.base import Draft, Limits, Platform, Receipt, SentPost, nothing_posted
-from syndicate.text import utf16_length
+from syndicate.platforms.base import (
+    Counts,
+    Draft,
+    Limits,
+    Platform,
+    Receipt,
+    SentPost,
+    nothing_posted,
+)
+from syndicate.text import same_words, utf16_length
 
 API = "https://api.linkedin.com"
 VERSION = "202510"
+# The article's thumbnailAltText, as the Posts API bounds it.
+ALT_TEXT_LIMIT = 4086
 
 # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format
 # Unescaped, these can make LinkedIn cut the post short.
@@ -104,7 +114,11 @@ class LinkedIn(Platform):
         body = self.payload(draft, idempotency_key)
         image = self.upload_thumbnail(draft)
         if image and body.get("content", {}).get("article"):
-            body["content"] = {"article": {**body["content"]["article"], "thumbnail": image}}
+            card = {**body["content"]["article"], "thumbnail": image}
+            alt = str(draft.extras.get("alt") or "")[:ALT_TEXT_LIMIT]
+            if alt:
+                card["thumbnailAltText"] = alt
+            body["content"] = {"article": card}
         response = self.request(
             "POST", self._url("/rest/posts"), headers=self._headers(), json=body
         )
@@ -139,6 +153,53 @@ class LinkedIn(Platform):
                 data=data,
             )
         return str(started["image"])
+
+    can_reply = True
+    finds_own_replies = True
+
+    def reply(self, parent: SentPost, draft: Draft, idempotency_key: str) -> Receipt:
+        """A comment on the share, by its author.
+        https://learn.microsoft.com/linkedin/marketing/community-management/shares/comments-api
+        """
+        urn = str(parent.receipt.remote_id)
+        response = self.request(
+            "POST",
+            self._comments_url(urn),
+            headers=self._headers(),
+            json={"actor": self.channel.target, "object": urn, "message": {"text": draft.text}},
+        )
+        comment = response.json() if response.content else {}
+        comment_urn = str(
+            comment.get("commentUrn") or comment.get("$URN") or response.headers.get("x-restli-id")
+        )
+        return Receipt(response.status_code, comment_urn, parent.receipt.url)
+
+    def find_reply(self, parent: SentPost, draft: Draft) -> Receipt | None:
+        urn = str(parent.receipt.remote_id)
+        found = self.request("GET", self._comments_url(urn), headers=self._headers()).json()
+        for comment in found.get("elements", []):
+            text = (comment.get("message") or {}).get("text") or ""
+            if comment.get("actor") == self.channel.target and same_words(text, draft.text):
+                comment_urn = str(comment.get("commentUrn") or comment.get("$URN"))
+                return Receipt(200, comment_urn, parent.receipt.url)
+        return None
+
+    reads_counts = True
+
+    def counts(self, sent: SentPost) -> Counts:
+        """The share's social metadata: its likes and comments (LinkedIn gives no reposts
+        here)."""
+        urn = quote(str(sent.receipt.remote_id), safe="")
+        found = self.request(
+            "GET", self._url(f"/rest/socialActions/{urn}"), headers=self._headers()
+        ).json()
+        return Counts(
+            likes=(found.get("likesSummary") or {}).get("totalLikes"),
+            replies=(found.get("commentsSummary") or {}).get("aggregatedTotalComments"),
+        )
+
+    def _comments_url(self, urn: str) -> str:
+        return self._url(f"/rest/socialActions/{quote(urn, safe='')}/comments")
 
     finds_own_posts = True
 
