@@ -51,7 +51,7 @@ class Telegram(Platform):
             return {
                 "chat_id": self.channel.target,
                 "photo": image["url"],
-                "caption": draft.text,
+                "caption": self.caption(draft),
                 "parse_mode": "HTML",
             }
         return {
@@ -60,6 +60,16 @@ class Telegram(Platform):
             "parse_mode": "HTML",
             "link_preview_options": {"url": draft.link, "prefer_large_media": True},
         }
+
+    def caption(self, draft: Draft) -> str:
+        """The post's text, and, since Telegram photos take no alt text, the image's
+        description in a collapsed quote under it when there is room and the text does not
+        already say it."""
+        alt = str(draft.extras.get("alt") or "").strip()
+        if not alt or alt in html.unescape(_TAG.sub("", draft.text)):
+            return draft.text
+        described = f"{draft.text}\n<blockquote expandable>Image: {escape_html(alt)}</blockquote>"
+        return described if self.measure(described) <= self.max_length else draft.text
 
     def _method(self, name: str) -> str:
         # The bot token is part of the URL: https://core.telegram.org/bots/api#making-requests

@@ -250,3 +250,37 @@ def test_telegram_deletes_the_message_it_sent() -> None:
         assert error.value.permanent
     finally:
         server.stop()
+
+
+def test_a_telegram_photo_carries_its_description_in_a_collapsed_quote_when_it_fits() -> None:
+    server = Receiver(telegram_answer).start()
+    try:
+        os.environ["TEST_CHAT_SECRET"] = "TOKEN-123"
+        channel = ChannelConfig(
+            name="chat",
+            platform="telegram",
+            url=server.url,
+            target="@newsroom",
+            secret_env="TEST_CHAT_SECRET",
+            photo=True,
+        )
+        telegram = get_platform("telegram")(channel, requests.Session())
+        image = {"url": "https://news.example.com/ferry.jpg", "alt": "The ferry <Aurora> at dusk"}
+        extras = {"article": {"image": image}, "alt": image["alt"]}
+        telegram.send(Draft(TEXT, "https://news.example.com/a", extras), "key-1")
+        (photo,) = server.received()
+        assert photo.path == "/botTOKEN-123/sendPhoto"
+        assert photo.json()["caption"] == (
+            f"{TEXT}\n<blockquote expandable>Image: The ferry &lt;Aurora&gt; at dusk</blockquote>"
+        )
+        # A description the caption already gives, or one that would not fit, is left out.
+        said = Draft(
+            "<b>The ferry &lt;Aurora&gt; at dusk</b>", "https://news.example.com/a", extras
+        )
+        telegram.send(said, "key-2")
+        assert server.received()[-1].json()["caption"] == said.text
+        full = Draft("x" * 1000, "https://news.example.com/a", extras)
+        telegram.send(full, "key-3")
+        assert server.received()[-1].json()["caption"] == full.text
+    finally:
+        server.stop()
