@@ -68,7 +68,16 @@ def update_many_by_key(session: Session, table: Table, rows: list[dict[str, Any]
     session.execute(statement, [{**row, f"key_{key.name}": row[key.name]} for row in rows])
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, secret_keys: str | None = None) -> Engine:
+    """An engine for the database; `secret_keys` (SYNDICATE_SECRET_KEY) open the credentials
+    stored in it, or else the process's settings do."""
+    engine = _engine(url)
+    # Read by the sealed column type, which is handed only the dialect, one per engine.
+    engine.dialect.syndicate_secret_keys = secret_keys  # type: ignore[attr-defined]
+    return engine
+
+
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from syndicate.db import Base
+from syndicate.secretbox import Sealed
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -511,13 +512,14 @@ class Card(Base):
 
 class ChannelToken(Base):
     """A channel's OAuth 2.0 user tokens. Refresh tokens are single-use and rotate on every
-    refresh, so the newest pair lives here rather than in the environment."""
+    refresh, so the newest pair lives here rather than in the environment; both are stored
+    encrypted."""
 
     __tablename__ = "channel_tokens"
 
     channel: Mapped[str] = mapped_column(String(63), primary_key=True)
-    access_token: Mapped[str] = mapped_column(Text, default="")
-    refresh_token: Mapped[str] = mapped_column(Text, default="")
+    access_token: Mapped[str] = mapped_column(Sealed, default="")
+    refresh_token: Mapped[str] = mapped_column(Sealed, default="")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

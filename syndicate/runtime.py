@@ -74,7 +74,7 @@ def build_runtime(settings: Settings) -> Runtime:
             "'import secrets; print(secrets.token_urlsafe(32))'"
         )
     config = load_config(settings.config)
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, settings.secret_key.get_secret_value())
     return Runtime(settings, config, engine, make_session_factory(engine))
 
 

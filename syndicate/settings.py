@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     webhook_secrets: SecretStr = SecretStr("")
     api_token: SecretStr = SecretStr("")
-    # Signs the tokens the service hands out (the Mastodon share form's, say).
+    # Signs the tokens the service hands out (the Mastodon share form's, say) and encrypts the
+    # credentials it stores; comma-separated keys, the first in use, the others still read.
     secret_key: SecretStr = SecretStr("")
     # Lets /setup be used from another machine, typed into its form (until an admin exists).
     setup_token: SecretStr = SecretStr("")
@@ -120,7 +121,7 @@ class Settings(BaseSettings):
             "SYNDICATE_WEBHOOK_SECRETS": [s.decode() for s in self.webhook_secret_list()],
             "SYNDICATE_API_TOKEN": [self.api_token.get_secret_value()],
             "SYNDICATE_METRICS_TOKEN": [self.metrics_token.get_secret_value()],
-            "SYNDICATE_SECRET_KEY": [self.secret_key.get_secret_value()],
+            "SYNDICATE_SECRET_KEY": self.secret_key_list(),
             "SYNDICATE_SETUP_TOKEN": [self.setup_token.get_secret_value()],
         }
         return [
@@ -148,13 +149,19 @@ class Settings(BaseSettings):
     def signing_key(self) -> bytes:
         """SYNDICATE_SECRET_KEY; without one, a key every process of the installation derives
         alike from its webhook secrets, or else one of this process's own."""
-        own = self.secret_key.get_secret_value()
+        own = self.secret_key_list()
         if own:
-            return own.encode()
+            return own[0].encode()
         shared = self.webhook_secrets.get_secret_value()
         if shared:
             return hashlib.sha256(b"syndicate signing key\n" + shared.encode()).digest()
         return _PROCESS_KEY
+
+    def secret_key_list(self) -> list[str]:
+        """SYNDICATE_SECRET_KEY's comma-separated keys: the first signs and encrypts, every one
+        decrypts what an earlier key encrypted."""
+        raw = self.secret_key.get_secret_value()
+        return [part.strip() for part in raw.split(",") if part.strip()]
 
     def webhook_secret_list(self) -> list[bytes]:
         raw = self.webhook_secrets.get_secret_value()

@@ -8,14 +8,16 @@ one stored instead of spending the spent refresh token again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.models import ChannelToken, utcnow
-from syndicate.platforms.options import Grant, NoTokens, Refresher
+from syndicate.platforms.options import Grant, NoTokens, Refresher, VaultClosed
+from syndicate.secretbox import NoSecretKey, UnreadableSecret
 
 # Refresh this long before the platform's expiry, so a token never runs out mid-request.
 MARGIN = timedelta(minutes=2)
@@ -31,6 +33,10 @@ class TokenVault:
     def access_token(self, channel: str, seed: Grant | None, refresher: Refresher) -> str:
         """A live access token for the channel, refreshed first if it is about to expire.
         `seed` is the pair the operator configured, used only before anything is stored."""
+        with _opened():
+            return self._access_token(channel, seed, refresher)
+
+    def _access_token(self, channel: str, seed: Grant | None, refresher: Refresher) -> str:
         with self.factory() as session:
             row = session.get(ChannelToken, channel)
             if row is not None and self._live(row):
@@ -41,7 +47,7 @@ class TokenVault:
 
     def refresh(self, channel: str, stale: str | None, refresher: Refresher) -> str:
         """Swap the refresh token for a new pair, unless someone already replaced `stale`."""
-        with self.factory.begin() as session:
+        with _opened(), self.factory.begin() as session:
             row = session.get(ChannelToken, channel, with_for_update=True)
             if row is None:
                 raise NoTokens(channel)
@@ -58,7 +64,7 @@ class TokenVault:
 
     def store(self, channel: str, grant: Grant) -> None:
         """Replace the channel's tokens, as after the operator authorises the app again."""
-        with self.factory.begin() as session:
+        with _opened(), self.factory.begin() as session:
             row = session.get(ChannelToken, channel, with_for_update=True) or ChannelToken(
                 channel=channel
             )
@@ -86,3 +92,17 @@ class TokenVault:
         if not row.access_token:
             return False
         return row.expires_at is None or row.expires_at - MARGIN > self.clock()
+
+
+@contextmanager
+def _opened() -> Iterator[None]:
+    """Tokens that cannot be sealed or opened are a vault that is closed, in the words of the
+    platforms' protocol."""
+    try:
+        yield
+    except (NoSecretKey, UnreadableSecret) as exc:
+        raise VaultClosed(str(exc)) from exc
+    except StatementError as exc:  # sealing a value failed as the statement was built
+        if isinstance(exc.orig, NoSecretKey | UnreadableSecret):
+            raise VaultClosed(str(exc.orig)) from exc
+        raise

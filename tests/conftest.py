@@ -34,6 +34,7 @@ WEBHOOK_SECRETS = (
     "test-secret-current-0123456789abcdef0123,test-secret-previous-0123456789abcdef012"
 )
 API_TOKEN = "test-api-token-0123456789abcdef0123456789"
+SECRET_KEY = "test-secret-key-0123456789abcdef0123456789"
 METRICS_TOKEN = "test-metrics-token-0123456789abcdef01234"
 HOOK_SECRET = "test-hook-secret"
 TABLES = (
@@ -189,6 +190,7 @@ def stack_env(
         "SYNDICATE_BASE_URL": f"http://127.0.0.1:{web_port}",
         "SYNDICATE_WEBHOOK_SECRETS": WEBHOOK_SECRETS,
         "SYNDICATE_API_TOKEN": API_TOKEN,
+        "SYNDICATE_SECRET_KEY": SECRET_KEY,
         "SYNDICATE_METRICS_TOKEN": METRICS_TOKEN,
         "SYNDICATE_CONFIG": str(config_file),
         "SYNDICATE_DATA_DIR": str(tmp_path_factory.mktemp("data")),

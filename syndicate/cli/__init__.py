@@ -16,6 +16,7 @@ from syndicate.cli.operations import (
     resume,
 )
 from syndicate.cli.processes import beat, migrate, serve, up, worker
+from syndicate.cli.secrets import secrets_group
 from syndicate.cli.users import users
 
 
@@ -39,6 +40,7 @@ for command in (
     replay,
     channels,
     users,
+    secrets_group,
     import_feed,
 ):
     main.add_command(command)

@@ -55,6 +55,11 @@ class NoTokens(Exception):
     """The channel has neither stored tokens nor a refresh token to start from."""
 
 
+class VaultClosed(Exception):
+    """The stored tokens cannot be opened (no key to decrypt them with); the message says
+    what to set."""
+
+
 Refresher = Callable[[str], Grant]
 
 

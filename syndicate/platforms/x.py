@@ -19,7 +19,7 @@ from syndicate.platforms.base import (
     SentPost,
     nothing_posted,
 )
-from syndicate.platforms.options import Grant, NoTokens
+from syndicate.platforms.options import Grant, NoTokens, VaultClosed
 from syndicate.text import same_words
 
 API = "https://api.x.com"
@@ -196,6 +196,8 @@ class X(Platform):
         seed = Grant(self.channel.secret(), self.channel.refresh_token())
         try:
             return self.vault.access_token(self.channel.name, seed, self.exchange)
+        except VaultClosed as exc:
+            raise DeliveryError(str(exc), permanent=True, credentials=True) from exc
         except NoTokens as exc:
             raise DeliveryError(
                 f"no OAuth tokens for channel {self.channel.name!r}: set the environment "
