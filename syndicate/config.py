@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -248,15 +249,35 @@ class ChannelConfig(BaseModel):
             )
         return self
 
+    # A channel added in the app keeps its credentials in the database (sealed) rather than in
+    # environment variables: "secret", "refresh_token", "client_secret".
+    _credentials: dict[str, str] = PrivateAttr(default_factory=dict)
+    _from_app: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def from_app(cls, fields: dict[str, Any], credentials: dict[str, str]) -> ChannelConfig:
+        channel = cls.model_validate(fields)
+        channel._credentials = dict(credentials)
+        channel._from_app = True
+        return channel
+
+    @property
+    def added_in_app(self) -> bool:
+        return self._from_app
+
+    def credential_set(self, name: str) -> bool:
+        """Whether the credential is there to use (kept by the app, or in the environment)."""
+        return bool(getattr(self, name)())
+
     def secret(self) -> str:
-        """The channel's secret, read from the environment variable the file names."""
-        return _env(self.secret_env)
+        """The channel's secret: kept by the app, or read from the variable the file names."""
+        return self._credentials.get("secret") or _env(self.secret_env)
 
     def refresh_token(self) -> str:
-        return _env(self.refresh_token_env)
+        return self._credentials.get("refresh_token") or _env(self.refresh_token_env)
 
     def client_secret(self) -> str:
-        return _env(self.client_secret_env)
+        return self._credentials.get("client_secret") or _env(self.client_secret_env)
 
 
 class CacheConfig(BaseModel):

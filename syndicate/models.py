@@ -378,6 +378,24 @@ class StoredRules(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class StoredChannel(Base):
+    """A channel an admin added in the review app, the API or the command line (the site
+    file's channels stay in the file). Its options are ChannelConfig's fields; its credentials
+    (token, app password, webhook URL, refresh token, client secret) are one sealed JSON
+    object, never stored in the clear."""
+
+    __tablename__ = "channels"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    credentials: Mapped[str] = mapped_column(Sealed, default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate import sitedetails
+from syndicate.channelstore import ChannelDirectory
 from syndicate.config import ConfigError, SiteConfig, SyndicateConfig, load_config
 from syndicate.db import make_engine, make_session_factory
 from syndicate.delivery import DeliveryPolicy
@@ -20,23 +21,30 @@ from syndicate.settings import MIN_SECRET_BYTES, Settings, get_settings
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
-    config: SyndicateConfig
+    file_config: SyndicateConfig
     engine: Engine
     factory: sessionmaker[Session]
+    channels: ChannelDirectory = field(default_factory=ChannelDirectory, compare=False)
+
+    @property
+    def config(self) -> SyndicateConfig:
+        """The site file's configuration with the channels admins added in the app."""
+        return self.channels.config(self.file_config, self.factory)
 
     def site(self, session: Session | None = None) -> SiteConfig:
         """The site as it stands: the file's details, and the browser's where the file is
         silent (read from the database each time, so every process sees a change)."""
         if session is not None:
-            return sitedetails.effective(self.config.site, sitedetails.stored(session))
+            return sitedetails.effective(self.file_config.site, sitedetails.stored(session))
         with self.factory() as own:
-            return sitedetails.effective(self.config.site, sitedetails.stored(own))
+            return sitedetails.effective(self.file_config.site, sitedetails.stored(own))
 
     @property
     def templates(self) -> tuple[Path, ...]:
         """Where post and share texts come from: the site's own template folder first, if it
         has one, then the built-in templates."""
-        own = (Path(self.config.site.templates),) if self.config.site.templates else ()
+        site = self.file_config.site
+        own = (Path(site.templates),) if site.templates else ()
         return (*own, self.settings.templates_dir)
 
     @property

@@ -55,6 +55,7 @@ TABLES = (
     "feeds",
     "channel_states",
     "channel_tokens",
+    "channels",
     "share_counts",
     "articles",
     "audit_entries",

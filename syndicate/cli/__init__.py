@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from syndicate.cli import channeledits  # noqa: F401  (adds add, edit, remove to channels)
 from syndicate.cli.importing import import_feed
 from syndicate.cli.operations import (
     channels,

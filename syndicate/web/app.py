@@ -19,6 +19,7 @@ from syndicate.throttle import SignInThrottle
 from syndicate.web import (
     api,
     cards,
+    channelapi,
     deskapi,
     engagementapi,
     feeds,
@@ -93,7 +94,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     )
     install_handlers(app)
     routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
-    routers += [newposts, deskapi, engagementapi, admin, rules, desk, extra, start]
+    routers += [newposts, deskapi, channelapi, engagementapi, admin, rules, desk, extra, start]
     for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)

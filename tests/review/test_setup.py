@@ -160,7 +160,7 @@ def test_the_test_article_goes_through_the_pipeline_and_is_never_posted(
 def site_left_open(runtime: Runtime) -> Iterator[WebServer]:
     """The app with a site file that sets none of the site's details."""
     config = runtime.config.model_copy(update={"site": SiteConfig()})
-    server = WebServer(create_app(replace(runtime, config=config))).start()
+    server = WebServer(create_app(replace(runtime, file_config=config))).start()
     yield server
     server.stop()
 
