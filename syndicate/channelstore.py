@@ -26,8 +26,6 @@ from syndicate.models import StoredChannel
 CREDENTIALS = ("secret", "refresh_token", "client_secret")
 # Options that name environment variables: a stored channel keeps its credentials itself.
 ENVIRONMENT_OPTIONS = ("secret_env", "refresh_token_env", "client_secret_env")
-# How long a process trusts its copy of the stored channels before it looks again.
-FRESH_SECONDS = 1.0
 
 
 class ChannelProblem(ValueError):
@@ -188,9 +186,11 @@ def version(session: Session) -> tuple[int, datetime | None]:
 
 @dataclass
 class ChannelDirectory:
-    """A process's copy of the stored channels, looked at again at most every second: a
-    change reaches every web and worker process within about that long."""
+    """A process's copy of the stored channels, looked at again at most every
+    `fresh_seconds` (SYNDICATE_CHANNEL_REFRESH_SECONDS): a change reaches every web and worker
+    process within about that long."""
 
+    fresh_seconds: float = 1.0
     _seen: tuple[int, datetime | None] | None = None
     _stored: list[ChannelConfig] = field(default_factory=list)
     _checked_at: float = float("-inf")
@@ -201,7 +201,7 @@ class ChannelDirectory:
         self, file_config: SyndicateConfig, factory: sessionmaker[Session]
     ) -> SyndicateConfig:
         with self._lock:
-            if time.monotonic() - self._checked_at >= FRESH_SECONDS:
+            if time.monotonic() - self._checked_at >= self.fresh_seconds:
                 with factory() as session:
                     seen = version(session)
                     if seen != self._seen or self._merged is None:

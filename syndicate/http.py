@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from authlib.integrations.requests_client import OAuth2Session
 
 from syndicate import __version__
 
@@ -28,5 +29,13 @@ def make_session() -> requests.Session:
     session = TimedSession()
     session.headers["User-Agent"] = USER_AGENT
     # Never pick up proxies from the environment: posts go straight to the configured URL.
+    session.trust_env = False
+    return session
+
+
+def make_oauth_session(**client: Any) -> OAuth2Session:
+    """An OAuth 2.0 client (Authlib) configured as every other outbound session is."""
+    session = OAuth2Session(default_timeout=TIMEOUT, **client)
+    session.headers["User-Agent"] = USER_AGENT
     session.trust_env = False
     return session

@@ -396,6 +396,35 @@ class StoredChannel(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ConnectAttempt(Base):
+    """An admin's connection of an account, between the app sending them to the platform's
+    consent page and the platform sending them back: found by the hash of its `state`, used
+    once, and void after a few minutes."""
+
+    __tablename__ = "connect_attempts"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(63))
+    server: Mapped[str] = mapped_column(String(300), default="")
+    code_verifier: Mapped[str] = mapped_column(Sealed, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OAuthClient(Base):
+    """The app's registration on a server that registers apps itself (Mastodon's
+    POST /api/v1/apps), kept per server and redirect address so it is made once."""
+
+    __tablename__ = "oauth_clients"
+
+    server: Mapped[str] = mapped_column(String(300), primary_key=True)
+    redirect_uri: Mapped[str] = mapped_column(String(500), primary_key=True)
+    client_id: Mapped[str] = mapped_column(Text)
+    client_secret: Mapped[str] = mapped_column(Sealed, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

@@ -83,7 +83,8 @@ def build_runtime(settings: Settings) -> Runtime:
         )
     config = load_config(settings.config)
     engine = make_engine(settings.effective_database_url, settings.secret_key.get_secret_value())
-    return Runtime(settings, config, engine, make_session_factory(engine))
+    directory = ChannelDirectory(settings.channel_refresh_seconds)
+    return Runtime(settings, config, engine, make_session_factory(engine), directory)
 
 
 @lru_cache(maxsize=1)

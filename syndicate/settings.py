@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     public_metrics: bool | None = None
     # Whether the API's documentation (/docs, /redoc, /openapi.json) is served to anyone.
     public_docs: bool = True
+    # Connecting a Bluesky account: where its handle is resolved, and where did:plc documents
+    # (which name the account's own PDS) are read.
+    bluesky_entryway_url: str = "https://bsky.social"
+    plc_directory_url: str = "https://plc.directory"
+    # How often a process looks for channels added, changed or removed in the app.
+    channel_refresh_seconds: float = Field(default=1.0, ge=0, le=60)
     config: Path = PROJECT_ROOT / "config" / "syndicate.example.toml"
     templates_dir: Path = PROJECT_ROOT / "templates"
     data_dir: Path = DEFAULT_DATA_DIR

@@ -56,6 +56,8 @@ TABLES = (
     "channel_states",
     "channel_tokens",
     "channels",
+    "connect_attempts",
+    "oauth_clients",
     "share_counts",
     "articles",
     "audit_entries",
@@ -198,6 +200,8 @@ def stack_env(
         "SYNDICATE_SWEEP_GRACE_SECONDS": "2",
         "SYNDICATE_FEED_ARCHIVE_PAGE_SIZE": "2",
         "SYNDICATE_DISPATCH_INTERVAL_SECONDS": "1",
+        # Every process sees the channels of the test that is running, never the last one's.
+        "SYNDICATE_CHANNEL_REFRESH_SECONDS": "0",
         "TEST_NEWSROOM_HOOK_SECRET": HOOK_SECRET,
         "SYNDICATE_SMTP_URL": smtp.url,
     }

@@ -49,6 +49,7 @@ from syndicate.web.ui import (
     signin,
     start,
 )
+from syndicate.web.ui import connect as connecting
 from workers.app import QUEUES, make_celery
 from workers.enqueue import Enqueuer
 
@@ -94,7 +95,8 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     )
     install_handlers(app)
     routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
-    routers += [newposts, deskapi, channelapi, engagementapi, admin, rules, desk, extra, start]
+    routers += [newposts, deskapi, channelapi, engagementapi, admin, connecting, rules, desk]
+    routers += [extra, start]
     for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)

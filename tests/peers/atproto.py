@@ -44,7 +44,9 @@ class RealPDS:
         if not line:
             self.stop()
             raise RuntimeError("the PDS did not start")
-        self.url: str = json.loads(line)["pds"]
+        started = json.loads(line)
+        self.url: str = started["pds"]
+        self.plc_url: str = started["plc"]
 
     def create_account(self, handle: str, password: str) -> dict[str, Any]:
         """Sign up an account the way a person would, over XRPC; returns its session."""

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, text
 
 from syndicate import signatures
+from syndicate.channelstore import ChannelDirectory
 from syndicate.models import AuditEntry, Role
 from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
@@ -125,3 +126,21 @@ def test_the_command_line_adds_edits_and_removes_a_channel_read_from_standard_in
     assert refused.returncode == 1 and "already exists" in refused.stderr
     assert run("remove", "cli-wire").returncode == 0
     assert "cli-wire" not in run("list").stdout
+
+
+def test_a_process_sees_a_channel_added_elsewhere_within_its_refresh_window(
+    client: Client, receiver: Receiver, runtime: Runtime
+) -> None:
+    directory = ChannelDirectory(fresh_seconds=1.0)
+    assert directory.config(runtime.file_config, runtime.factory).channel("desk-wire") is None
+    assert client.api("POST", "/channels", json=hook_channel(receiver)).status_code == 201
+    seen = wait_until(
+        lambda: directory.config(runtime.file_config, runtime.factory).channel("desk-wire"),
+        timeout=10,
+    )
+    assert seen.added_in_app and seen.secret() == SIGNING_SECRET
+    assert client.api("DELETE", "/channels/desk-wire").status_code == 204
+    wait_until(
+        lambda: directory.config(runtime.file_config, runtime.factory).channel("desk-wire") is None,
+        timeout=10,
+    )

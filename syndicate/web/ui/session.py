@@ -188,6 +188,8 @@ NOTICES = {
     "card-checked": "Checked: the card check below is what the crawler found just now.",
     "paused": "Paused.",
     "resumed": "Resumed.",
+    "connected": "Connected: the account was checked with the platform, and the channel is ready.",
+    "removed": "Channel removed. Its posts and their history stay.",
     "user-created": "User created.",
     "user-changed": "User changed.",
     "test-sent": "The test article is on its way through the pipeline; this page shows it.",

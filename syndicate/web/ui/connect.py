@@ -1,0 +1,211 @@
+"""Connecting accounts in the review app (admins): Mastodon through its consent page, Bluesky
+with an app password, Telegram with a bot token, Discord and Slack with a webhook address, a
+generic webhook with a signing secret made here. Every channel is checked with the platform
+before it is stored; anything that fails ends on this page with what went wrong, and nothing
+stored."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from syndicate import channelstore
+from syndicate.channelstore import ChannelProblem
+from syndicate.connect import attempts, bluesky, direct, mastodon
+from syndicate.connect.attempts import Connected, ConnectProblem
+from syndicate.models import Role, utcnow
+from syndicate.runtime import Runtime
+from syndicate.web.auth import Principal
+from syndicate.web.deps import AppRuntime
+from syndicate.web.ui.session import (
+    PREFIX,
+    AdminForm,
+    AdminPage,
+    Submitted,
+    back_to,
+    form_with,
+    render,
+)
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+MASTODON_RETURN = "/channels/connect/mastodon/done"
+
+
+class MastodonFields(BaseModel):
+    name: str = Field(max_length=63)
+    server: str = Field(max_length=300)
+
+
+class BlueskyFields(BaseModel):
+    name: str = Field(max_length=63)
+    handle: str = Field(max_length=253)
+    app_password: str = Field(max_length=200)
+
+
+class TelegramFields(BaseModel):
+    name: str = Field(max_length=63)
+    bot_token: str = Field(max_length=200)
+    chat: str = Field(max_length=200)
+    api_server: str = Field(default="", max_length=300)
+
+
+class AddressFields(BaseModel):
+    name: str = Field(max_length=63)
+    platform: str = Field(max_length=16)
+    address: str = Field(max_length=2000)
+
+
+def _page(
+    runtime: Runtime, who: Principal, problem: str = "", status: int = 200, **shown: Any
+) -> Response:
+    context = {"authorize": "", "server": "", "signing_secret": "", "made": "", **shown}
+    return render(
+        runtime, "review/connect.html.j2", who, status_code=status, problem=problem, **context
+    )
+
+
+def _store(runtime: Runtime, connected: Connected, who: Principal) -> None:
+    with runtime.factory.begin() as session:
+        channelstore.add(
+            session,
+            runtime.file_config,
+            dict(connected.fields),
+            connected.credentials,
+            who.name,
+            utcnow(),
+        )
+    runtime.channels.forget()
+
+
+def _callback(runtime: Runtime) -> str:
+    return f"{runtime.settings.base_url.rstrip('/')}{PREFIX}{MASTODON_RETURN}"
+
+
+@router.get("/channels/connect")
+def connect_page(runtime: AppRuntime, who: AdminPage) -> Response:
+    return _page(runtime, who)
+
+
+@router.post("/channels/connect/mastodon")
+async def start_mastodon(
+    runtime: AppRuntime,
+    sent: Annotated[Submitted[MastodonFields], form_with(Role.ADMIN, MastodonFields)],
+) -> Response:
+    name = sent.fields.name.strip()
+    try:
+        if runtime.config.channel(name) is not None:
+            raise ConnectProblem(f"there is already a channel named {name!r}")
+        url = await run_in_threadpool(
+            mastodon.start,
+            runtime.factory,
+            sent.fields.server,
+            name,
+            sent.who.name,
+            _callback(runtime),
+            utcnow(),
+        )
+    except ConnectProblem as problem:
+        return _page(runtime, sent.who, str(problem), 400)
+    # A form may not lead to another site (the pages' form-action policy): the admin follows
+    # a link to the server's consent page instead.
+    return _page(runtime, sent.who, authorize=url, server=mastodon.server_url(sent.fields.server))
+
+
+@router.get(MASTODON_RETURN)
+async def finish_mastodon(request: Request, runtime: AppRuntime, who: AdminPage) -> Response:
+    query = request.query_params
+    state, code = query.get("state", "")[:200], query.get("code", "")[:2000]
+    try:
+        with runtime.factory.begin() as session:
+            attempt = attempts.claim(session, state, who.name, utcnow())
+        if query.get("error"):
+            reason = query.get("error_description") or query.get("error", "")
+            raise ConnectProblem(f"{attempt.server} did not grant access: {reason[:300]}")
+        if not code:
+            raise ConnectProblem(f"{attempt.server} sent no authorization code back")
+        connected = await run_in_threadpool(
+            mastodon.finish, runtime.factory, attempt, code, _callback(runtime)
+        )
+        await run_in_threadpool(_store, runtime, connected, who)
+    except (ConnectProblem, ChannelProblem) as problem:
+        return _page(runtime, who, str(problem), 400)
+    return back_to("/channels", "connected")
+
+
+@router.post("/channels/connect/bluesky")
+async def connect_bluesky(
+    runtime: AppRuntime,
+    sent: Annotated[Submitted[BlueskyFields], form_with(Role.ADMIN, BlueskyFields)],
+) -> Response:
+    fields, settings = sent.fields, runtime.settings
+    try:
+        connected = await run_in_threadpool(
+            bluesky.connect,
+            fields.name.strip(),
+            fields.handle,
+            fields.app_password,
+            settings.bluesky_entryway_url,
+            settings.plc_directory_url,
+        )
+        await run_in_threadpool(_store, runtime, connected, sent.who)
+    except (ConnectProblem, ChannelProblem) as problem:
+        return _page(runtime, sent.who, str(problem), 400)
+    return back_to("/channels", "connected")
+
+
+@router.post("/channels/connect/telegram")
+async def connect_telegram(
+    runtime: AppRuntime,
+    sent: Annotated[Submitted[TelegramFields], form_with(Role.ADMIN, TelegramFields)],
+) -> Response:
+    fields = sent.fields
+    try:
+        connected = await run_in_threadpool(
+            direct.telegram, fields.name.strip(), fields.bot_token, fields.chat, fields.api_server
+        )
+        await run_in_threadpool(_store, runtime, connected, sent.who)
+    except (ConnectProblem, ChannelProblem) as problem:
+        return _page(runtime, sent.who, str(problem), 400)
+    return back_to("/channels", "connected")
+
+
+@router.post("/channels/connect/address")
+async def connect_by_address(
+    runtime: AppRuntime,
+    sent: Annotated[Submitted[AddressFields], form_with(Role.ADMIN, AddressFields)],
+) -> Response:
+    fields = sent.fields
+    try:
+        if fields.platform == "webhook":
+            connected = direct.webhook(fields.name.strip(), fields.address)
+        elif fields.platform in ("discord", "slack"):
+            connected = await run_in_threadpool(
+                direct.chat_webhook, fields.name.strip(), fields.platform, fields.address
+            )
+        else:
+            raise ConnectProblem("connect by address is for discord, slack and webhook")
+        await run_in_threadpool(_store, runtime, connected, sent.who)
+    except (ConnectProblem, ChannelProblem) as problem:
+        return _page(runtime, sent.who, str(problem), 400)
+    if fields.platform == "webhook":
+        # Shown this once: the receiver needs it to check the signatures.
+        return _page(
+            runtime, sent.who, signing_secret=connected.credentials["secret"], made=fields.name
+        )
+    return back_to("/channels", "connected")
+
+
+@router.post("/channels/{name}/remove")
+def remove_channel(name: str, runtime: AppRuntime, who: AdminForm) -> Response:
+    """Remove a channel added here (the site file's are removed from the file)."""
+    try:
+        with runtime.factory.begin() as session:
+            channelstore.remove(session, runtime.file_config, name, who.name, utcnow())
+    except ChannelProblem as problem:
+        return _page(runtime, who, str(problem), problem.status)
+    runtime.channels.forget()
+    return back_to("/channels", "removed")
