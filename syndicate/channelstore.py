@@ -8,6 +8,7 @@ not take the name of one."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,12 +17,14 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate import audit
 from syndicate.config import ChannelConfig, SyndicateConfig
 from syndicate.models import StoredChannel
 
+log = logging.getLogger(__name__)
 # The credentials a channel may hold, by the name the API and the command line use.
 CREDENTIALS = ("secret", "refresh_token", "client_secret")
 # Options that name environment variables: a stored channel keeps its credentials itself.
@@ -202,12 +205,18 @@ class ChannelDirectory:
     ) -> SyndicateConfig:
         with self._lock:
             if time.monotonic() - self._checked_at >= self.fresh_seconds:
-                with factory() as session:
-                    seen = version(session)
-                    if seen != self._seen or self._merged is None:
-                        stored = stored_channels(session)
-                        self._merged, self._seen = with_stored(file_config, stored), seen
-                self._checked_at = time.monotonic()
+                try:
+                    with factory() as session:
+                        seen = version(session)
+                        if seen != self._seen or self._merged is None:
+                            stored = stored_channels(session)
+                            self._merged, self._seen = with_stored(file_config, stored), seen
+                    self._checked_at = time.monotonic()
+                except SQLAlchemyError as exc:
+                    # No database to read (down, or not made yet): the channels last read, or
+                    # the file's; the next use looks again.
+                    log.warning("could not read the stored channels: %s", type(exc).__name__)
+                    return self._merged or file_config
             assert self._merged is not None
             return self._merged
 

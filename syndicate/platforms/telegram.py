@@ -79,8 +79,23 @@ class Telegram(Platform):
         # https://core.telegram.org/bots/api#getme and #getchat: the bot, and that it can see
         # the chat it posts to.
         bot = self.request("POST", self._method("getMe"), json={}).json()["result"]
-        chat = self.request("POST", self._method("getChat"), json={"chat_id": self.channel.target})
-        title = chat.json()["result"].get("title") or self.channel.target
+        chat = self.request(
+            "POST", self._method("getChat"), json={"chat_id": self.channel.target}
+        ).json()["result"]
+        title = chat.get("title") or self.channel.target
+        # https://core.telegram.org/bots/api#getchatmember: what the bot may do there.
+        member = self.request(
+            "POST",
+            self._method("getChatMember"),
+            json={"chat_id": self.channel.target, "user_id": bot["id"]},
+        ).json()["result"]
+        if not _may_post(chat.get("type", ""), member):
+            raise DeliveryError(
+                f"Telegram: the bot may not post in {title}; make it an administrator "
+                "allowed to post messages",
+                permanent=True,
+                credentials=True,
+            )
         return f"@{bot.get('username')} in {title}"
 
     def send(self, draft: Draft, idempotency_key: str) -> Receipt:
@@ -144,6 +159,19 @@ class Telegram(Platform):
             status_code=code,
             credentials=code in (401, 403),
         )
+
+
+def _may_post(chat_type: str, member: dict[str, Any]) -> bool:
+    """Whether a chat member of this standing can post: in a channel, only its creator or an
+    administrator with can_post_messages; in a group, anyone not restricted from sending."""
+    status = member.get("status")
+    if status == "creator":
+        return True
+    if chat_type == "channel":
+        return status == "administrator" and bool(member.get("can_post_messages"))
+    if status == "restricted":
+        return bool(member.get("can_send_messages"))
+    return status in ("administrator", "member")
 
 
 def _message_id(receipt: Receipt) -> int | str:

@@ -42,6 +42,7 @@ def platform_reads(request: Received) -> tuple[Any, ...]:
         "/17841400000": {"id": "17841400000", "username": "harbourgazette"},
         "/botgood-token/getMe": {"ok": True, "result": {"id": 1, "username": "gazette_bot"}},
         "/botgood-token/getChat": {"ok": True, "result": {"id": -100, "title": "Gazette"}},
+        "/botgood-token/getChatMember": {"ok": True, "result": {"status": "member"}},
         "/api/webhooks/1/abc": {"name": "Gazette", "channel_id": "99"},
     }
     trusted = path.startswith(("/bot", "/api/webhooks")) or "good-token" in auth + request.path

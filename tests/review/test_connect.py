@@ -216,15 +216,19 @@ def test_bluesky_is_connected_with_an_app_password_checked_at_the_account_s_own_
 
 
 def bot_api(request: Received) -> tuple[int, bytes]:
-    """Telegram's Bot API for the token TOKEN-123: getMe, and getChat for @newsroom."""
+    """Telegram's Bot API for the token TOKEN-123: getMe, getChat, and getChatMember (an
+    administrator allowed to post in @newsroom, and not elsewhere)."""
     if not request.path.startswith("/botTOKEN-123/"):
         return 401, json.dumps(
             {"ok": False, "error_code": 401, "description": "Unauthorized"}
         ).encode()
     if request.path.endswith("/getMe"):
-        return 200, json.dumps(
-            {"ok": True, "result": {"id": 7, "is_bot": True, "username": "desk_bot"}}
-        ).encode()
+        bot = {"id": 7, "is_bot": True, "username": "desk_bot"}
+        return 200, json.dumps({"ok": True, "result": bot}).encode()
+    if request.path.endswith("/getChatMember"):
+        may_post = request.json()["chat_id"] == "@newsroom"
+        member = {"status": "administrator", "can_post_messages": may_post, "user": {"id": 7}}
+        return 200, json.dumps({"ok": True, "result": member}).encode()
     chat = {"id": -1001, "type": "channel", "title": "Newsroom", "username": "newsroom"}
     return 200, json.dumps({"ok": True, "result": chat}).encode()
 
@@ -237,6 +241,11 @@ def test_telegram_and_a_webhook_are_checked_and_the_signing_secret_is_shown_once
         fields = {"name": "tg", "chat": "@newsroom", "api_server": bot.url}
         wrong = submit(admin, "/review/channels/connect/telegram", bot_token="WRONG", **fields)
         assert wrong.status_code == 400 and "Unauthorized" in problem_of(wrong)
+        elsewhere = {**fields, "chat": "@elsewhere"}
+        barred = submit(
+            admin, "/review/channels/connect/telegram", bot_token="TOKEN-123", **elsewhere
+        )
+        assert barred.status_code == 400 and "may not post in" in problem_of(barred)
         assert stored_channels(runtime) == []
         right = submit(admin, "/review/channels/connect/telegram", bot_token="TOKEN-123", **fields)
         assert right.status_code == 303, problem_of(right)
