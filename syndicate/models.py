@@ -233,6 +233,20 @@ class ChannelState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ChannelHealth(Base):
+    """The last of the regular credential checks of a channel: what it found, since when it has
+    been failing, and when a sweep last handed it to a worker (so it is handed once)."""
+
+    __tablename__ = "channel_health"
+
+    channel: Mapped[str] = mapped_column(String(63), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(16), default="")  # ok, attention, unchecked
+    detail: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class ChangeKind(StrEnum):
     EDIT = "edit"
     DELETE = "delete"

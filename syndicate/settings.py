@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # (which name the account's own PDS) are read.
     bluesky_entryway_url: str = "https://bsky.social"
     plc_directory_url: str = "https://plc.directory"
+    # How often every channel's credentials are checked (the beat hands the checks out).
+    channel_check_interval_seconds: float = Field(default=3600.0, ge=60)
     # How often a process looks for channels added, changed or removed in the app.
     channel_refresh_seconds: float = Field(default=1.0, ge=0, le=60)
     config: Path = PROJECT_ROOT / "config" / "syndicate.example.toml"

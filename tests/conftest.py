@@ -56,6 +56,7 @@ TABLES = (
     "channel_states",
     "channel_tokens",
     "channels",
+    "channel_health",
     "connect_attempts",
     "oauth_clients",
     "share_counts",

@@ -22,7 +22,8 @@ IMAGES_QUEUE = "images"
 IMAGE_TASKS = ("syndicate.build_card", "syndicate.check_cards")
 # Reading sent posts' likes and reposts back: never in the way of sending.
 ENGAGEMENT_QUEUE = "engagement"
-ENGAGEMENT_TASKS = ("syndicate.read_engagement",)
+# Reads from the platforms that never post: counts, and the regular credential checks.
+ENGAGEMENT_TASKS = ("syndicate.read_engagement", "syndicate.check_channel")
 QUEUES = (WORK_QUEUE, DELIVERY_QUEUE, IMAGES_QUEUE, ENGAGEMENT_QUEUE)
 
 

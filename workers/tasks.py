@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from syndicate import (
     cardchecks,
     cards,
+    channelhealth,
     delivery,
     engagement,
     health,
@@ -257,8 +258,21 @@ def sweep() -> None:
         notify(now)
     with session_scope(rt.factory) as session:
         readings = engagement.record_due(session, now)
+        to_check = channelhealth.due(
+            session, rt.config, now, rt.settings.channel_check_interval_seconds
+        )
     for engagement_id in readings:
         read_engagement.delay(engagement_id)
+    for name in to_check:
+        check_channel.delay(name)
+
+
+@database_task("syndicate.check_channel")
+def check_channel(name: str) -> None:
+    """The regular check of one channel's credentials."""
+    rt = get_runtime()
+    found = channelhealth.check(rt.factory, name, rt.config, utcnow)
+    log.info("channel %s checked: %s", name, found.verdict if found else "not configured")
 
 
 def notify(now: datetime) -> None:

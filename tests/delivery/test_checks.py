@@ -1,5 +1,6 @@
 """`channels check`: one harmless, documented read per platform that proves the credentials
-work, and an honest verdict where a platform has none."""
+work, and an honest verdict where a platform has none; the same check made regularly from the
+beat, recorded, and a refused channel paused."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from syndicate import channelhealth
 from syndicate.checks import check_channels
 from syndicate.config import ChannelConfig, SyndicateConfig
+from syndicate.models import ChannelHealth, ChannelState, utcnow
 from syndicate.platforms import bluesky
+from syndicate.runtime import Runtime
 from tests.fakes.mastodon_mock import TOKEN as MASTODON_TOKEN
 from tests.fakes.mastodon_mock import MastodonMock
 from tests.fakes.pds import DID, HANDLE, PASSWORD, FakePDS
@@ -172,3 +177,40 @@ secret_env = "CHECK_BAD"
     lines = done.stdout.splitlines()
     assert lines[0] == "x-good\tok\tsigned in as @newsroom"
     assert lines[1].startswith("x-expired\tattention\tcredentials refused: HTTP 401")
+
+
+def test_the_regular_check_records_each_channel_once_an_interval_and_pauses_a_refused_one(
+    platforms: Receiver, runtime: Runtime, clean: None
+) -> None:
+    checked = config(
+        ChannelConfig(name="x-good", platform="x", url=platforms.url, secret_env="CHECK_TOKEN"),
+        ChannelConfig(name="x-expired", platform="x", url=platforms.url, secret_env="CHECK_BAD"),
+        ChannelConfig(name="hook", platform="webhook", url=platforms.url),
+        ChannelConfig(name="off", platform="x", enabled=False),
+    )
+    start = utcnow()
+    with runtime.factory.begin() as session:
+        handed = channelhealth.due(session, checked, start, interval_seconds=3600)
+    assert handed == ["hook", "x-expired", "x-good"]  # the disabled channel is not checked
+    with runtime.factory.begin() as session:
+        assert channelhealth.due(session, checked, start, interval_seconds=3600) == []
+
+    for name in handed:
+        assert channelhealth.check(runtime.factory, name, checked, lambda: start) is not None
+    with runtime.factory() as session:
+        health = channelhealth.recorded(session)
+        state = session.get(ChannelState, "x-expired")
+    assert (health["x-good"].verdict, health["x-good"].failing_since) == ("ok", None)
+    assert health["x-expired"].verdict == "attention" and health["x-expired"].failing_since
+    assert health["hook"].verdict == "unchecked"
+    assert state is not None and state.paused and state.needs_credentials
+    assert "the regular check: credentials refused" in state.reason
+
+    later = start + timedelta(minutes=61)
+    with runtime.factory.begin() as session:
+        again = channelhealth.due(session, checked, later, interval_seconds=3600)
+    assert again == ["hook", "x-expired", "x-good"]
+    channelhealth.check(runtime.factory, "x-expired", checked, lambda: later)
+    with runtime.factory() as session:
+        still = session.get_one(ChannelHealth, "x-expired")
+    assert still.failing_since == health["x-expired"].failing_since  # failing since the first

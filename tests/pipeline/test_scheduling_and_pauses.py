@@ -1,4 +1,5 @@
-"""Scheduled posts go out at their time; a paused channel holds its posts until resumed."""
+"""Scheduled posts go out at their time; a paused channel holds its posts until resumed; the
+beat checks every channel's credentials and pauses one the platform refuses."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from syndicate import channelhealth
+from syndicate.models import ChannelHealth, Role
+from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
 from tests.fakes.receiver import Receiver
+from tests.people import Person
+from tests.review.browser_session import signed_in
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.usefixtures("worker", "beat")
+# The test site file's channels that are in use, and the one the test adds.
+NAMES = ("newsroom-hook", "wire", "tg-desk")
 
 
 def post_for(client: Client, article_id: str, channel: str) -> dict[str, object] | None:
@@ -81,3 +89,39 @@ def test_the_emergency_stop_holds_every_channel(client: Client, receiver: Receiv
 
 def test_pausing_an_unknown_channel_is_a_404(client: Client) -> None:
     assert client.api("POST", "/channels/nope/pause").status_code == 404
+
+
+def test_the_beat_checks_every_channel_and_pauses_one_whose_token_was_revoked(
+    client: Client, runtime: Runtime, people: dict[Role, Person]
+) -> None:
+    revoked = b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
+    bot_api = Receiver(lambda request: (401, revoked)).start()
+    try:
+        added = client.api(
+            "POST",
+            "/channels",
+            json={
+                "name": "tg-desk",
+                "platform": "telegram",
+                "url": bot_api.url,
+                "target": "@newsroom",
+                "secret": "a-token-telegram-revoked",
+            },
+        )
+        assert added.status_code == 201, added.text
+
+        def checked() -> dict[str, ChannelHealth]:
+            with runtime.factory() as session:
+                found = channelhealth.recorded(session)
+            return found if all(found.get(n) and found[n].checked_at for n in NAMES) else {}
+
+        health = wait_until(checked, timeout=30)
+    finally:
+        bot_api.stop()
+    assert health["wire"].verdict == "unchecked"  # a generic webhook has no harmless read
+    assert health["tg-desk"].verdict == "attention" and health["tg-desk"].failing_since
+    assert [r.path for r in bot_api.received()] == ["/bota-token-telegram-revoked/getMe"]
+    listed = {c["name"]: c for c in client.api("GET", "/channels").json()}
+    assert listed["tg-desk"]["paused"] and listed["tg-desk"]["needs_credentials"]
+    page = signed_in(client.base_url, "viewer-1").get("/review/channels").text
+    assert 'data-check="attention"' in page and "failing since" in page

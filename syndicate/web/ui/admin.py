@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from syndicate import audit, channels
+from syndicate import audit, channelhealth, channels
 from syndicate.models import ALL_CHANNELS, Role, utcnow
 from syndicate.users import UserError, create_user, list_users, set_disabled, set_role
 from syndicate.web import actions
@@ -60,6 +60,7 @@ def channel_list(
         "review/channels.html.j2",
         who,
         rows=rows,
+        health=channelhealth.recorded(session),
         everything=states.get(ALL_CHANNELS),
         notice=notice_for(request),
     )
