@@ -123,5 +123,8 @@ def test_the_beat_checks_every_channel_and_pauses_one_whose_token_was_revoked(
     assert [r.path for r in bot_api.received()] == ["/bota-token-telegram-revoked/getMe"]
     listed = {c["name"]: c for c in client.api("GET", "/channels").json()}
     assert listed["tg-desk"]["paused"] and listed["tg-desk"]["needs_credentials"]
-    page = signed_in(client.base_url, "viewer-1").get("/review/channels").text
+    viewer = signed_in(client.base_url, "viewer-1")
+    page = viewer.get("/review/channels").text
     assert 'data-check="attention"' in page and "failing since" in page
+    dashboard = viewer.get("/review/").text
+    assert "<strong>tg-desk</strong>: failing since" in dashboard

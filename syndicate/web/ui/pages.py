@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from syndicate import audit, deskcalendar, engagement
+from syndicate import audit, channelhealth, deskcalendar, engagement
 from syndicate.feeds.scopes import SITE, document_key
 from syndicate.models import (
     Article,
@@ -79,6 +79,9 @@ def dashboard(
         attention=attention,
         upcoming=upcoming,
         channels_today=deskcalendar.today(session, runtime.config, now),
+        failing_checks=[
+            row for row in channelhealth.recorded(session).values() if row.failing_since
+        ],
         notice=notice_for(request),
     )
 
