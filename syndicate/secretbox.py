@@ -114,12 +114,13 @@ class Sealed(TypeDecorator[str]):
         return unseal(str(value), configured_box(dialect))
 
 
-def reseal_columns(connection: Connection, table: str, key: str, columns: list[str]) -> int:
-    """Encrypt every value of `columns` in `table` under the first key, read and written as
-    raw text; how many values were rewritten."""
+def reseal_columns(connection: Connection, table: str, keys: list[str], columns: list[str]) -> int:
+    """Encrypt every value of `columns` in `table` (whose primary key is `keys`) under the
+    first key, read and written as raw text; how many values were rewritten."""
     box = configured_box(connection.dialect)
+    key_columns = [column(name, Text) for name in keys]
     rows = connection.execute(
-        select(column(key, Text), *(column(name, Text) for name in columns)).select_from(
+        select(*key_columns, *(column(name, Text) for name in columns)).select_from(
             sql_table(table)
         )
     ).all()
@@ -127,25 +128,22 @@ def reseal_columns(connection: Connection, table: str, key: str, columns: list[s
     for row in rows:
         values = {
             name: resealed(value, box)
-            for name, value in zip(columns, row[1:], strict=True)
+            for name, value in zip(columns, row[len(keys) :], strict=True)
             if value
         }
         if values:
-            connection.execute(
-                update(sql_table(table, column(key, Text), *(column(n, Text) for n in values)))
-                .where(column(key, Text) == row[0])
-                .values(values)
-            )
+            target = sql_table(table, *key_columns, *(column(n, Text) for n in values))
+            matches = [target.c[name] == value for name, value in zip(keys, row, strict=False)]
+            connection.execute(update(target).where(*matches).values(values))
             changed += len(values)
     return changed
 
 
-def sealed_columns(metadata: MetaData) -> list[tuple[str, str, list[str]]]:
-    """(table, primary key column, sealed columns) for every table that has sealed columns."""
+def sealed_columns(metadata: MetaData) -> list[tuple[str, list[str], list[str]]]:
+    """(table, primary key columns, sealed columns) for every table with sealed columns."""
     found = []
     for table in metadata.sorted_tables:
         sealed = [c.name for c in table.columns if isinstance(c.type, Sealed)]
         if sealed:
-            (key,) = [c.name for c in table.primary_key.columns]
-            found.append((table.name, key, sealed))
+            found.append((table.name, [c.name for c in table.primary_key.columns], sealed))
     return found

@@ -7,19 +7,27 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import httpx
 import pytest
 import requests
 from sqlalchemy import Engine, text
 
+from syndicate import channelstore
 from syndicate.config import ChannelConfig
+from syndicate.connect import attempts
 from syndicate.db import make_engine, make_session_factory
+from syndicate.migrate import upgrade
+from syndicate.models import utcnow
 from syndicate.platforms.base import DeliveryError
 from syndicate.platforms.options import Grant, VaultClosed
 from syndicate.platforms.x import X
-from syndicate.runtime import Runtime
+from syndicate.runtime import Runtime, build_runtime
 from syndicate.tokens import TokenVault
-from tests.conftest import SECRET_KEY
+from syndicate.web.app import create_app
+from tests.conftest import API_TOKEN, SECRET_KEY
+from tests.servers import WebServer
 
 ACCESS = "access-token-b3f1c2d9e8a7f6051234"
 REFRESH = "refresh-token-9c8b7a6f5e4d3c2b1a00"
@@ -71,6 +79,10 @@ def test_a_new_key_reads_the_old_seal_and_rotation_lets_the_old_key_go(
     runtime: Runtime, stack_env: dict[str, str], clean: None
 ) -> None:
     TokenVault(runtime.factory).store("x-main", Grant(ACCESS, REFRESH))
+    with runtime.factory.begin() as session:
+        hook = {"name": "wire-8", "platform": "webhook", "url": "https://r.example/"}
+        channelstore.add(session, runtime.file_config, hook, {"secret": "s3"}, "t", utcnow())
+        attempts.keep_client(session, "https://m.example", "https://a/b", "id", "cs", utcnow())
     both = f"{NEW_KEY},{SECRET_KEY}"
     assert vault(keyed(runtime, both)).access_token("x-main", None, _never_refresh) == ACCESS
     with pytest.raises(VaultClosed, match="SYNDICATE_SECRET_KEY"):
@@ -78,8 +90,12 @@ def test_a_new_key_reads_the_old_seal_and_rotation_lets_the_old_key_go(
 
     done = rotate(stack_env, both)
     assert done.returncode == 0, done.stderr
-    assert "re-encrypted 2 stored credential(s)" in done.stdout
+    assert "re-encrypted 4 stored credential(s)" in done.stdout
     assert vault(keyed(runtime, NEW_KEY)).access_token("x-main", None, _never_refresh) == ACCESS
+    with make_session_factory(keyed(runtime, NEW_KEY))() as session:
+        assert channelstore.stored_channels(session)[0].secret() == "s3"
+        client = attempts.registered_client(session, "https://m.example", "https://a/b")
+        assert client is not None and client.client_secret == "cs"
     with pytest.raises(VaultClosed):
         vault(runtime.engine).access_token("x-main", None, _never_refresh)  # the old key alone
 
@@ -139,3 +155,35 @@ def test_without_a_key_no_token_is_stored_and_the_channel_says_what_to_set(
 
 def _never_refresh(refresh_token: str) -> Grant:
     raise AssertionError("a live token must not be refreshed")
+
+
+def test_the_embedded_sqlite_files_hold_none_of_the_stored_credentials(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    upgrade(url)
+    embedded = build_runtime(runtime.settings.model_copy(update={"database_url": url}))
+    server = WebServer(create_app(embedded)).start()
+    hook_secret, app_password = "hook-signing-secret-6a1f0e", "bluesky-app-password-93c2"
+    try:
+        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {API_TOKEN}"})
+        for channel in (
+            {
+                "name": "wire-9",
+                "platform": "webhook",
+                "url": "https://r.example/",
+                "secret": hook_secret,
+            },
+            {"name": "sky-9", "platform": "bluesky", "target": "a.test", "secret": app_password},
+        ):
+            assert http.post("/api/channels", json=channel).status_code == 201
+        TokenVault(embedded.factory).store("x-main", Grant(ACCESS, REFRESH))
+        assert embedded.config.channel("sky-9").secret() == app_password  # type: ignore[union-attr]
+    finally:
+        server.stop()
+        embedded.engine.dispose()
+    files = list(tmp_path.glob("embedded.db*"))  # the database, and its WAL if one is left
+    raw = b"".join(path.read_bytes() for path in files)
+    assert b"wire-9" in raw  # the rows are there
+    for secret in (hook_secret, app_password, ACCESS, REFRESH):
+        assert secret.encode() not in raw

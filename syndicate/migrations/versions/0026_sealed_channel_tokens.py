@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     connection = op.get_bind()
     if connection.exec_driver_sql("SELECT count(*) FROM channel_tokens").scalar():
-        reseal_columns(connection, "channel_tokens", "channel", ["access_token", "refresh_token"])
+        reseal_columns(connection, "channel_tokens", ["channel"], ["access_token", "refresh_token"])
 
 
 def downgrade() -> None:
