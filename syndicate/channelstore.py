@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate import audit
 from syndicate.config import ChannelConfig, SyndicateConfig
-from syndicate.models import StoredChannel
+from syndicate.models import ChannelHealth, ChannelToken, StoredChannel
 
 log = logging.getLogger(__name__)
 # The credentials a channel may hold, by the name the API and the command line use.
@@ -128,6 +128,9 @@ def remove(
 ) -> None:
     row = _stored_row(session, file_config, name)
     session.delete(row)
+    # Its tokens and its check go with it: nothing of a removed account's access stays.
+    session.execute(delete(ChannelToken).where(ChannelToken.channel == name))
+    session.execute(delete(ChannelHealth).where(ChannelHealth.channel == name))
     audit.record(session, actor, "remove_channel", now, channel=name)
 
 

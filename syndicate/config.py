@@ -173,6 +173,9 @@ class ChannelConfig(BaseModel):
     refresh_token_env: str = ""
     client_id: str = ""
     client_secret_env: str = ""
+    # The channel's OAuth tokens are kept in the database (an account connected in the app),
+    # refreshed there before they expire where the platform allows it.
+    oauth_tokens: bool = False
     auto_approve: bool = False
     enabled: bool = True
     template: str = ""

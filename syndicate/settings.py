@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     # (which name the account's own PDS) are read.
     bluesky_entryway_url: str = "https://bsky.social"
     plc_directory_url: str = "https://plc.directory"
+    # The newsroom's own app on each platform connected through OAuth 2.0, as
+    # "client_id:client_secret"; a platform without one is not offered on the connect page.
+    x_oauth_client: SecretStr = SecretStr("")
+    linkedin_oauth_client: SecretStr = SecretStr("")
+    threads_oauth_client: SecretStr = SecretStr("")
+    facebook_oauth_client: SecretStr = SecretStr("")
+    # Stand-ins for a platform's hosts (its consent page, token endpoint and API), by platform,
+    # as JSON ({"x": "http://127.0.0.1:8081"}): for a proxy, or a test server.
+    oauth_servers: dict[str, str] = {}
     # How often every channel's credentials are checked (the beat hands the checks out).
     channel_check_interval_seconds: float = Field(default=3600.0, ge=60)
     # How often a process looks for channels added, changed or removed in the app.
@@ -170,6 +179,13 @@ class Settings(BaseSettings):
         decrypts what an earlier key encrypted."""
         raw = self.secret_key.get_secret_value()
         return [part.strip() for part in raw.split(",") if part.strip()]
+
+    def oauth_client(self, platform: str) -> tuple[str, str] | None:
+        """The newsroom's app on the platform, (client id, client secret), if it has one."""
+        setting = getattr(self, f"{platform}_oauth_client", None)
+        value = setting.get_secret_value() if isinstance(setting, SecretStr) else ""
+        client_id, _, client_secret = value.partition(":")
+        return (client_id, client_secret) if client_id and client_secret else None
 
     def webhook_secret_list(self) -> list[bytes]:
         raw = self.webhook_secrets.get_secret_value()

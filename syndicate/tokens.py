@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.models import ChannelToken, utcnow
+from syndicate.platforms.base import DeliveryError
 from syndicate.platforms.options import Grant, NoTokens, Refresher, VaultClosed
 from syndicate.secretbox import NoSecretKey, UnreadableSecret
 
@@ -30,32 +31,55 @@ class TokenVault:
         self.factory = factory
         self.clock = clock
 
-    def access_token(self, channel: str, seed: Grant | None, refresher: Refresher) -> str:
-        """A live access token for the channel, refreshed first if it is about to expire.
-        `seed` is the pair the operator configured, used only before anything is stored."""
+    def access_token(
+        self,
+        channel: str,
+        seed: Grant | None,
+        refresher: Refresher,
+        margin: timedelta | None = None,
+    ) -> str:
+        """A live access token for the channel, refreshed first if it expires within `margin`
+        (two minutes unless the platform wants longer). `seed` is the pair the operator
+        configured, used only before anything is stored."""
         with _opened():
-            return self._access_token(channel, seed, refresher)
+            return self._access_token(channel, seed, refresher, margin or MARGIN)
 
-    def _access_token(self, channel: str, seed: Grant | None, refresher: Refresher) -> str:
+    def _access_token(
+        self, channel: str, seed: Grant | None, refresher: Refresher, margin: timedelta
+    ) -> str:
         with self.factory() as session:
             row = session.get(ChannelToken, channel)
-            if row is not None and self._live(row):
+            if row is not None and self._live(row, margin):
                 return row.access_token
         if row is None:
             self._store_seed(channel, seed)
-        return self.refresh(channel, stale=row.access_token if row else None, refresher=refresher)
+        stale = row.access_token if row else None
+        return self.refresh(channel, stale=stale, refresher=refresher, margin=margin)
 
-    def refresh(self, channel: str, stale: str | None, refresher: Refresher) -> str:
+    def refresh(
+        self,
+        channel: str,
+        stale: str | None,
+        refresher: Refresher,
+        margin: timedelta = MARGIN,
+    ) -> str:
         """Swap the refresh token for a new pair, unless someone already replaced `stale`."""
         with _opened(), self.factory.begin() as session:
             row = session.get(ChannelToken, channel, with_for_update=True)
             if row is None:
                 raise NoTokens(channel)
-            if row.access_token and row.access_token != stale and self._live(row):
+            if row.access_token and row.access_token != stale and self._live(row, margin):
                 return row.access_token
             if not row.refresh_token:
+                if row.access_token and self._live(row, MARGIN):
+                    return row.access_token  # it cannot be renewed, but it still works
                 raise NoTokens(channel)
-            grant = refresher(row.refresh_token)
+            try:
+                grant = refresher(row.refresh_token)
+            except DeliveryError:
+                if self._live(row):
+                    return row.access_token  # renewed ahead of time: the old one still works
+                raise
             row.access_token = grant.access_token
             row.refresh_token = grant.refresh_token or row.refresh_token
             row.expires_at = grant.expires_at
@@ -88,10 +112,10 @@ class TokenVault:
         except IntegrityError:
             pass  # another worker stored it first; theirs is as good
 
-    def _live(self, row: ChannelToken) -> bool:
+    def _live(self, row: ChannelToken, margin: timedelta = MARGIN) -> bool:
         if not row.access_token:
             return False
-        return row.expires_at is None or row.expires_at - MARGIN > self.clock()
+        return row.expires_at is None or row.expires_at - margin > self.clock()
 
 
 @contextmanager

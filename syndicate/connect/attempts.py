@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from syndicate.models import ConnectAttempt, OAuthClient
+from syndicate.platforms.options import Grant
 
 # How long an admin has on the platform's consent page before the attempt is void.
 ATTEMPT_MINUTES = 15
@@ -30,6 +31,8 @@ class Connected:
     fields: dict[str, object]
     credentials: dict[str, str]
     account: str
+    # OAuth tokens the database keeps for the channel (with `oauth_tokens` set).
+    tokens: Grant | None = None
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from syndicate.http import TIMEOUT
-from syndicate.platforms.options import ChannelOptions, TokenStore
+from syndicate.platforms.options import ChannelOptions, Grant, NoTokens, TokenStore, VaultClosed
 from syndicate.weblinks import live_link
 
 
@@ -304,8 +304,43 @@ class Platform:
         """How long the platform asked us to wait; platforms with their own signal override."""
         return retry_after_seconds(response.headers.get("Retry-After"))
 
+    # How long before a stored token expires it is renewed (platforms with long-lived tokens
+    # renew them days ahead).
+    refresh_margin: ClassVar[timedelta] = timedelta(minutes=2)
+
+    def renew(self, refresh_token: str) -> Grant:
+        """Spend a stored refresh token on new tokens; platforms whose tokens can be renewed
+        say how."""
+        raise DeliveryError(
+            f"{self.name} tokens cannot be renewed; connect the account again",
+            permanent=True,
+            credentials=True,
+        )
+
+    def stored_token(self) -> str:
+        """The access token kept in the database for a channel connected in the app, renewed
+        first when it is about to expire."""
+        if self.vault is None:
+            raise DeliveryError("stored OAuth tokens need the database", permanent=True)
+        try:
+            return self.vault.access_token(
+                self.channel.name, None, self.renew, margin=self.refresh_margin
+            )
+        except VaultClosed as exc:
+            raise DeliveryError(str(exc), permanent=True, credentials=True) from exc
+        except NoTokens as exc:
+            raise DeliveryError(
+                f"the token of channel {self.channel.name!r} has expired or is gone; connect "
+                "the account again",
+                permanent=True,
+                credentials=True,
+            ) from exc
+
     def token(self) -> str:
-        """The channel's credential, read from the environment variable it names."""
+        """The channel's credential: its stored OAuth token, or the one in the environment
+        variable it names."""
+        if self.channel.oauth_tokens:
+            return self.stored_token()
         secret = self.channel.secret()
         if not secret:
             raise DeliveryError(

@@ -4,6 +4,7 @@ travels in the article content block, whose card LinkedIn does not scrape itself
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -16,9 +17,11 @@ from syndicate.platforms.base import (
     SentPost,
     nothing_posted,
 )
+from syndicate.platforms.options import Grant
 from syndicate.text import same_words, utf16_length
 
 API = "https://api.linkedin.com"
+OAUTH = "https://www.linkedin.com"
 VERSION = "202510"
 # The article's thumbnailAltText, as the Posts API bounds it.
 ALT_TEXT_LIMIT = 4086
@@ -98,6 +101,30 @@ class LinkedIn(Platform):
         }
 
     can_delete = True
+    # Tokens last 60 days; one the app can renew is renewed a day ahead.
+    refresh_margin: ClassVar[timedelta] = timedelta(days=1)
+
+    def renew(self, refresh_token: str) -> Grant:
+        """https://learn.microsoft.com/linkedin/shared/authentication/programmatic-refresh-tokens"""
+        host = (self.channel.url or OAUTH).rstrip("/")
+        with nothing_posted():
+            answer = self.request(
+                "POST",
+                f"{host}/oauth/v2/accessToken",
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh_token,
+                    "client_id": self.channel.client_id,
+                    "client_secret": self.channel.client_secret(),
+                },
+            ).json()
+        expires_in = answer.get("expires_in")
+        expires_at = datetime.now(UTC) + timedelta(seconds=int(expires_in)) if expires_in else None
+        return Grant(
+            str(answer["access_token"]),
+            str(answer.get("refresh_token") or refresh_token),
+            expires_at,
+        )
 
     def _headers(self) -> dict[str, str]:
         # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -27,6 +27,8 @@ class ChannelOptions(Protocol):
     def client_id(self) -> str: ...
     @property
     def refresh_token_env(self) -> str: ...
+    @property
+    def oauth_tokens(self) -> bool: ...
     @property
     def timeout_seconds(self) -> float: ...
     @property
@@ -66,6 +68,12 @@ Refresher = Callable[[str], Grant]
 class TokenStore(Protocol):
     """Where a channel's rotating tokens are kept for every worker to share."""
 
-    def access_token(self, channel: str, seed: Grant | None, refresher: Refresher) -> str: ...
+    def access_token(
+        self,
+        channel: str,
+        seed: Grant | None,
+        refresher: Refresher,
+        margin: timedelta | None = None,
+    ) -> str: ...
 
     def refresh(self, channel: str, stale: str | None, refresher: Refresher) -> str: ...

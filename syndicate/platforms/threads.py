@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -18,6 +19,7 @@ from syndicate.platforms.base import (
     nothing_posted,
 )
 from syndicate.platforms.graph import raise_for_graph_error, usage_wait
+from syndicate.platforms.options import Grant
 from syndicate.text import graphemes, is_emoji, same_words, urls, utf8_length
 
 API = "https://graph.threads.net/v1.0"
@@ -182,6 +184,24 @@ class Threads(Platform):
         self.request(
             "DELETE", self._url(f"/{sent.receipt.remote_id}"), params={"access_token": self.token()}
         )
+
+    # A long-lived token lasts 60 days and may be renewed once it is a day old: a week ahead.
+    refresh_margin: ClassVar[timedelta] = timedelta(days=7)
+
+    def renew(self, refresh_token: str) -> Grant:
+        """https://developers.facebook.com/docs/threads/get-started/long-lived-tokens: a
+        long-lived token is exchanged for a fresh one (`th_refresh_token`)."""
+        host = (self.channel.url or API).rstrip("/").rsplit("/v1.0", 1)[0]
+        with nothing_posted():
+            answer = self.request(
+                "GET",
+                f"{host}/refresh_access_token",
+                params={"grant_type": "th_refresh_token", "access_token": refresh_token},
+            ).json()
+        expires_in = answer.get("expires_in")
+        expires_at = datetime.now(UTC) + timedelta(seconds=int(expires_in)) if expires_in else None
+        fresh = str(answer["access_token"])
+        return Grant(fresh, fresh, expires_at)
 
     def raise_for_response(self, response: requests.Response) -> None:
         if response.status_code < 400:

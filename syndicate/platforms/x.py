@@ -169,7 +169,7 @@ class X(Platform):
     def rotates_tokens(self) -> bool:
         """A channel with a refresh token keeps its tokens fresh itself; one without uses the
         access token in `secret_env` as it is."""
-        return bool(self.channel.refresh_token_env)
+        return bool(self.channel.refresh_token_env) or self.channel.oauth_tokens
 
     def authorised(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A call with the user token. A 401 means X took nothing from this request, so with a
@@ -193,6 +193,8 @@ class X(Platform):
             return self.token()
         if self.vault is None:
             raise DeliveryError("X's rotating tokens need the database", permanent=True)
+        if self.channel.oauth_tokens:
+            return self.stored_token()
         seed = Grant(self.channel.secret(), self.channel.refresh_token())
         try:
             return self.vault.access_token(self.channel.name, seed, self.exchange)
@@ -205,6 +207,9 @@ class X(Platform):
                 permanent=True,
                 credentials=True,
             ) from exc
+
+    def renew(self, refresh_token: str) -> Grant:
+        return self.exchange(refresh_token)
 
     def exchange(self, refresh_token: str) -> Grant:
         """Spend the refresh token on a new access token and a new refresh token."""

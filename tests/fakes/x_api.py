@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import regex
 
+from tests.fakes.oauth_provider import Authorizer
+
 USER_ID = "2244994945"
 CLIENT_ID = "syndicate-client"
 CLIENT_SECRET = "client-secret"
@@ -48,6 +50,10 @@ class FakeX:
     # Until this moment (time.monotonic()), X takes every request in and acts on it, but
     # holds the answer back: a platform that hangs.
     hang_until: float = 0.0
+    # The newsroom's app: its consent page and code exchange (authorization code with PKCE).
+    authorizer: Authorizer = field(
+        default_factory=lambda: Authorizer(CLIENT_ID, CLIENT_SECRET, pkce=True)
+    )
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
     likes: dict[str, int] = field(default_factory=dict)  # tweet id -> likes given it
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -122,6 +128,13 @@ class FakeX:
 
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
+                if url.path == "/i/oauth2/authorize":
+                    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                    self.send_response(302)
+                    self.send_header("Location", x.authorizer.consent(query))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if not self.signed_in():
                     return
                 if url.path == "/2/users/me":
@@ -178,6 +191,25 @@ class FakeX:
 
             def token(self, body: bytes) -> None:
                 form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+                if form.get("grant_type") == "authorization_code":
+                    status, granted = x.authorizer.redeem(
+                        form, self.headers.get("Authorization", "")
+                    )
+                    if status != 200:
+                        self.answer(status, granted)
+                        return
+                    access, refresh = x.issue()
+                    self.answer(
+                        200,
+                        {
+                            "token_type": "bearer",
+                            "expires_in": x.token_lifetime,
+                            "access_token": access,
+                            "scope": granted["scope"],
+                            "refresh_token": refresh,
+                        },
+                    )
+                    return
                 basic = self.headers.get("Authorization", "").removeprefix("Basic ")
                 client = base64.b64decode(basic).decode() if basic else ""
                 with x.lock:

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from syndicate import audit, channelhealth, channels
-from syndicate.models import ALL_CHANNELS, Role, utcnow
+from syndicate.models import ALL_CHANNELS, ChannelToken, Role, utcnow
 from syndicate.users import UserError, create_user, list_users, set_disabled, set_role
 from syndicate.web import actions
 from syndicate.web.auth import Principal
@@ -61,6 +62,11 @@ def channel_list(
         who,
         rows=rows,
         health=channelhealth.recorded(session),
+        expiries={
+            row.channel: (row.expires_at, bool(row.refresh_token))
+            for row in session.scalars(select(ChannelToken))
+            if row.expires_at is not None
+        },
         everything=states.get(ALL_CHANNELS),
         notice=notice_for(request),
     )

@@ -7,6 +7,7 @@ stored."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -15,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from syndicate import channelstore
 from syndicate.channelstore import ChannelProblem
-from syndicate.connect import attempts, bluesky, direct, mastodon
+from syndicate.connect import attempts, bluesky, direct, facebook, mastodon, oauth, providers
 from syndicate.connect.attempts import Connected, ConnectProblem
+from syndicate.connect.store import store
 from syndicate.models import Role, utcnow
 from syndicate.runtime import Runtime
 from syndicate.web.auth import Principal
@@ -33,6 +35,8 @@ from syndicate.web.ui.session import (
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 MASTODON_RETURN = "/channels/connect/mastodon/done"
+# An attempt holding a Facebook user token while the admin picks one of their Pages.
+PAGE_PICK = "facebook-page"
 
 
 class MastodonFields(BaseModel):
@@ -62,22 +66,28 @@ class AddressFields(BaseModel):
 def _page(
     runtime: Runtime, who: Principal, problem: str = "", status: int = 200, **shown: Any
 ) -> Response:
-    context = {"authorize": "", "server": "", "signing_secret": "", "made": "", **shown}
+    offered = [
+        (platform, providers.LABELS[platform])
+        for platform in providers.OAUTH
+        if runtime.settings.oauth_client(platform)
+    ]
+    context = {
+        "authorize": "",
+        "server": "",
+        "signing_secret": "",
+        "made": "",
+        "pages": [],
+        "pick_state": "",
+        "oauth_platforms": offered,
+        **shown,
+    }
     return render(
         runtime, "review/connect.html.j2", who, status_code=status, problem=problem, **context
     )
 
 
 def _store(runtime: Runtime, connected: Connected, who: Principal) -> None:
-    with runtime.factory.begin() as session:
-        channelstore.add(
-            session,
-            runtime.file_config,
-            dict(connected.fields),
-            connected.credentials,
-            who.name,
-            utcnow(),
-        )
+    store(runtime.factory, runtime.file_config, connected, who.name, utcnow())
     runtime.channels.forget()
 
 
@@ -196,6 +206,138 @@ async def connect_by_address(
         return _page(
             runtime, sent.who, signing_secret=connected.credentials["secret"], made=fields.name
         )
+    return back_to("/channels", "connected")
+
+
+class NameFields(BaseModel):
+    name: str = Field(max_length=63)
+
+
+class PageFields(BaseModel):
+    state: str = Field(max_length=200)
+    page: str = Field(max_length=64)
+
+
+def _oauth_callback(runtime: Runtime, platform: str) -> str:
+    return f"{runtime.settings.base_url.rstrip('/')}{PREFIX}/channels/connect/oauth/{platform}/done"
+
+
+def _oauth_app(runtime: Runtime, platform: str) -> oauth.App:
+    found = providers.app(runtime.settings.oauth_client(platform))
+    if platform not in providers.OAUTH or found is None:
+        raise ConnectProblem(
+            f"connecting {platform} needs the newsroom's app on it: set "
+            f"SYNDICATE_{platform.upper()}_OAUTH_CLIENT"
+        )
+    return found
+
+
+@router.post("/channels/connect/oauth/{platform}")
+async def start_oauth(
+    platform: str,
+    runtime: AppRuntime,
+    sent: Annotated[Submitted[NameFields], form_with(Role.ADMIN, NameFields)],
+) -> Response:
+    name = sent.fields.name.strip()
+    try:
+        app = _oauth_app(runtime, platform)
+        if runtime.config.channel(name) is not None:
+            raise ConnectProblem(f"there is already a channel named {name!r}")
+        provider = providers.provider(platform, runtime.settings.oauth_servers)
+        url = await run_in_threadpool(
+            oauth.start,
+            runtime.factory,
+            provider,
+            app,
+            name,
+            sent.who.name,
+            _oauth_callback(runtime, platform),
+            utcnow(),
+        )
+    except ConnectProblem as problem:
+        return _page(runtime, sent.who, str(problem), 400)
+    shown = urlsplit(provider.authorize).netloc
+    return _page(runtime, sent.who, authorize=url, server=shown)
+
+
+@router.get("/channels/connect/oauth/{platform}/done")
+async def finish_oauth(
+    platform: str, request: Request, runtime: AppRuntime, who: AdminPage
+) -> Response:
+    query = request.query_params
+    state, code = query.get("state", "")[:200], query.get("code", "")[:2000]
+    try:
+        app = _oauth_app(runtime, platform)
+        provider = providers.provider(platform, runtime.settings.oauth_servers)
+        with runtime.factory.begin() as session:
+            attempt = attempts.claim(session, state, who.name, utcnow())
+        if attempt.platform != platform:
+            raise ConnectProblem("this connection was started for another platform; start again")
+        if query.get("error"):
+            reason = query.get("error_description") or query.get("error", "")
+            raise ConnectProblem(f"{platform} did not grant access: {reason[:300]}")
+        if not code:
+            raise ConnectProblem(f"{platform} sent no authorization code back")
+        answer = await run_in_threadpool(
+            oauth.exchange,
+            provider,
+            app,
+            code,
+            attempt.code_verifier,
+            _oauth_callback(runtime, platform),
+        )
+        if platform == "facebook":
+            return await _pick_page(runtime, who, provider, app, answer, attempt.channel)
+        module = providers.OAUTH[platform]
+        connected = await run_in_threadpool(
+            module.connected, provider, app, answer, attempt.channel
+        )
+        await run_in_threadpool(_store, runtime, connected, who)
+    except (ConnectProblem, ChannelProblem) as problem:
+        return _page(runtime, who, str(problem), 400)
+    return back_to("/channels", "connected")
+
+
+async def _pick_page(
+    runtime: Runtime,
+    who: Principal,
+    provider: oauth.Provider,
+    app: oauth.App,
+    answer: dict[str, Any],
+    channel: str,
+) -> Response:
+    """One Page: connected. Several: the admin picks one; the long-lived user token waits,
+    sealed, in an attempt of its own."""
+    user_token = await run_in_threadpool(facebook.long_lived, provider, app, answer)
+    pages = await run_in_threadpool(facebook.pages, provider, user_token)
+    if len(pages) == 1:
+        connected = await run_in_threadpool(facebook.connected, provider, pages[0], channel)
+        await run_in_threadpool(_store, runtime, connected, who)
+        return back_to("/channels", "connected")
+    with runtime.factory.begin() as session:
+        state = attempts.begin(session, PAGE_PICK, channel, "", user_token, who.name, utcnow())
+    return _page(runtime, who, pages=[(p.id, p.name) for p in pages], pick_state=state)
+
+
+@router.post("/channels/connect/facebook/page")
+async def pick_page(
+    runtime: AppRuntime,
+    sent: Annotated[Submitted[PageFields], form_with(Role.ADMIN, PageFields)],
+) -> Response:
+    try:
+        provider = providers.provider("facebook", runtime.settings.oauth_servers)
+        with runtime.factory.begin() as session:
+            attempt = attempts.claim(session, sent.fields.state, sent.who.name, utcnow())
+        if attempt.platform != PAGE_PICK:
+            raise ConnectProblem("this choice belongs to no Facebook connection; start again")
+        pages = await run_in_threadpool(facebook.pages, provider, attempt.code_verifier)
+        page = next((p for p in pages if p.id == sent.fields.page), None)
+        if page is None:
+            raise ConnectProblem("that Page is not one the account manages; start again")
+        connected = await run_in_threadpool(facebook.connected, provider, page, attempt.channel)
+        await run_in_threadpool(_store, runtime, connected, sent.who)
+    except (ConnectProblem, ChannelProblem) as problem:
+        return _page(runtime, sent.who, str(problem), 400)
     return back_to("/channels", "connected")
 
 
