@@ -22,6 +22,7 @@ from syndicate.models import ConnectAttempt, Role, StoredChannel
 from syndicate.platforms.mastodon import Mastodon
 from syndicate.runtime import Runtime
 from syndicate.web.app import create_app
+from tests.client import Client
 from tests.fakes.mastodon_mock import MastodonMock
 from tests.fakes.receiver import Received, Receiver
 from tests.peers.atproto import RealPDS
@@ -277,3 +278,31 @@ def test_telegram_and_a_webhook_are_checked_and_the_signing_secret_is_shown_once
     )
     assert removed.status_code == 303
     assert [row.name for row in stored_channels(runtime)] == ["tg"]
+
+
+def test_an_admin_edits_a_channel_added_here_and_replaces_its_credential(
+    admin: httpx.Client, runtime: Runtime, client: Client
+) -> None:
+    first, second = "first-signing-secret-8d1e", "second-signing-secret-4b7a"
+    hook = {"name": "wire-3", "platform": "webhook", "url": "https://r.example/", "secret": first}
+    assert client.api("POST", "/channels", json=hook).status_code == 201
+    assert admin.get("/review/channels/wire/edit").status_code == 404  # the file's
+    form = admin.get("/review/channels/wire-3/edit")
+    assert form.status_code == 200 and "A credential is set" in form.text
+    assert first not in form.text
+    csrf = csrf_of(form.text)
+    refused = admin.post(
+        "/review/channels/wire-3/edit",
+        data={"enabled": "on", "first_reply": "posts/x/first_reply.txt.j2", "csrf_token": csrf},
+    )
+    assert refused.status_code == 422 and "first_reply" in problem_of(refused)
+    saved = admin.post(
+        "/review/channels/wire-3/edit",
+        data={"auto_approve": "on", "max_hashtags": "5", "secret": second, "csrf_token": csrf},
+    )
+    assert saved.status_code == 303
+    channel = runtime.config.channel("wire-3")
+    assert channel is not None
+    assert (channel.enabled, channel.auto_approve, channel.max_hashtags) == (False, True, 5)
+    assert channel.secret() == second
+    assert second not in sealed(runtime, "wire-3")

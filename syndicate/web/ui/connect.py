@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from syndicate import channelstore
 from syndicate.channelstore import ChannelProblem
+from syndicate.config import ChannelConfig
 from syndicate.connect import attempts, bluesky, direct, facebook, mastodon, oauth, providers
 from syndicate.connect.attempts import Connected, ConnectProblem
 from syndicate.connect.store import store
@@ -23,6 +24,7 @@ from syndicate.models import Role, utcnow
 from syndicate.runtime import Runtime
 from syndicate.web.auth import Principal
 from syndicate.web.deps import AppRuntime
+from syndicate.web.errors import ApiError
 from syndicate.web.ui.session import (
     PREFIX,
     AdminForm,
@@ -351,3 +353,76 @@ def remove_channel(name: str, runtime: AppRuntime, who: AdminForm) -> Response:
         return _page(runtime, who, str(problem), problem.status)
     runtime.channels.forget()
     return back_to("/channels", "removed")
+
+
+class ChannelFields(BaseModel):
+    """What the edit form changes: the options a desk steers most, and a new credential."""
+
+    enabled: str = Field(default="", max_length=5)
+    auto_approve: str = Field(default="", max_length=5)
+    edit_on_update: str = Field(default="", max_length=5)
+    delete_on_unpublish: str = Field(default="", max_length=5)
+    photo: str = Field(default="", max_length=5)
+    thread: str = Field(default="never", max_length=5)
+    template: str = Field(default="", max_length=200)
+    first_reply: str = Field(default="", max_length=200)
+    max_hashtags: str = Field(default="3", max_length=3)
+    secret: str = Field(default="", max_length=4096)
+
+
+def _stored_channel(runtime: Runtime, name: str) -> ChannelConfig:
+    channel = runtime.config.channel(name)
+    if channel is None or not channel.added_in_app:
+        raise ApiError(404, f"no channel {name!r} added here (the site file's change in the file)")
+    return channel
+
+
+def _edit_page(
+    runtime: Runtime, who: Principal, channel: ChannelConfig, problem: str = "", status: int = 200
+) -> Response:
+    return render(
+        runtime,
+        "review/channel_edit.html.j2",
+        who,
+        status_code=status,
+        channel=channel,
+        problem=problem,
+        secret_set=channel.credential_set("secret"),
+    )
+
+
+@router.get("/channels/{name}/edit")
+def edit_page(name: str, runtime: AppRuntime, who: AdminPage) -> Response:
+    return _edit_page(runtime, who, _stored_channel(runtime, name))
+
+
+@router.post("/channels/{name}/edit")
+def save_channel(
+    name: str,
+    runtime: AppRuntime,
+    sent: Annotated[Submitted[ChannelFields], form_with(Role.ADMIN, ChannelFields)],
+) -> Response:
+    channel = _stored_channel(runtime, name)
+    fields = sent.fields
+    changes: dict[str, Any] = {
+        flag: getattr(fields, flag) == "on"
+        for flag in ("enabled", "auto_approve", "edit_on_update", "delete_on_unpublish", "photo")
+    }
+    changes |= {
+        "thread": fields.thread,
+        "template": fields.template.strip(),
+        "first_reply": fields.first_reply.strip(),
+    }
+    if not fields.max_hashtags.strip().isdigit():
+        return _edit_page(runtime, sent.who, channel, "max_hashtags: a whole number", 422)
+    changes["max_hashtags"] = int(fields.max_hashtags)
+    credentials = {"secret": fields.secret} if fields.secret else {}
+    try:
+        with runtime.factory.begin() as session:
+            channelstore.edit(
+                session, runtime.file_config, name, changes, credentials, sent.who.name, utcnow()
+            )
+    except ChannelProblem as problem:
+        return _edit_page(runtime, sent.who, channel, str(problem), problem.status)
+    runtime.channels.forget()
+    return back_to("/channels", "channel-saved")

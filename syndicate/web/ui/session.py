@@ -190,6 +190,7 @@ NOTICES = {
     "resumed": "Resumed.",
     "connected": "Connected: the account was checked with the platform, and the channel is ready.",
     "removed": "Channel removed. Its posts and their history stay.",
+    "channel-saved": "Channel saved: every process uses it from the next post on.",
     "user-created": "User created.",
     "user-changed": "User changed.",
     "test-sent": "The test article is on its way through the pipeline; this page shows it.",
