@@ -27,7 +27,8 @@ class StoredChannelOut(BaseModel):
     platform: str
     source: str  # "app": added here; "file": from the site file, changed only there
     options: dict[str, Any]
-    credentials: dict[str, str]  # each "set" or "unset"
+    secret: str  # "set" or "unset": the token, app password or webhook address
+    credentials: dict[str, str]  # each credential, "set" or "unset"
 
     @classmethod
     def of(cls, channel: ChannelConfig) -> StoredChannelOut:
@@ -37,6 +38,7 @@ class StoredChannelOut(BaseModel):
             platform=channel.platform,
             source="app" if channel.added_in_app else "file",
             options=options,
+            secret="set" if channel.credential_set("secret") or channel.oauth_tokens else "unset",
             credentials={
                 name: "set" if channel.credential_set(name) else "unset" for name in CREDENTIALS
             },

@@ -47,7 +47,12 @@ def test_a_channel_added_through_the_api_gets_the_next_article_signed_with_its_k
     added = client.api("POST", "/channels", json=hook_channel(receiver))
     assert added.status_code == 201, added.text
     answer = added.json()
-    assert answer["source"] == "app" and answer["credentials"]["secret"] == "set"
+    assert answer["source"] == "app" and answer["secret"] == "set"
+    assert answer["credentials"] == {
+        "secret": "set",
+        "refresh_token": "unset",
+        "client_secret": "unset",
+    }
     assert SIGNING_SECRET not in added.text
     listed = {c["name"]: c for c in client.api("GET", "/channels").json()}
     assert listed["desk-wire"]["platform"] == "webhook"
