@@ -201,6 +201,7 @@ class ChannelDirectory:
     _stored: list[ChannelConfig] = field(default_factory=list)
     _checked_at: float = float("-inf")
     _merged: SyndicateConfig | None = None
+    _merged_from: SyndicateConfig | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def config(
@@ -212,8 +213,9 @@ class ChannelDirectory:
                     with factory() as session:
                         seen = version(session)
                         if seen != self._seen or self._merged is None:
-                            stored = stored_channels(session)
-                            self._merged, self._seen = with_stored(file_config, stored), seen
+                            self._stored, self._seen = stored_channels(session), seen
+                            self._merged = with_stored(file_config, self._stored)
+                            self._merged_from = file_config
                     self._checked_at = time.monotonic()
                 except SQLAlchemyError as exc:
                     # No database to read (down, or not made yet): the channels last read, or
@@ -221,6 +223,9 @@ class ChannelDirectory:
                     log.warning("could not read the stored channels: %s", type(exc).__name__)
                     return self._merged or file_config
             assert self._merged is not None
+            if self._merged_from is not file_config:  # a runtime with a file of its own
+                self._merged = with_stored(file_config, self._stored)
+                self._merged_from = file_config
             return self._merged
 
     def forget(self) -> None:
