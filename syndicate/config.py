@@ -93,6 +93,43 @@ class ShareConfig(BaseModel):
 UNTITLED = "Untitled publication"
 
 
+ACTOR_NAME = re.compile(r"^[a-z0-9_]{1,30}$")
+
+
+def _is_actor_name(value: str) -> str:
+    if not ACTOR_NAME.match(value):
+        raise ValueError("an actor's username is 1 to 30 lowercase letters, digits or _")
+    return value
+
+
+ActorName = Annotated[str, AfterValidator(_is_actor_name)]
+
+
+class ActivityPubConfig(BaseModel):
+    """The newsroom on the fediverse: the site as an actor, and authors as actors of their own."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    enabled: bool = False
+    # The site's actor: @<username>@<domain>.
+    username: ActorName = "news"
+    # The host in the actors' handles, when it is not the base URL's (the newsroom's own domain,
+    # forwarding /.well-known/webfinger and /ap/ to Syndicate).
+    domain: str = ""
+    # Hold follow requests for an admin instead of accepting them.
+    approve_followers: bool = False
+    # Authors who are actors of their own: their name in the articles -> their username.
+    authors: dict[str, ActorName] = {}
+
+    @model_validator(mode="after")
+    def _usernames_are_unique(self) -> ActivityPubConfig:
+        names = [self.username, *self.authors.values()]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"actor username {twice[0]!r} is used twice")
+        return self
+
+
 class SiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -115,6 +152,7 @@ class SiteConfig(BaseModel):
     font: str = ""
     bold_font: str = ""
     share: ShareConfig = ShareConfig()
+    activitypub: ActivityPubConfig = ActivityPubConfig()
 
 
 QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")

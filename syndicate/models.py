@@ -439,6 +439,66 @@ class OAuthClient(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ApActor(Base):
+    """One of the newsroom's ActivityPub actors (the site, or an author): its key pair, the
+    private half sealed."""
+
+    __tablename__ = "ap_actors"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    private_key: Mapped[str] = mapped_column(Sealed)
+    public_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApFollower(Base):
+    """A remote actor following one of ours: where to deliver to it (its shared inbox first),
+    and whether the follow was accepted or waits for an admin."""
+
+    __tablename__ = "ap_followers"
+    __table_args__ = (UniqueConstraint("actor", "follower"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(30), index=True)
+    follower: Mapped[str] = mapped_column(String(500))
+    inbox: Mapped[str] = mapped_column(String(500))
+    shared_inbox: Mapped[str] = mapped_column(String(500), default="")
+    follow_id: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="accepted")  # or "pending"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApRemoteKey(Base):
+    """A remote actor's public key, fetched to verify its signatures, kept for a while."""
+
+    __tablename__ = "ap_remote_keys"
+
+    key_id: Mapped[str] = mapped_column(String(500), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(500))
+    public_key: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApDelivery(Base):
+    """An activity on its way to one inbox: written before the request, settled after, found
+    again by the sweep if a worker dies between."""
+
+    __tablename__ = "ap_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(30))
+    inbox: Mapped[str] = mapped_column(String(500))
+    activity: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
