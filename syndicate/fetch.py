@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -204,6 +204,7 @@ class Fetched:
     url: str
     content_type: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class GuardedFetcher:
@@ -229,6 +230,22 @@ class GuardedFetcher:
     ) -> Fetched:
         """Fetch `url`; `accept` sees the final status and media type before the body is read,
         and raises `FetchRefused` to stop there."""
+        return self._exchange("GET", url, headers, max_bytes, accept, None)
+
+    def post(self, url: str, headers: dict[str, str], body: bytes, max_bytes: int) -> Fetched:
+        """Send `body` to `url`, held to the same policy; a redirect is answered, not followed
+        (a POST's body is not sent on to wherever a server points)."""
+        return self._exchange("POST", url, headers, max_bytes, None, body)
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        max_bytes: int,
+        accept: Callable[[int, str], None] | None,
+        body: bytes | None,
+    ) -> Fetched:
         opened: list[socket.socket] = []
         watchdog = threading.Timer(self.timeout, _shut, args=(opened,))
         watchdog.daemon = True
@@ -239,16 +256,17 @@ class GuardedFetcher:
             with _session(self.policy, opened) as session:
                 session.headers.update(headers)
                 for _ in range(MAX_REDIRECTS + 1):
-                    response = _request(session, url, deadline)
+                    response = _request(session, url, deadline, method, body)
                     with response:
-                        if response.is_redirect:
+                        if response.is_redirect and method == "GET":
                             url = urljoin(url, response.headers.get("Location", ""))
                             continue
                         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
                         if accept is not None:
                             accept(response.status_code, media_type)
-                        body = _body(response, max_bytes, deadline)
-                        return Fetched(response.status_code, url, media_type, body)
+                        answer = _body(response, max_bytes, deadline)
+                        headers = {k.lower(): v for k, v in response.headers.items()}
+                        return Fetched(response.status_code, url, media_type, answer, headers)
                 raise FetchRefused("too many redirects")
         except FetchRefused:
             raise
@@ -261,14 +279,22 @@ class GuardedFetcher:
             watchdog.cancel()
 
 
-def _request(session: requests.Session, url: str, deadline: float) -> requests.Response:
+def _request(
+    session: requests.Session,
+    url: str,
+    deadline: float,
+    method: str = "GET",
+    body: bytes | None = None,
+) -> requests.Response:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchRefused(f"scheme {parts.scheme!r} is not fetched")
     if not parts.hostname:
         raise FetchRefused("no host")
-    return session.get(
+    return session.request(
+        method,
         url,
+        data=body,
         stream=True,
         allow_redirects=False,
         timeout=(3.0, max(0.1, deadline - time.monotonic())),

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Stand-ins for a platform's hosts (its consent page, token endpoint and API), by platform,
     # as JSON ({"x": "http://127.0.0.1:8081"}): for a proxy, or a test server.
     oauth_servers: dict[str, str] = {}
+    # Other fediverse servers' documents (actors, keys) and inboxes are reached at public
+    # addresses only, unless this allows private ones, or names hosts to trust.
+    activitypub_allow_private: bool = False
+    activitypub_allow_hosts: str = ""
     # How often every channel's credentials are checked (the beat hands the checks out).
     channel_check_interval_seconds: float = Field(default=3600.0, ge=60)
     # How often a process looks for channels added, changed or removed in the app.
@@ -157,6 +161,11 @@ class Settings(BaseSettings):
             return self.redis_prefix
         digest = hashlib.sha256(self.effective_database_url.encode()).hexdigest()[:12]
         return f"syndicate:{digest}:"
+
+    def activitypub_allowed_hosts(self) -> frozenset[str]:
+        return frozenset(
+            part.strip().lower() for part in self.activitypub_allow_hosts.split(",") if part.strip()
+        )
 
     def image_fetch_allowed_hosts(self) -> frozenset[str]:
         return frozenset(

@@ -14,7 +14,12 @@ from syndicate.settings import Settings, get_settings
 # cards and composition; run workers on each (`syndicate worker -Q delivery`) to keep them apart.
 WORK_QUEUE = "celery"
 DELIVERY_QUEUE = "delivery"
-DELIVERY_TASKS = ("syndicate.deliver_post", "syndicate.change_post", "syndicate.send_notification")
+DELIVERY_TASKS = (
+    "syndicate.deliver_post",
+    "syndicate.change_post",
+    "syndicate.send_notification",
+    "syndicate.ap_deliver",
+)
 # Cards and their share images (CPU-bound rendering, and fetching article images) have a queue
 # of their own too, off the feeds' path: a burst of articles renders its images while its feeds
 # are already served.

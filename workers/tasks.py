@@ -25,6 +25,8 @@ from syndicate import (
     sitedetails,
     sweeper,
 )
+from syndicate.activitypub import deliveries as ap_deliveries
+from syndicate.activitypub import service as activitypub_service
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.announcements import announce_change
@@ -265,6 +267,23 @@ def sweep() -> None:
         read_engagement.delay(engagement_id)
     for name in to_check:
         check_channel.delay(name)
+    with session_scope(rt.factory) as session:
+        activities = ap_deliveries.due(session, now)
+    for delivery_id in activities:
+        ap_deliver.delay(delivery_id)
+
+
+@database_task("syndicate.ap_deliver")
+def ap_deliver(delivery_id: int) -> None:
+    """One activity to one fediverse inbox."""
+    rt = get_runtime()
+    where = activitypub_service.addresses(rt)
+    outcome = ap_deliveries.attempt(
+        rt.factory, delivery_id, where, activitypub_service.fetcher(rt), utcnow
+    )
+    log.info("activitypub delivery %s: %s", delivery_id, outcome.status)
+    if outcome.retry_in is not None:
+        ap_deliver.apply_async((delivery_id,), countdown=outcome.retry_in)
 
 
 @database_task("syndicate.check_channel")

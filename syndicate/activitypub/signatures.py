@@ -64,15 +64,17 @@ def sign(
     headers = {
         "host": parts.netloc,
         "date": email.utils.format_datetime(now or datetime.now(UTC), usegmt=True),
-        "digest": digest_of(body),
     }
+    if method.upper() != "GET":
+        headers["digest"] = digest_of(body)
+    covered = [name for name in SIGNED if name == "(request-target)" or name in headers]
     lines = [f"(request-target): {method.lower()} {target}"]
-    lines += [f"{name}: {headers[name]}" for name in SIGNED[1:]]
+    lines += [f"{name}: {headers[name]}" for name in covered[1:]]
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
     signature = key.sign("\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
     headers["signature"] = (
-        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(SIGNED)}",'
+        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
         f'signature="{base64.b64encode(signature).decode()}"'
     )
     return {name.title(): value for name, value in headers.items()}

@@ -17,6 +17,7 @@ from syndicate.settings import Settings
 from syndicate.share.counts import FirstClicks
 from syndicate.throttle import SignInThrottle
 from syndicate.web import (
+    activitypub,
     api,
     cards,
     channelapi,
@@ -96,7 +97,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     install_handlers(app)
     routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
     routers += [newposts, deskapi, channelapi, engagementapi, admin, connecting, rules, desk]
-    routers += [extra, start]
+    routers += [extra, start, activitypub]
     for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)

@@ -1,0 +1,133 @@
+"""Activities on their way to other servers' inboxes, on a ledger like posts: a row written in
+the transaction that decides the activity, claimed by one worker, signed and POSTed through the
+fetch guard, and settled; retried with backoff (the server's own Retry-After first) until it
+is delivered or plainly refused; found again by the sweep when a worker died between."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from syndicate.activitypub.actors import ACTIVITY_JSON, Addresses, key_pair
+from syndicate.activitypub.signatures import sign
+from syndicate.fetch import FetchRefused, GuardedFetcher
+from syndicate.models import ApDelivery
+from syndicate.platforms.base import retry_after_seconds
+
+MAX_ATTEMPTS = 10
+BACKOFF_BASE_SECONDS = 30.0
+BACKOFF_CAP_SECONDS = 6 * 3600.0
+LEASE = timedelta(minutes=5)
+MAX_ANSWER_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent, retry, failed, skipped
+    retry_in: float | None = None
+
+
+def enqueue(
+    session: Session, actor: str, inbox: str, activity: dict[str, Any], now: datetime
+) -> int:
+    row = ApDelivery(
+        actor=actor,
+        inbox=inbox,
+        activity=activity,
+        status="pending",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def attempt(
+    factory: sessionmaker[Session],
+    delivery_id: int,
+    where: Addresses,
+    fetcher: GuardedFetcher,
+    now: Callable[[], datetime],
+) -> Outcome:
+    """Deliver the activity if it is waiting and due; safe to call twice."""
+    started = now()
+    with factory.begin() as session:
+        row = session.get(ApDelivery, delivery_id, with_for_update=True)
+        if row is None or row.status != "pending":
+            return Outcome("skipped")
+        if row.next_attempt_at is not None and row.next_attempt_at > started:
+            return Outcome("skipped")
+        row.status, row.claimed_at, row.attempts = "sending", started, row.attempts + 1
+        keys = key_pair(session, row.actor)
+        inbox, actor, activity, attempts = row.inbox, row.actor, row.activity, row.attempts
+        private_key = keys.private_key
+    body = json.dumps(activity).encode()
+    headers = {
+        "Content-Type": ACTIVITY_JSON,
+        "Accept": ACTIVITY_JSON,
+        **sign("POST", inbox, body, where.key(actor), private_key),
+    }
+    status_code, wait, error, asked_wait = None, None, "", None
+    try:
+        answer = fetcher.post(inbox, headers, body, MAX_ANSWER_BYTES)
+        status_code, asked_wait = answer.status, answer.headers.get("retry-after")
+    except FetchRefused as exc:
+        error = str(exc)
+    with factory.begin() as session:
+        row = session.get_one(ApDelivery, delivery_id, with_for_update=True)
+        row.status_code, finished = status_code, now()
+        if status_code is not None and 200 <= status_code < 300:
+            row.status, row.error, row.finished_at = "sent", "", finished
+            return Outcome("sent")
+        permanent = (
+            status_code is not None
+            and 400 <= status_code < 500
+            and status_code
+            not in (
+                408,
+                429,
+            )
+        )
+        row.error = error or f"HTTP {status_code}"
+        if permanent or attempts >= MAX_ATTEMPTS:
+            row.status, row.finished_at = "failed", finished
+            return Outcome("failed")
+        if status_code in (429, 503):
+            wait = retry_after_seconds(asked_wait)
+        wait = wait if wait is not None else _backoff(attempts)
+        row.status, row.next_attempt_at = "pending", finished + timedelta(seconds=wait)
+        return Outcome("retry", retry_in=wait)
+
+
+def _backoff(attempts: int) -> float:
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempts))
+
+
+def due(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Deliveries whose time has come, and those a dead worker left `sending`."""
+    stuck = session.scalars(
+        select(ApDelivery).where(
+            ApDelivery.status == "sending", ApDelivery.claimed_at < now - LEASE
+        )
+    ).all()
+    for row in stuck:
+        row.status, row.next_attempt_at = "pending", now
+    return list(
+        session.scalars(
+            select(ApDelivery.id)
+            .where(
+                ApDelivery.status == "pending",
+                or_(ApDelivery.next_attempt_at.is_(None), ApDelivery.next_attempt_at <= now),
+            )
+            .order_by(ApDelivery.id)
+            .limit(limit)
+        )
+    )

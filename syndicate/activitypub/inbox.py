@@ -1,0 +1,156 @@
+"""What other servers send to the actors' inboxes. Every request must carry a valid HTTP
+Signature by the very actor the activity names, or it is refused (401) with nothing stored.
+Handled: `Follow` (accepted at once, or held for an admin), `Undo` of a follow, `Delete` of
+the sending actor (its follows dropped). Anything else is taken (202) and ignored."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from syndicate.activitypub import deliveries
+from syndicate.activitypub.actors import AS_CONTEXT, Actor, Addresses
+from syndicate.activitypub.remote import KeyCache, Remote
+from syndicate.activitypub.signatures import Incoming, SignatureRefused, verify
+from syndicate.db import upsert
+from syndicate.models import ApFollower
+
+MAX_ACTIVITY_BYTES = 256 * 1024
+MAX_ADDRESS = 500
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class Handled:
+    what: str  # for the log and the answer: "accepted follow", "ignored Like", …
+    deliveries: tuple[int, ...] = ()  # activities to send now
+
+
+@dataclass(frozen=True)
+class Inbox:
+    factory: sessionmaker[Session]
+    actors: dict[str, Actor]
+    where: Addresses
+    remote: Remote
+    keys: KeyCache
+    approve_followers: bool
+
+    def receive(self, request: Incoming, now: datetime) -> Handled:
+        activity = _activity(request.body)
+        sender = _id_of(activity.get("actor"))
+        try:
+            key_id = verify(request, self.keys.lookup, now)
+        except SignatureRefused as exc:
+            raise Refused(401, str(exc)) from None
+        if sender is None or self.keys.owner(key_id) != sender:
+            raise Refused(401, "the activity is not signed by the actor it names")
+        kind = activity.get("type")
+        if kind == "Follow":
+            return self._follow(activity, sender, now)
+        if kind == "Undo" and isinstance(activity.get("object"), dict | str):
+            return self._undo(activity, sender)
+        if kind == "Delete" and _id_of(activity.get("object")) == sender:
+            with self.factory.begin() as session:
+                session.execute(delete(ApFollower).where(ApFollower.follower == sender))
+            return Handled("dropped a deleted actor's follows")
+        return Handled(f"ignored {str(kind)[:40]}")
+
+    def _ours(self, target: str | None) -> str | None:
+        for name in self.actors:
+            if target == self.where.actor(name):
+                return name
+        return None
+
+    def _follow(self, activity: dict[str, Any], sender: str, now: datetime) -> Handled:
+        name = self._ours(_id_of(activity.get("object")))
+        if name is None:
+            raise Refused(404, "no such actor here")
+        follower = self.remote.document(sender)
+        inbox = follower.get("inbox") if follower else None
+        if not isinstance(inbox, str) or len(inbox) > MAX_ADDRESS:
+            raise Refused(400, "the follower's actor document names no inbox")
+        endpoints = follower.get("endpoints") if follower else None
+        shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+        status = "pending" if self.approve_followers else "accepted"
+        follow_id = str(activity.get("id") or "")[:MAX_ADDRESS]
+        with self.factory.begin() as session:
+            values = {
+                "actor": name,
+                "follower": sender,
+                "inbox": inbox,
+                "shared_inbox": shared
+                if isinstance(shared, str) and len(shared) <= MAX_ADDRESS
+                else "",
+                "follow_id": follow_id,
+                "status": status,
+                "created_at": now,
+            }
+            session.execute(
+                upsert(session, ApFollower)
+                .values(**values)
+                .on_conflict_do_update(
+                    index_elements=["actor", "follower"],
+                    set_={k: values[k] for k in ("inbox", "shared_inbox", "follow_id")},
+                )
+            )
+            if status == "pending":
+                return Handled("held a follow for an admin")
+            accept = accept_of(self.where, name, activity, sender)
+            delivery = deliveries.enqueue(session, name, inbox, accept, now)
+        return Handled("accepted a follow", (delivery,))
+
+    def _undo(self, activity: dict[str, Any], sender: str) -> Handled:
+        undone = activity["object"]
+        if isinstance(undone, dict) and undone.get("type") not in (None, "Follow"):
+            return Handled(f"ignored Undo of {str(undone.get('type'))[:40]}")
+        with self.factory.begin() as session:
+            found = delete(ApFollower).where(ApFollower.follower == sender)
+            name = self._ours(_id_of(undone.get("object"))) if isinstance(undone, dict) else None
+            if name is not None:
+                found = found.where(ApFollower.actor == name)
+            elif isinstance(undone, str):
+                found = found.where(ApFollower.follow_id == undone)
+            session.execute(found)
+        return Handled("removed a follow")
+
+
+def accept_of(where: Addresses, name: str, follow: dict[str, Any], follower: str) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{where.actor(name)}#accepts/{uuid.uuid4()}",
+        "type": "Accept",
+        "actor": where.actor(name),
+        "object": {k: follow[k] for k in ("id", "type", "actor", "object") if k in follow},
+        "to": [follower],
+    }
+
+
+def _activity(body: bytes) -> dict[str, Any]:
+    if len(body) > MAX_ACTIVITY_BYTES:
+        raise Refused(413, f"an activity is at most {MAX_ACTIVITY_BYTES} bytes")
+    try:
+        found = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(400, "the body is not JSON") from None
+    if not isinstance(found, dict) or not isinstance(found.get("type"), str):
+        raise Refused(400, "the body is not an activity (a JSON object with a type)")
+    return found
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value[:MAX_ADDRESS]
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])[:MAX_ADDRESS]
+    return None

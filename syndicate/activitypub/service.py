@@ -1,0 +1,51 @@
+"""The fediverse pieces assembled from the runtime: the actors, where they live, how other
+servers are reached, and the inbox."""
+
+from __future__ import annotations
+
+from syndicate.activitypub.actors import Actor, Addresses, actors_of, key_pair
+from syndicate.activitypub.inbox import Inbox
+from syndicate.activitypub.remote import KeyCache, Remote
+from syndicate.config import SiteConfig
+from syndicate.fetch import GuardedFetcher
+from syndicate.models import utcnow
+from syndicate.runtime import Runtime
+
+
+def site_of(runtime: Runtime) -> SiteConfig:
+    return runtime.site()
+
+
+def actors(runtime: Runtime) -> dict[str, Actor]:
+    return actors_of(site_of(runtime))
+
+
+def addresses(runtime: Runtime) -> Addresses:
+    return Addresses(runtime.settings.base_url, runtime.file_config.site)
+
+
+def fetcher(runtime: Runtime) -> GuardedFetcher:
+    settings = runtime.settings
+    return GuardedFetcher(
+        settings.activitypub_allow_private, settings.activitypub_allowed_hosts(), timeout=10.0
+    )
+
+
+def remote(runtime: Runtime) -> Remote:
+    """Other servers, read as the site's actor."""
+    name = runtime.file_config.site.activitypub.username
+    with runtime.factory.begin() as session:
+        private_key = key_pair(session, name).private_key
+    return Remote(fetcher(runtime), addresses(runtime).key(name), private_key, utcnow)
+
+
+def inbox(runtime: Runtime) -> Inbox:
+    reader = remote(runtime)
+    return Inbox(
+        runtime.factory,
+        actors(runtime),
+        addresses(runtime),
+        reader,
+        KeyCache(runtime.factory, reader),
+        runtime.file_config.site.activitypub.approve_followers,
+    )

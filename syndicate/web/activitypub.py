@@ -1,0 +1,150 @@
+"""The fediverse's view of the newsroom: WebFinger, host-meta and NodeInfo for discovery, the
+actors' documents and collections as `application/activity+json`, and their inboxes (one
+shared, one per actor), which take only activities signed by the actors they name."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from syndicate.activitypub import discovery, service
+from syndicate.activitypub.actors import ACTIVITY_JSON, AS_CONTEXT, document, key_pair
+from syndicate.activitypub.inbox import MAX_ACTIVITY_BYTES, Refused
+from syndicate.activitypub.signatures import Incoming
+from syndicate.models import ApFollower, Article, utcnow
+from syndicate.runtime import Runtime
+from syndicate.web.deps import AppRuntime, TaskQueue
+from syndicate.web.errors import ApiError
+
+router = APIRouter(include_in_schema=False)
+
+
+def _json(body: dict[str, Any], media_type: str = ACTIVITY_JSON, status: int = 200) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False).encode(),
+        status_code=status,
+        media_type=media_type,
+        headers={"Cache-Control": "max-age=300", "Access-Control-Allow-Origin": "*"},
+    )
+
+
+def _actor(runtime: Runtime, name: str) -> str:
+    if name not in service.actors(runtime):
+        raise ApiError(404, f"no actor {name!r}")
+    return name
+
+
+@router.get("/.well-known/webfinger")
+def webfinger(request: Request, runtime: AppRuntime) -> Response:
+    resource = request.query_params.get("resource", "")[:600]
+    if not resource:
+        raise ApiError(400, "resource is required: acct:name@host or an actor's address")
+    site = service.site_of(runtime)
+    found = discovery.webfinger(
+        resource,
+        service.actors(runtime),
+        service.addresses(runtime),
+        site.link or runtime.settings.base_url,
+    )
+    if found is None:
+        raise ApiError(404, f"no actor is {resource!r}")
+    return _json(found, discovery.JRD)
+
+
+@router.get("/.well-known/host-meta")
+def host_meta(runtime: AppRuntime) -> Response:
+    return Response(discovery.host_meta(service.addresses(runtime)), media_type=discovery.XRD)
+
+
+@router.get("/.well-known/nodeinfo")
+def nodeinfo_links(runtime: AppRuntime) -> Response:
+    return _json(discovery.nodeinfo_links(service.addresses(runtime)), "application/json")
+
+
+@router.get("/nodeinfo/2.1")
+def nodeinfo(runtime: AppRuntime) -> Response:
+    with runtime.factory() as session:
+        articles = session.scalar(select(func.count()).select_from(Article)) or 0
+    site = service.site_of(runtime)
+    return _json(
+        discovery.nodeinfo(len(service.actors(runtime)), articles, site.title),
+        discovery.NODEINFO_TYPE,
+    )
+
+
+@router.get("/ap/actors/{name}")
+def actor(name: str, runtime: AppRuntime) -> Response:
+    name = _actor(runtime, name)
+    with runtime.factory.begin() as session:
+        public_key = key_pair(session, name).public_key
+    site = service.site_of(runtime)
+    found = document(service.actors(runtime)[name], site, service.addresses(runtime), public_key)
+    return _json(found)
+
+
+def _collection(runtime: Runtime, name: str, part: str, total: int) -> Response:
+    me = service.addresses(runtime).actor(name)
+    return _json(
+        {
+            "@context": AS_CONTEXT,
+            "id": f"{me}/{part}",
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "orderedItems": [],
+        }
+    )
+
+
+@router.get("/ap/actors/{name}/followers")
+def followers(name: str, runtime: AppRuntime) -> Response:
+    """How many follow the actor; who they are is theirs to tell."""
+    name = _actor(runtime, name)
+    with runtime.factory() as session:
+        total = session.scalar(
+            select(func.count()).where(ApFollower.actor == name, ApFollower.status == "accepted")
+        )
+    return _collection(runtime, name, "followers", total or 0)
+
+
+@router.get("/ap/actors/{name}/{part}")
+def empty_collection(name: str, part: str, runtime: AppRuntime) -> Response:
+    if part not in ("following", "featured", "outbox"):
+        raise ApiError(404, "no such collection")
+    return _collection(runtime, _actor(runtime, name), part, 0)
+
+
+async def _receive(request: Request, runtime: Runtime, queue: Any) -> Response:
+    if not service.actors(runtime):
+        raise ApiError(404, "this site is not on the fediverse")
+    body = await request.body()
+    if len(body) > MAX_ACTIVITY_BYTES:
+        raise ApiError(413, f"an activity is at most {MAX_ACTIVITY_BYTES} bytes")
+    public = f"{runtime.settings.base_url.rstrip('/')}{request.url.path}"
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    incoming = Incoming(request.method, public, headers, body)
+    inbox = await run_in_threadpool(service.inbox, runtime)
+    try:
+        handled = await run_in_threadpool(inbox.receive, incoming, utcnow())
+    except Refused as refused:
+        raise ApiError(refused.status, refused.message) from None
+    for delivery_id in handled.deliveries:
+        queue.send("syndicate.ap_deliver", delivery_id)
+    return _json({"status": handled.what}, "application/json", 202)
+
+
+@router.post("/ap/inbox")
+async def shared_inbox(request: Request, runtime: AppRuntime, queue: TaskQueue) -> Response:
+    return await _receive(request, runtime, queue)
+
+
+@router.post("/ap/actors/{name}/inbox")
+async def actor_inbox(
+    name: str, request: Request, runtime: AppRuntime, queue: TaskQueue
+) -> Response:
+    _actor(runtime, name)
+    return await _receive(request, runtime, queue)
