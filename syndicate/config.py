@@ -93,68 +93,6 @@ class ShareConfig(BaseModel):
 UNTITLED = "Untitled publication"
 
 
-ACTOR_NAME = re.compile(r"^[a-z0-9_]{1,30}$")
-
-
-def _is_actor_name(value: str) -> str:
-    if not ACTOR_NAME.match(value):
-        raise ValueError("an actor's username is 1 to 30 lowercase letters, digits or _")
-    return value
-
-
-ActorName = Annotated[str, AfterValidator(_is_actor_name)]
-
-
-class ActivityPubConfig(BaseModel):
-    """The newsroom on the fediverse: the site as an actor, and authors as actors of their own."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    enabled: bool = False
-    # The site's actor: @<username>@<domain>.
-    username: ActorName = "news"
-    # The host in the actors' handles, when it is not the base URL's (the newsroom's own domain,
-    # forwarding /.well-known/webfinger and /ap/ to Syndicate).
-    domain: str = ""
-    # Hold follow requests for an admin instead of accepting them.
-    approve_followers: bool = False
-    # Authors who are actors of their own: their name in the articles -> their username.
-    authors: dict[str, ActorName] = {}
-
-    @model_validator(mode="after")
-    def _usernames_are_unique(self) -> ActivityPubConfig:
-        names = [self.username, *self.authors.values()]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise ValueError(f"actor username {twice[0]!r} is used twice")
-        return self
-
-
-class SiteConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    # Title, description, language and link may instead be set in the browser (/review/start);
-    # where this file sets one, the file wins.
-    title: str = Field(default=UNTITLED, min_length=1)
-    description: str = ""
-    language: str = "en"
-    link: str = ""
-    icon: str = ""
-    logo: str = ""
-    websub_hubs: list[str] = []
-    # A folder of templates searched before the built-in ones (cards/, posts/, feeds/).
-    templates: str = ""
-    # The site's X handle (twitter:site), and the share image's look.
-    x_handle: str = ""
-    brand_color: str = "#14213d"
-    accent_color: str = "#fca311"
-    text_color: str = "#ffffff"
-    font: str = ""
-    bold_font: str = ""
-    share: ShareConfig = ShareConfig()
-    activitypub: ActivityPubConfig = ActivityPubConfig()
-
-
 QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -192,6 +130,71 @@ class ChannelRules(BaseModel):
                 f"unknown time zone {value!r} (an IANA name, like Europe/Berlin)"
             ) from None
         return value
+
+
+ACTOR_NAME = re.compile(r"^[a-z0-9_]{1,30}$")
+
+
+def _is_actor_name(value: str) -> str:
+    if not ACTOR_NAME.match(value):
+        raise ValueError("an actor's username is 1 to 30 lowercase letters, digits or _")
+    return value
+
+
+ActorName = Annotated[str, AfterValidator(_is_actor_name)]
+
+
+class ActivityPubConfig(BaseModel):
+    """The newsroom on the fediverse: the site as an actor, and authors as actors of their own."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    enabled: bool = False
+    # The site's actor: @<username>@<domain>.
+    username: ActorName = "news"
+    # The host in the actors' handles, when it is not the base URL's (the newsroom's own domain,
+    # forwarding /.well-known/webfinger and /ap/ to Syndicate).
+    domain: str = ""
+    # Hold follow requests for an admin instead of accepting them.
+    approve_followers: bool = False
+    # Authors who are actors of their own: their name in the articles -> their username.
+    authors: dict[str, ActorName] = {}
+    # Which articles go to the fediverse, as a channel's rules say (the send-time ones, quiet
+    # hours and daily caps, do not apply: followers get every article as it is published).
+    rules: ChannelRules = ChannelRules()
+
+    @model_validator(mode="after")
+    def _usernames_are_unique(self) -> ActivityPubConfig:
+        names = [self.username, *self.authors.values()]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"actor username {twice[0]!r} is used twice")
+        return self
+
+
+class SiteConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    # Title, description, language and link may instead be set in the browser (/review/start);
+    # where this file sets one, the file wins.
+    title: str = Field(default=UNTITLED, min_length=1)
+    description: str = ""
+    language: str = "en"
+    link: str = ""
+    icon: str = ""
+    logo: str = ""
+    websub_hubs: list[str] = []
+    # A folder of templates searched before the built-in ones (cards/, posts/, feeds/).
+    templates: str = ""
+    # The site's X handle (twitter:site), and the share image's look.
+    x_handle: str = ""
+    brand_color: str = "#14213d"
+    accent_color: str = "#fca311"
+    text_color: str = "#ffffff"
+    font: str = ""
+    bold_font: str = ""
+    share: ShareConfig = ShareConfig()
+    activitypub: ActivityPubConfig = ActivityPubConfig()
 
 
 class ChannelConfig(BaseModel):

@@ -479,6 +479,19 @@ class ApRemoteKey(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ApObject(Base):
+    """An article as the fediverse has it: which revision went out (Create, then Update) and
+    whether it was taken back (Delete)."""
+
+    __tablename__ = "ap_objects"
+
+    article_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(16), default="published")  # or "deleted"
+    actors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ApDelivery(Base):
     """An activity on its way to one inbox: written before the request, settled after, found
     again by the sweep if a worker dies between."""

@@ -60,6 +60,7 @@ TABLES = (
     "ap_followers",
     "ap_remote_keys",
     "ap_deliveries",
+    "ap_objects",
     "channel_health",
     "connect_attempts",
     "oauth_clients",

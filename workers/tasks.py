@@ -25,6 +25,7 @@ from syndicate import (
     sitedetails,
     sweeper,
 )
+from syndicate.activitypub import articles as ap_articles
 from syndicate.activitypub import deliveries as ap_deliveries
 from syndicate.activitypub import service as activitypub_service
 from syndicate.db import session_scope
@@ -199,8 +200,15 @@ def check_cards(article_id: str) -> None:
 @database_task("syndicate.compose_posts")
 def compose_posts(article_id: str) -> None:
     rt = get_runtime()
+    site, where = activitypub_service.site_of(rt), activitypub_service.addresses(rt)
     with session_scope(rt.factory) as session:
-        work = posts.compose_posts(session, article_id, rt.config, rt.templates, utcnow())
+        now = utcnow()
+        work = posts.compose_posts(session, article_id, rt.config, rt.templates, now)
+        # In the same transaction: the fediverse hears of the article exactly when its posts
+        # are decided, and a lost task leaves neither.
+        federated = ap_articles.federate(session, article_id, site, where, now)
+    for delivery_id in federated:
+        ap_deliver.delay(delivery_id)
     for post_id in work.due:
         enqueue.post_approved(post_id)
     for change_id in work.changes:

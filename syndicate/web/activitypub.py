@@ -12,16 +12,18 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
+from syndicate.activitypub import articles as ap_articles
 from syndicate.activitypub import discovery, service
 from syndicate.activitypub.actors import ACTIVITY_JSON, AS_CONTEXT, document, key_pair
 from syndicate.activitypub.inbox import MAX_ACTIVITY_BYTES, Refused
 from syndicate.activitypub.signatures import Incoming
-from syndicate.models import ApFollower, Article, utcnow
+from syndicate.models import ApFollower, ApObject, Article, Card, utcnow
 from syndicate.runtime import Runtime
 from syndicate.web.deps import AppRuntime, TaskQueue
 from syndicate.web.errors import ApiError
 
 router = APIRouter(include_in_schema=False)
+OUTBOX_PAGE = 20
 
 
 def _json(body: dict[str, Any], media_type: str = ACTIVITY_JSON, status: int = 200) -> Response:
@@ -100,6 +102,81 @@ def _collection(runtime: Runtime, name: str, part: str, total: int) -> Response:
     )
 
 
+@router.get("/ap/articles/{article_id}")
+def article(article_id: str, runtime: AppRuntime) -> Response:
+    """An article as the fediverse has it; a Tombstone (410) once it was taken back."""
+    return article_answer(runtime, article_id)
+
+
+def article_answer(runtime: Runtime, article_id: str) -> Response:
+    if not service.actors(runtime):
+        raise ApiError(404, "this site is not on the fediverse")
+    where, site = service.addresses(runtime), service.site_of(runtime)
+    with runtime.factory() as session:
+        shared = session.get(ApObject, article_id)
+        found = session.get(Article, article_id)
+        if shared is None or found is None:
+            raise ApiError(404, f"no article {article_id!r} on the fediverse")
+        if shared.state == "deleted":
+            return _json(ap_articles.tombstone(where, article_id, shared.updated_at), status=410)
+        return _json(ap_articles.article_object(found, site, where, session.get(Card, article_id)))
+
+
+@router.get("/ap/actors/{name}/outbox")
+def outbox(name: str, request: Request, runtime: AppRuntime) -> Response:
+    """The actor's articles on the fediverse, newest first, OUTBOX_PAGE to a page."""
+    name = _actor(runtime, name)
+    where, site = service.addresses(runtime), service.site_of(runtime)
+    me = f"{where.actor(name)}/outbox"
+    with runtime.factory() as session:
+        shared = [
+            row
+            for row in session.scalars(
+                select(ApObject)
+                .where(ApObject.state == "published")
+                .order_by(ApObject.updated_at.desc())
+            )
+            if name in row.actors
+        ]
+        page_text = request.query_params.get("page", "")
+        if not page_text.isdigit() or int(page_text) < 1:
+            whole: dict[str, Any] = {"@context": AS_CONTEXT, "id": me, "type": "OrderedCollection"}
+            whole["totalItems"] = len(shared)
+            if shared:
+                whole["first"] = f"{me}?page=1"
+            return _json(whole)
+        page = int(page_text)
+        chosen = shared[(page - 1) * OUTBOX_PAGE : page * OUTBOX_PAGE]
+        items = []
+        for row in chosen:
+            found = session.get(Article, row.article_id)
+            if found is None:
+                continue
+            shown = ap_articles.article_object(
+                found, site, where, session.get(Card, row.article_id)
+            )
+            items.append(
+                {
+                    "id": f"{shown['id']}#create-{name}",
+                    "type": "Create",
+                    "actor": where.actor(name),
+                    "published": shown["published"],
+                    "to": shown["to"],
+                    "object": shown,
+                }
+            )
+    body: dict[str, Any] = {
+        "@context": AS_CONTEXT,
+        "id": f"{me}?page={page}",
+        "type": "OrderedCollectionPage",
+        "partOf": me,
+        "orderedItems": items,
+    }
+    if len(shared) > page * OUTBOX_PAGE:
+        body["next"] = f"{me}?page={page + 1}"
+    return _json(body)
+
+
 @router.get("/ap/actors/{name}/followers")
 def followers(name: str, runtime: AppRuntime) -> Response:
     """How many follow the actor; who they are is theirs to tell."""
@@ -113,7 +190,7 @@ def followers(name: str, runtime: AppRuntime) -> Response:
 
 @router.get("/ap/actors/{name}/{part}")
 def empty_collection(name: str, part: str, runtime: AppRuntime) -> Response:
-    if part not in ("following", "featured", "outbox"):
+    if part not in ("following", "featured"):
         raise ApiError(404, "no such collection")
     return _collection(runtime, _actor(runtime, name), part, 0)
 

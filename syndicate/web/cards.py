@@ -10,8 +10,9 @@ from markupsafe import escape
 from syndicate.models import Article, ArticleStatus, Card
 from syndicate.purging import article_key
 from syndicate.runtime import Runtime
+from syndicate.web.activitypub import article_answer
 from syndicate.web.conditional import cached_response
-from syndicate.web.deps import DbSession
+from syndicate.web.deps import AppRuntime, DbSession
 from syndicate.web.edge import edge_headers
 from syndicate.web.errors import ApiError
 
@@ -44,8 +45,22 @@ def is_crawler(user_agent: str) -> bool:
     return not user_agent or bool(CRAWLERS.search(user_agent))
 
 
+def wants_activity(accept: str) -> bool:
+    """Whether the client asks for ActivityStreams (a fediverse server resolving the link)."""
+    lowered = accept.lower()
+    return "application/activity+json" in lowered or (
+        "application/ld+json" in lowered and "activitystreams" in lowered
+    )
+
+
 @router.api_route("/cards/{article_id}", methods=["GET", "HEAD"])
-def card_page(request: Request, article_id: str, session: DbSession) -> Response:
+def card_page(
+    request: Request, article_id: str, session: DbSession, runtime: AppRuntime
+) -> Response:
+    if wants_activity(request.headers.get("Accept", "")):
+        answer = article_answer(runtime, article_id)  # the article as the fediverse has it
+        answer.headers["Vary"] = "Accept"
+        return answer
     card = _card(session, article_id)
     page, etag = card.page_html, card.etag
     if not is_crawler(request.headers.get("User-Agent", "")):
@@ -55,7 +70,7 @@ def card_page(request: Request, article_id: str, session: DbSession) -> Response
     response = cached_response(
         request, page.encode(), HTML, etag, card.updated_at, MAX_AGE, for_edges(request, card)
     )
-    response.headers["Vary"] = "User-Agent"
+    response.headers["Vary"] = "User-Agent, Accept"
     return response
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from syndicate import signatures
+from syndicate.activitypub.articles import CHANNEL as FEDIVERSE
 from syndicate.cms import CMSS, ArticleEvent, ArticleIn, InvalidPayload, unknown_channels
 from syndicate.cms.adapter import Verifier
 from syndicate.runtime import Runtime
@@ -87,7 +88,10 @@ async def receive_webhook(request: Request, cms: str) -> JSONResponse:
     event = parsed(lambda: adapter.parse(data, body))
     if isinstance(event.article, ArticleIn):
         runtime: Runtime = request.app.state.runtime
-        unknown = unknown_channels(event.article, {c.name for c in runtime.config.channels})
+        known = {c.name for c in runtime.config.channels}
+        if runtime.file_config.site.activitypub.enabled:
+            known.add(FEDIVERSE)
+        unknown = unknown_channels(event.article, known)
         if unknown:
             raise ApiError(422, "the syndication object names channels that do not exist", unknown)
     return await accept(request, event)

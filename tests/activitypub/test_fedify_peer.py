@@ -1,7 +1,8 @@
 """A real ActivityPub server, written with Fedify, meets the newsroom: it finds the site's
 actor by WebFinger and reads it, follows it with a signed Follow that Syndicate verifies, and
-receives the signed Accept a worker delivers, which Fedify verifies in turn. The stack is its
-own: a database, a Redis prefix, the web app and a worker, with the site on the fediverse."""
+receives what a worker delivers, each verified by Fedify in turn: the Accept, then the Create
+of an article the CMS publishes, its Update and its Delete. The stack is its own: a database,
+a Redis prefix, the web app and a worker, with the site on the fediverse."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +18,8 @@ from sqlalchemy import select
 from syndicate.models import ApDelivery, ApFollower
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.web.app import create_app
+from tests.client import Client, article, envelope
+from tests.conftest import API_TOKEN, WEBHOOK_SECRETS
 from tests.databases import fresh_database
 from tests.peers.fedify import FedifyPeer
 from tests.servers import WebServer, WorkerProcess, free_port, wait_until
@@ -106,3 +110,25 @@ def test_fedify_finds_follows_and_is_accepted_by_the_site_actor(
     with newsroom.runtime.factory() as session:
         (delivery,) = session.scalars(select(ApDelivery)).all()
     assert (delivery.status, delivery.attempts) == ("sent", 1)
+
+    cms = Client(newsroom.url, WEBHOOK_SECRETS.split(",")[0], API_TOKEN)
+    art = article("fedi-1", title="Ferry timetable returns", content_html="<p>Hourly.</p>")
+    assert cms.send(envelope(art)).status_code == 202
+
+    def heard(kind: str) -> list[dict[str, Any]]:
+        return [a for a in peer.received() if a["type"] == kind]
+
+    (created,) = wait_until(lambda: heard("Create"), timeout=60)
+    assert created["actor"] == newsroom.actor
+    assert created["object"]["name"] == "Ferry timetable returns"
+    assert created["object"]["url"] == art["url"]
+    changed = {**art, "title": "Ferry timetable returns, hourly"}
+    assert cms.send(envelope(changed, "article.updated")).status_code in (200, 202)
+    (updated,) = wait_until(lambda: heard("Update"), timeout=60)
+    assert updated["object"]["name"] == "Ferry timetable returns, hourly"
+    assert cms.send(envelope({"id": "fedi-1"}, "article.unpublished")).status_code in (200, 202)
+    (deleted,) = wait_until(lambda: heard("Delete"), timeout=60)
+    assert (
+        deleted["object"] == created["object"]["id"]
+        or deleted["object"]["id"] == created["object"]["id"]
+    )

@@ -1,4 +1,4 @@
-"""ap_actors, ap_followers, ap_remote_keys, ap_deliveries: the newsroom on the fediverse
+"""ap_actors, ap_followers, ap_remote_keys, ap_objects, ap_deliveries: the fediverse
 
 Revision ID: 0030
 Revises: 0029
@@ -47,6 +47,14 @@ def upgrade() -> None:
         sa.Column("fetched_at", UTCDateTime(), nullable=False),
     )
     op.create_table(
+        "ap_objects",
+        sa.Column("article_id", sa.String(128), primary_key=True),
+        sa.Column("revision", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("state", sa.String(16), nullable=False, server_default="published"),
+        sa.Column("actors", sa.JSON(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+    )
+    op.create_table(
         "ap_deliveries",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("actor", sa.String(30), nullable=False),
@@ -67,6 +75,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_ap_deliveries_status", "ap_deliveries")
     op.drop_table("ap_deliveries")
+    op.drop_table("ap_objects")
     op.drop_table("ap_remote_keys")
     op.drop_index("ix_ap_followers_actor", "ap_followers")
     op.drop_table("ap_followers")

@@ -1,0 +1,168 @@
+"""Articles on the fediverse: each article an ActivityStreams `Article` (its title, summary,
+sanitised content, link, dates, authors, hashtags and share image with its alt text), sent
+as a `Create` to every follower's inbox when it is published, an `Update` of the same object
+when it changes, and a `Delete` with a `Tombstone` when it is unpublished. Which articles go
+follows `[site.activitypub] rules` and the CMS's syndication controls (the channel name
+`fediverse`), as for any channel. An inbox is sent each activity once, however many of its
+users follow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import nh3
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from syndicate import routing, syndication
+from syndicate.activitypub import deliveries
+from syndicate.activitypub.actors import AS_CONTEXT, PUBLIC, Addresses, actors_of
+from syndicate.config import SiteConfig
+from syndicate.feeds.scopes import KIND_PREFIX
+from syndicate.models import ApFollower, ApObject, Article, ArticleStatus, Card
+from syndicate.slugs import slugify
+
+# The name the CMS's syndication controls use for the fediverse.
+CHANNEL = "fediverse"
+CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}]
+
+
+def object_id(where: Addresses, article_id: str) -> str:
+    return f"{where.base}/ap/articles/{quote(article_id, safe='')}"
+
+
+def senders(site: SiteConfig, article: Article) -> list[str]:
+    """The actors an article goes out from: the site's, and each of its authors' that has one."""
+    authors = site.activitypub.authors
+    named = [authors[a["name"]] for a in article.authors if a.get("name") in authors]
+    return [site.activitypub.username, *dict.fromkeys(named)]
+
+
+def article_object(
+    article: Article, site: SiteConfig, where: Addresses, card: Card | None
+) -> dict[str, Any]:
+    authors = senders(site, article)[1:]
+    attributed = [where.actor(n) for n in authors] or [where.actor(site.activitypub.username)]
+    found: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": object_id(where, article.id),
+        "type": "Article",
+        "name": article.title,
+        "summary": article.summary,
+        "content": nh3.clean(article.content_html or f"<p>{nh3.clean_text(article.summary)}</p>"),
+        "mediaType": "text/html",
+        "url": article.url,
+        "published": _iso(article.published_at),
+        "attributedTo": attributed[0] if len(attributed) == 1 else attributed,
+        "to": [PUBLIC],
+        "cc": [f"{where.actor(site.activitypub.username)}/followers"],
+        "tag": [
+            {
+                "type": "Hashtag",
+                "name": f"#{slugify(tag).replace('-', '')}",
+                "href": f"{where.base}/feeds/{KIND_PREFIX['tag']}/{slugify(tag)}/atom.xml",
+            }
+            for tag in article.tags
+            if slugify(tag)
+        ],
+    }
+    if article.updated_at:
+        found["updated"] = _iso(article.updated_at)
+    if article.language:
+        found["contentMap"] = {article.language: found["content"]}
+    if card is not None and card.image:
+        extension = "png" if card.image_type == "image/png" else "jpg"
+        card_page = f"{where.base}/cards/{quote(article.id, safe='')}"
+        image = {
+            "type": "Image",
+            "mediaType": card.image_type,
+            "url": f"{card_page}/image-{card.image_hash}.{extension}",
+            "name": article.image_alt or article.title,
+        }
+        found["image"], found["attachment"] = image, [image]
+    return found
+
+
+def tombstone(where: Addresses, article_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": object_id(where, article_id),
+        "type": "Tombstone",
+        "formerType": "Article",
+        "deleted": _iso(now),
+    }
+
+
+def kept_off(site: SiteConfig, article: Article, now: datetime) -> str | None:
+    """Why the article does not go to the fediverse, or None."""
+    controls = syndication.controls(article)
+    reason = syndication.excluded_by(controls, CHANNEL)
+    if reason is None and not syndication.chosen(controls, CHANNEL):
+        reason = routing.excluded_by(site.activitypub.rules, article, now)
+    if reason is None and article.not_before is not None and article.not_before > now:
+        reason = "embargoed"
+    return reason
+
+
+def federate(
+    session: Session, article_id: str, site: SiteConfig, where: Addresses, now: datetime
+) -> list[int]:
+    """Decide what the fediverse must hear of the article, and write a delivery per inbox;
+    their ids. Nothing when it already has the article as it stands."""
+    if not actors_of(site):
+        return []
+    article = session.get(Article, article_id)
+    if article is None:
+        return []
+    row = session.get(ApObject, article_id, with_for_update=True)
+    published = row is not None and row.state == "published"
+    live = article.status == ArticleStatus.PUBLISHED and kept_off(site, article, now) is None
+    if live and not published:
+        kind, names = "Create", senders(site, article)
+    elif live and row is not None and row.revision != article.revision:
+        kind, names = "Update", senders(site, article)
+    elif not live and published and row is not None:
+        kind, names = "Delete", list(row.actors)
+    else:
+        return []
+    if kind == "Delete":
+        body = tombstone(where, article_id, now)
+    else:
+        body = article_object(article, site, where, session.get(Card, article_id))
+    made = []
+    for name in names:
+        activity = {
+            "@context": CONTEXT,
+            "id": f"{body['id']}#{kind.lower()}-{article.revision}-{name}",
+            "type": kind,
+            "actor": where.actor(name),
+            "published": _iso(now),
+            "to": [PUBLIC],
+            "cc": [f"{where.actor(name)}/followers"],
+            "object": body,
+        }
+        for inbox in inboxes(session, name):
+            made.append(deliveries.enqueue(session, name, inbox, activity, now))
+    if row is None:
+        row = ApObject(article_id=article_id)
+        session.add(row)
+    row.revision, row.actors, row.updated_at = article.revision, names, now
+    row.state = "deleted" if kind == "Delete" else "published"
+    return made
+
+
+def inboxes(session: Session, actor: str) -> list[str]:
+    """Where the actor's accepted followers are reached: each server's shared inbox once, or
+    a follower's own inbox where its server has none."""
+    rows = session.execute(
+        select(ApFollower.shared_inbox, ApFollower.inbox).where(
+            ApFollower.actor == actor, ApFollower.status == "accepted"
+        )
+    ).all()
+    return sorted({shared or own for shared, own in rows})
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
