@@ -492,6 +492,24 @@ class ApObject(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ApReaction(Base):
+    """What the fediverse did with an article: a like, a boost (Announce) or a reply, by whom;
+    replies kept as plain text, never republished."""
+
+    __tablename__ = "ap_reactions"
+    __table_args__ = (UniqueConstraint("article_id", "kind", "actor", "activity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # like, announce, reply
+    actor: Mapped[str] = mapped_column(String(500))
+    # The Like or Announce activity's id, or the reply's own id.
+    activity: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ApDelivery(Base):
     """An activity on its way to one inbox: written before the request, settled after, found
     again by the sweep if a worker dies between."""
@@ -502,6 +520,8 @@ class ApDelivery(Base):
     actor: Mapped[str] = mapped_column(String(30))
     inbox: Mapped[str] = mapped_column(String(500))
     activity: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The article the activity is about (none for an Accept).
+    article_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

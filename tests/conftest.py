@@ -61,6 +61,7 @@ TABLES = (
     "ap_remote_keys",
     "ap_deliveries",
     "ap_objects",
+    "ap_reactions",
     "channel_health",
     "connect_attempts",
     "oauth_clients",

@@ -144,7 +144,7 @@ def federate(
             "object": body,
         }
         for inbox in inboxes(session, name):
-            made.append(deliveries.enqueue(session, name, inbox, activity, now))
+            made.append(deliveries.enqueue(session, name, inbox, activity, now, article_id))
     if row is None:
         row = ApObject(article_id=article_id)
         session.add(row)

@@ -35,12 +35,18 @@ class Outcome:
 
 
 def enqueue(
-    session: Session, actor: str, inbox: str, activity: dict[str, Any], now: datetime
+    session: Session,
+    actor: str,
+    inbox: str,
+    activity: dict[str, Any],
+    now: datetime,
+    article_id: str | None = None,
 ) -> int:
     row = ApDelivery(
         actor=actor,
         inbox=inbox,
         activity=activity,
+        article_id=article_id,
         status="pending",
         next_attempt_at=now,
         created_at=now,

@@ -1,16 +1,21 @@
 """What other servers send to the actors' inboxes. Every request must carry a valid HTTP
 Signature by the very actor the activity names, or it is refused (401) with nothing stored.
-Handled: `Follow` (accepted at once, or held for an admin), `Undo` of a follow, `Delete` of
-the sending actor (its follows dropped). Anything else is taken (202) and ignored."""
+Handled: `Follow` (accepted at once, or held for an admin), `Undo` of a follow, a like or a
+boost, `Delete` of the sending actor (its follows dropped) or of its reply, `Like` and
+`Announce` of an article, and `Create` of a `Note` replying to one (kept as plain text,
+counted, never republished). Anything else is taken (202) and ignored."""
 
 from __future__ import annotations
 
+import html
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
+import nh3
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,11 +23,13 @@ from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, Actor, Addresses
 from syndicate.activitypub.remote import KeyCache, Remote
 from syndicate.activitypub.signatures import Incoming, SignatureRefused, verify
-from syndicate.db import upsert
-from syndicate.models import ApFollower
+from syndicate.db import insert_ignoring_conflicts, upsert
+from syndicate.models import ApFollower, ApReaction, Article
 
 MAX_ACTIVITY_BYTES = 256 * 1024
 MAX_ADDRESS = 500
+MAX_REPLY = 5000
+REACTIONS = {"Like": "like", "Announce": "announce"}
 
 
 class Refused(Exception):
@@ -63,8 +70,83 @@ class Inbox:
         if kind == "Delete" and _id_of(activity.get("object")) == sender:
             with self.factory.begin() as session:
                 session.execute(delete(ApFollower).where(ApFollower.follower == sender))
+                session.execute(delete(ApReaction).where(ApReaction.actor == sender))
             return Handled("dropped a deleted actor's follows")
+        if kind == "Delete":
+            gone = _id_of(activity.get("object"))
+            with self.factory.begin() as session:
+                session.execute(
+                    delete(ApReaction).where(
+                        ApReaction.actor == sender, ApReaction.activity == gone
+                    )
+                )
+            return Handled("removed a deleted reply")
+        if kind in REACTIONS:
+            return self._react(REACTIONS[str(kind)], activity, sender, now)
+        if kind == "Create" and isinstance(activity.get("object"), dict):
+            return self._reply(activity["object"], sender, now)
         return Handled(f"ignored {str(kind)[:40]}")
+
+    def _article(self, target: Any) -> str | None:
+        """The id of our article an object names, or None."""
+        address = _id_of(target)
+        prefix = f"{self.where.base}/ap/articles/"
+        if address is None or not address.startswith(prefix):
+            return None
+        return unquote(address.removeprefix(prefix)) or None
+
+    def _react(self, kind: str, activity: dict[str, Any], sender: str, now: datetime) -> Handled:
+        article_id = self._article(activity.get("object"))
+        if article_id is None:
+            return Handled(f"ignored a {kind} of something else")
+        self._keep(article_id, kind, sender, _id_of(activity.get("id")) or sender, "", "", now)
+        return Handled(f"counted a {kind}")
+
+    def _reply(self, note: dict[str, Any], sender: str, now: datetime) -> Handled:
+        article_id = self._article(note.get("inReplyTo"))
+        if note.get("type") != "Note" or article_id is None:
+            return Handled("ignored a Create of something else")
+        text = nh3.clean(str(note.get("content") or ""), tags=set())[:MAX_REPLY]
+        url = _id_of(note.get("url")) or _id_of(note.get("id")) or ""
+        self._keep(
+            article_id,
+            "reply",
+            sender,
+            _id_of(note.get("id")) or url,
+            html.unescape(text),
+            url,
+            now,
+        )
+        return Handled("kept a reply")
+
+    def _keep(
+        self,
+        article_id: str,
+        kind: str,
+        sender: str,
+        activity: str,
+        text: str,
+        url: str,
+        now: datetime,
+    ) -> None:
+        with self.factory.begin() as session:
+            if session.get(Article, article_id) is None:
+                return
+            insert_ignoring_conflicts(
+                session,
+                ApReaction,
+                [
+                    {
+                        "article_id": article_id,
+                        "kind": kind,
+                        "actor": sender,
+                        "activity": activity,
+                        "text": text,
+                        "url": url,
+                        "created_at": now,
+                    }
+                ],
+            )
 
     def _ours(self, target: str | None) -> str | None:
         for name in self.actors:
@@ -112,6 +194,16 @@ class Inbox:
 
     def _undo(self, activity: dict[str, Any], sender: str) -> Handled:
         undone = activity["object"]
+        if isinstance(undone, dict) and undone.get("type") in REACTIONS:
+            with self.factory.begin() as session:
+                session.execute(
+                    delete(ApReaction).where(
+                        ApReaction.actor == sender,
+                        ApReaction.kind == REACTIONS[str(undone["type"])],
+                        ApReaction.activity == (_id_of(undone.get("id")) or sender),
+                    )
+                )
+            return Handled("took back a reaction")
         if isinstance(undone, dict) and undone.get("type") not in (None, "Follow"):
             return Handled(f"ignored Undo of {str(undone.get('type'))[:40]}")
         with self.factory.begin() as session:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from syndicate import engagement
+from syndicate.activitypub import reactions
 from syndicate.models import Article, Engagement, Post
 from syndicate.share.counts import share_counts
 from syndicate.web.auth import Viewer
@@ -35,10 +36,27 @@ class PostEngagementOut(BaseModel):
     checkpoints: list[CheckpointOut]
 
 
+class ReplyOut(BaseModel):
+    actor: str
+    text: str
+    url: str
+
+
+class FediverseOut(BaseModel):
+    """What the fediverse made of the article, where the site is on it."""
+
+    likes: int
+    announces: int
+    replies: int
+    recent_replies: list[ReplyOut]
+    deliveries: dict[str, int]
+
+
 class ArticleEngagementOut(BaseModel):
     article_id: str
     posts: list[PostEngagementOut]
     shares: dict[str, int]
+    fediverse: FediverseOut
 
 
 def _of(session: DbSession, post: Post) -> PostEngagementOut:
@@ -73,4 +91,16 @@ def article_engagement(article_id: str, session: DbSession, who: Viewer) -> Arti
         article_id=article_id,
         posts=[_of(session, post) for post in posts],
         shares=share_counts(session, article_id),
+        fediverse=_fediverse(session, article_id),
+    )
+
+
+def _fediverse(session: DbSession, article_id: str) -> FediverseOut:
+    found = reactions.of_article(session, article_id)
+    return FediverseOut(
+        likes=found.likes,
+        announces=found.announces,
+        replies=found.reply_count,
+        recent_replies=[ReplyOut(actor=r.actor, text=r.text, url=r.url) for r in found.replies],
+        deliveries=reactions.deliveries_of(session, article_id),
     )

@@ -15,10 +15,13 @@ from syndicate import articles
 from syndicate.activitypub import articles as federation
 from syndicate.activitypub import deliveries, service
 from syndicate.cms import parse_generic
-from syndicate.models import ApDelivery, ApFollower, utcnow
+from syndicate.models import ApDelivery, ApFollower, Role, utcnow
 from syndicate.runtime import Runtime
 from tests.activitypub.test_inbox import Remote, Site, follow, remote, signed_post, site
+from tests.activitypub.test_signatures import pair
 from tests.client import article, envelope
+from tests.people import Person
+from tests.review.browser_session import signed_in
 
 __all__ = ["remote", "site"]  # the fixtures
 
@@ -119,3 +122,58 @@ def test_the_cms_keeps_an_article_off_the_fediverse(site: Site, remote: Remote) 
     assert httpx.get(f"{site.url}/ap/articles/ap-2").status_code == 404
     with site.runtime.factory() as session:
         assert [d.activity["type"] for d in session.scalars(select(ApDelivery))] == ["Accept"]
+
+
+def test_likes_boosts_and_replies_are_verified_counted_and_shown_never_republished(
+    site: Site, remote: Remote, people: dict[Role, Person]
+) -> None:
+    followed_twice(site, remote)
+    (created,) = publish(site.runtime, article("ap-3", title="Bridge approved"))
+    _, sent = activity(site.runtime, created)
+    target = sent["object"]["id"]
+    inbox = f"{site.url}/ap/inbox"
+    like = {"type": "Like", "id": f"{remote.ada}#likes/1", "actor": remote.ada, "object": target}
+    boost = {
+        "type": "Announce",
+        "id": f"{remote.ada}#boosts/1",
+        "actor": remote.ada,
+        "object": target,
+    }
+    note = {
+        "type": "Note",
+        "id": f"{remote.ada}/notes/1",
+        "url": f"{remote.server.url}/@ada/1",
+        "inReplyTo": target,
+        "content": "<p>Finally! <script>alert(1)</script>&lt;3</p>",
+    }
+    reply = {
+        "type": "Create",
+        "id": f"{remote.ada}/notes/1#create",
+        "actor": remote.ada,
+        "object": note,
+    }
+    for sent_activity in (like, like, boost, reply):
+        assert signed_post(remote, inbox, sent_activity).status_code == 202
+    forged_like = {**like, "id": f"{remote.ada}#likes/2"}
+    assert signed_post(remote, inbox, forged_like, private=pair()[0]).status_code == 401
+
+    viewer = {"Authorization": f"Bearer {people[Role.VIEWER].token}"}
+    counted = httpx.get(f"{site.url}/api/articles/ap-3/engagement", headers=viewer).json()
+    assert counted["fediverse"]["likes"] == 1 and counted["fediverse"]["announces"] == 1
+    assert counted["fediverse"]["replies"] == 1
+    assert counted["fediverse"]["recent_replies"][0]["text"] == "Finally! <3"
+    page = signed_in(site.url, "viewer-1").get("/review/articles/ap-3").text
+    assert "Finally! &lt;3" in page and "<script>alert(1)" not in page
+
+    undo = {"type": "Undo", "id": f"{remote.ada}#undo/like", "actor": remote.ada, "object": like}
+    assert signed_post(remote, inbox, undo).status_code == 202
+    gone = {
+        "type": "Delete",
+        "id": f"{remote.ada}#delete/1",
+        "actor": remote.ada,
+        "object": note["id"],
+    }
+    assert signed_post(remote, inbox, gone).status_code == 202
+    after = httpx.get(f"{site.url}/api/articles/ap-3/engagement", headers=viewer).json()
+    assert (after["fediverse"]["likes"], after["fediverse"]["replies"]) == (0, 0)
+    assert after["fediverse"]["announces"] == 1

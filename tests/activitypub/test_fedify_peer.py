@@ -1,7 +1,8 @@
 """A real ActivityPub server, written with Fedify, meets the newsroom: it finds the site's
 actor by WebFinger and reads it, follows it with a signed Follow that Syndicate verifies, and
 receives what a worker delivers, each verified by Fedify in turn: the Accept, then the Create
-of an article the CMS publishes, its Update and its Delete. The stack is its own: a database,
+of an article the CMS publishes, its Update and its Delete; its like and reply to the article
+are verified and counted. The stack is its own: a database,
 a Redis prefix, the web app and a worker, with the site on the fediverse."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from syndicate.models import ApDelivery, ApFollower
+from syndicate.models import ApDelivery, ApFollower, ApReaction
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.web.app import create_app
 from tests.client import Client, article, envelope
@@ -122,6 +123,20 @@ def test_fedify_finds_follows_and_is_accepted_by_the_site_actor(
     assert created["actor"] == newsroom.actor
     assert created["object"]["name"] == "Ferry timetable returns"
     assert created["object"]["url"] == art["url"]
+    article_id = created["object"]["id"]
+    assert peer.control("like", object=article_id, to=newsroom.actor).status_code == 200
+    replied = peer.control("reply", object=article_id, to=newsroom.actor, text="<p>At last!</p>")
+    assert replied.status_code == 200, replied.text
+
+    def reactions() -> dict[str, ApReaction]:
+        with newsroom.runtime.factory() as session:
+            found = {r.kind: r for r in session.scalars(select(ApReaction))}
+        return found if {"like", "reply"} <= set(found) else {}
+
+    kept = wait_until(reactions, timeout=30)
+    assert kept["like"].actor == peer.actor and kept["reply"].text == "At last!"
+    assert kept["reply"].activity == replied.json()["note"]
+
     changed = {**art, "title": "Ferry timetable returns, hourly"}
     assert cms.send(envelope(changed, "article.updated")).status_code in (200, 202)
     (updated,) = wait_until(lambda: heard("Update"), timeout=60)

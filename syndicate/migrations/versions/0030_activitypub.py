@@ -55,11 +55,25 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
     op.create_table(
+        "ap_reactions",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("article_id", sa.String(128), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("actor", sa.String(500), nullable=False),
+        sa.Column("activity", sa.String(500), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False, server_default=""),
+        sa.Column("url", sa.String(500), nullable=False, server_default=""),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("article_id", "kind", "actor", "activity"),
+    )
+    op.create_index("ix_ap_reactions_article_id", "ap_reactions", ["article_id"])
+    op.create_table(
         "ap_deliveries",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("actor", sa.String(30), nullable=False),
         sa.Column("inbox", sa.String(500), nullable=False),
         sa.Column("activity", sa.JSON(), nullable=False),
+        sa.Column("article_id", sa.String(128), nullable=True),
         sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
         sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
@@ -70,12 +84,16 @@ def upgrade() -> None:
         sa.Column("finished_at", UTCDateTime(), nullable=True),
     )
     op.create_index("ix_ap_deliveries_status", "ap_deliveries", ["status"])
+    op.create_index("ix_ap_deliveries_article_id", "ap_deliveries", ["article_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ap_deliveries_article_id", "ap_deliveries")
     op.drop_index("ix_ap_deliveries_status", "ap_deliveries")
     op.drop_table("ap_deliveries")
     op.drop_table("ap_objects")
+    op.drop_index("ix_ap_reactions_article_id", "ap_reactions")
+    op.drop_table("ap_reactions")
     op.drop_table("ap_remote_keys")
     op.drop_index("ix_ap_followers_actor", "ap_followers")
     op.drop_table("ap_followers")

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from syndicate import audit, channelhealth, deskcalendar, engagement
+from syndicate.activitypub import reactions
 from syndicate.feeds.scopes import SITE, document_key
 from syndicate.models import (
     Article,
@@ -117,6 +118,8 @@ def article_page(
         feeds=feeds,
         posts=[(p, history(session, p), engagement.of_post(session, p.id)) for p in posts],
         shares=share_counts(session, article_id),
+        fediverse=reactions.of_article(session, article_id),
+        fediverse_deliveries=reactions.deliveries_of(session, article_id),
     )
 
 
