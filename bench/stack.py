@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import psutil
 import redis
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bench.feeds import serve
@@ -59,6 +60,7 @@ class Stack:
             "SYNDICATE_REDIS_URL": BROKER,
             "SYNDICATE_BASE_URL": self.base_url,
             "SYNDICATE_WEBHOOK_SECRETS": SECRET,
+            "SYNDICATE_SECRET_KEY": SECRET,
             "SYNDICATE_CONFIG": str(config),
             "SYNDICATE_DATA_DIR": str(self.folder),
             "SYNDICATE_LOG_LEVEL": "WARNING",
@@ -70,7 +72,9 @@ class Stack:
             self.env, self.folder / "worker.log", f"--concurrency={self.concurrency}"
         ).start()
         self.exits.callback(self.worker.stop)
-        self.runtime: Runtime = build_runtime(Settings(database_url=self.database_url))
+        self.runtime: Runtime = build_runtime(
+            Settings(database_url=self.database_url, secret_key=SecretStr(SECRET))
+        )
         self.exits.callback(self.runtime.engine.dispose)
         self.http = httpx.Client(base_url=self.base_url, timeout=30)
         self.exits.callback(self.http.close)

@@ -510,6 +510,18 @@ class ApReaction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ApHost(Base):
+    """A server the actors deliver to: since when it has been failing. One that has failed for
+    a week is dropped from delivery (its followers are kept) until it is heard from again."""
+
+    __tablename__ = "ap_hosts"
+
+    host: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dropped: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_success: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class ApDelivery(Base):
     """An activity on its way to one inbox: written before the request, settled after, found
     again by the sweep if a worker dies between."""

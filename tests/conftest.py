@@ -62,6 +62,7 @@ TABLES = (
     "ap_deliveries",
     "ap_objects",
     "ap_reactions",
+    "ap_hosts",
     "channel_health",
     "connect_attempts",
     "oauth_clients",

@@ -4,7 +4,8 @@ as a `Create` to every follower's inbox when it is published, an `Update` of the
 when it changes, and a `Delete` with a `Tombstone` when it is unpublished. Which articles go
 follows `[site.activitypub] rules` and the CMS's syndication controls (the channel name
 `fediverse`), as for any channel. An inbox is sent each activity once, however many of its
-users follow."""
+users follow, and a server that has not answered for a week is skipped until it is heard
+from again."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, PUBLIC, Addresses, actors_of
 from syndicate.config import SiteConfig
 from syndicate.feeds.scopes import KIND_PREFIX
-from syndicate.models import ApFollower, ApObject, Article, ArticleStatus, Card
+from syndicate.models import ApFollower, ApHost, ApObject, Article, ArticleStatus, Card
 from syndicate.slugs import slugify
 
 # The name the CMS's syndication controls use for the fediverse.
@@ -161,7 +162,9 @@ def inboxes(session: Session, actor: str) -> list[str]:
             ApFollower.actor == actor, ApFollower.status == "accepted"
         )
     ).all()
-    return sorted({shared or own for shared, own in rows})
+    dropped = set(session.scalars(select(ApHost.host).where(ApHost.dropped.is_(True))))
+    found = {shared or own for shared, own in rows}
+    return sorted(inbox for inbox in found if deliveries.host_of(inbox) not in dropped)
 
 
 def _iso(moment: datetime) -> str:

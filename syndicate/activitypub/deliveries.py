@@ -11,20 +11,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.activitypub.actors import ACTIVITY_JSON, Addresses, key_pair
 from syndicate.activitypub.signatures import sign
+from syndicate.db import insert_ignoring_conflicts
 from syndicate.fetch import FetchRefused, GuardedFetcher
-from syndicate.models import ApDelivery
+from syndicate.models import ApDelivery, ApHost
 from syndicate.platforms.base import retry_after_seconds
 
 MAX_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 6 * 3600.0
 LEASE = timedelta(minutes=5)
+# A server failing this long is no longer delivered to.
+DROP_AFTER = timedelta(days=7)
 MAX_ANSWER_BYTES = 64 * 1024
 
 
@@ -71,6 +75,11 @@ def attempt(
             return Outcome("skipped")
         if row.next_attempt_at is not None and row.next_attempt_at > started:
             return Outcome("skipped")
+        host = _host(session, row.inbox)
+        if host.dropped:
+            row.status, row.finished_at = "failed", started
+            row.error = "the server has not answered for 7 days; its followers wait until it does"
+            return Outcome("failed")
         row.status, row.claimed_at, row.attempts = "sending", started, row.attempts + 1
         keys = key_pair(session, row.actor)
         inbox, actor, activity, attempts = row.inbox, row.actor, row.activity, row.attempts
@@ -90,9 +99,15 @@ def attempt(
     with factory.begin() as session:
         row = session.get_one(ApDelivery, delivery_id, with_for_update=True)
         row.status_code, finished = status_code, now()
+        host = _host(session, inbox)
         if status_code is not None and 200 <= status_code < 300:
             row.status, row.error, row.finished_at = "sent", "", finished
+            host.failing_since, host.last_success = None, finished
             return Outcome("sent")
+        if status_code is None or status_code >= 500:  # the server itself is failing
+            host.failing_since = host.failing_since or finished
+            if host.failing_since < finished - DROP_AFTER:
+                host.dropped = True
         permanent = (
             status_code is not None
             and 400 <= status_code < 500
@@ -136,4 +151,23 @@ def due(session: Session, now: datetime, limit: int = 500) -> list[int]:
             .order_by(ApDelivery.id)
             .limit(limit)
         )
+    )
+
+
+def host_of(inbox: str) -> str:
+    return urlsplit(inbox).netloc.lower()[:300]
+
+
+def _host(session: Session, inbox: str) -> ApHost:
+    name = host_of(inbox)
+    insert_ignoring_conflicts(session, ApHost, [{"host": name, "dropped": False}])
+    return session.get_one(ApHost, name, with_for_update=True)
+
+
+def heard_from(session: Session, actor_id: str) -> None:
+    """A server that sends us a signed activity is up: deliver to it again."""
+    session.execute(
+        update(ApHost)
+        .where(ApHost.host == host_of(actor_id), ApHost.dropped.is_(True))
+        .values(dropped=False, failing_since=None)
     )

@@ -62,6 +62,8 @@ class Inbox:
             raise Refused(401, str(exc)) from None
         if sender is None or self.keys.owner(key_id) != sender:
             raise Refused(401, "the activity is not signed by the actor it names")
+        with self.factory.begin() as session:
+            deliveries.heard_from(session, sender)
         kind = activity.get("type")
         if kind == "Follow":
             return self._follow(activity, sender, now)

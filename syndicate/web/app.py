@@ -51,6 +51,7 @@ from syndicate.web.ui import (
     start,
 )
 from syndicate.web.ui import connect as connecting
+from syndicate.web.ui import fediverse as fediverse_pages
 from workers.app import QUEUES, make_celery
 from workers.enqueue import Enqueuer
 
@@ -97,7 +98,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     install_handlers(app)
     routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
     routers += [newposts, deskapi, channelapi, engagementapi, admin, connecting, rules, desk]
-    routers += [extra, start, activitypub]
+    routers += [extra, start, activitypub, fediverse_pages]
     for module in routers:
         app.include_router(module.router)
     session.install(app, runtime)

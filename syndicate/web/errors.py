@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from syndicate.secretbox import NoSecretKey
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,18 @@ def install_handlers(app: FastAPI) -> None:
             "the database is unavailable; nothing was stored, try again shortly",
             headers={"Retry-After": "5"},
         )
+
+    @app.exception_handler(NoSecretKey)
+    async def _no_secret_key(request: Request, exc: NoSecretKey) -> JSONResponse:
+        # Something the service must keep sealed was to be stored, and it has no key.
+        log.error("no SYNDICATE_SECRET_KEY on %s %s", request.method, request.url.path)
+        return error_response(503, f"the service cannot keep credentials: {exc}")
+
+    @app.exception_handler(StatementError)
+    async def _sealing_failed(request: Request, exc: StatementError) -> JSONResponse:
+        if isinstance(exc.orig, NoSecretKey):
+            return await _no_secret_key(request, exc.orig)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -19,11 +19,13 @@ from sqlalchemy import func, select
 from syndicate.activitypub import deliveries, service
 from syndicate.activitypub.signatures import Incoming, sign, verify
 from syndicate.config import ActivityPubConfig, SyndicateConfig
-from syndicate.models import ApDelivery, ApFollower, ApRemoteKey, utcnow
+from syndicate.models import ApDelivery, ApFollower, ApRemoteKey, Role, utcnow
 from syndicate.runtime import Runtime
 from syndicate.web.app import create_app
 from tests.activitypub.test_signatures import pair
 from tests.fakes.receiver import Received, Receiver
+from tests.people import Person
+from tests.review.browser_session import csrf_of, signed_in
 from tests.servers import WebServer, free_port
 
 ACTIVITY = "application/activity+json"
@@ -87,12 +89,16 @@ def remote() -> Iterator[Remote]:
     server.stop()
 
 
-def on_the_fediverse(runtime: Runtime, allow_private: bool = True) -> Iterator[Site]:
+def on_the_fediverse(
+    runtime: Runtime, allow_private: bool = True, approve_followers: bool = False
+) -> Iterator[Site]:
     port = free_port()
     site = runtime.file_config.site.model_copy(
         update={
             "activitypub": ActivityPubConfig(
-                enabled=True, authors={"Ada Reporter": "ada_reporter"}
+                enabled=True,
+                authors={"Ada Reporter": "ada_reporter"},
+                approve_followers=approve_followers,
             ),
             "title": "Harbour Gazette",
         }
@@ -279,3 +285,45 @@ def test_a_key_at_a_private_address_is_not_fetched(
         assert stored(guarded) == (0, 0)
         with runtime.factory() as session:
             assert session.scalar(select(func.count()).select_from(ApRemoteKey)) == 0
+
+
+def test_a_follow_held_for_an_admin_is_accepted_or_rejected_from_the_review_app(
+    runtime: Runtime, remote: Remote, clean: None, people: dict[Role, Person]
+) -> None:
+    for held in on_the_fediverse(runtime, approve_followers=True):
+        assert httpx.get(held.actor()).json()["manuallyApprovesFollowers"] is True
+        assert signed_post(remote, f"{held.url}/ap/inbox", follow(remote, held)).status_code == 202
+        assert stored(held) == (1, 0)  # held: no Accept yet
+        admin = signed_in(held.url, "admin-1")
+        page = admin.get("/review/fediverse")
+        assert remote.ada in page.text and "Follow requests waiting" in page.text
+        with runtime.factory() as session:
+            (request,) = session.scalars(select(ApFollower)).all()
+        accepted = admin.post(
+            f"/review/fediverse/followers/{request.id}/accept",
+            data={"csrf_token": csrf_of(page.text)},
+        )
+        assert accepted.status_code == 303
+        with runtime.factory() as session:
+            (answer,) = session.scalars(select(ApDelivery)).all()
+            assert session.get_one(ApFollower, request.id).status == "accepted"
+        assert answer.activity["type"] == "Accept"
+        assert answer.activity["object"]["id"] == f"{remote.ada}#follows/1"
+        assert httpx.get(f"{held.actor()}/followers").json()["totalItems"] == 1
+
+        bob = {**follow(remote, held), "id": f"{remote.ada}#follows/2"}
+        with runtime.factory.begin() as session:
+            session.get_one(ApFollower, request.id).status = "pending"
+        assert signed_post(remote, f"{held.url}/ap/inbox", bob).status_code == 202
+        rejected = admin.post(
+            f"/review/fediverse/followers/{request.id}/reject",
+            data={"csrf_token": csrf_of(page.text)},
+        )
+        assert rejected.status_code == 303
+        with runtime.factory() as session:
+            kinds = [
+                d.activity["type"]
+                for d in session.scalars(select(ApDelivery).order_by(ApDelivery.id))
+            ]
+            assert session.get(ApFollower, request.id) is None
+        assert kinds == ["Accept", "Reject"]

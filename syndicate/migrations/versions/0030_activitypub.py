@@ -68,6 +68,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_ap_reactions_article_id", "ap_reactions", ["article_id"])
     op.create_table(
+        "ap_hosts",
+        sa.Column("host", sa.String(300), primary_key=True),
+        sa.Column("failing_since", UTCDateTime(), nullable=True),
+        sa.Column("dropped", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("last_success", UTCDateTime(), nullable=True),
+    )
+    op.create_table(
         "ap_deliveries",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("actor", sa.String(30), nullable=False),
@@ -92,6 +99,7 @@ def downgrade() -> None:
     op.drop_index("ix_ap_deliveries_status", "ap_deliveries")
     op.drop_table("ap_deliveries")
     op.drop_table("ap_objects")
+    op.drop_table("ap_hosts")
     op.drop_index("ix_ap_reactions_article_id", "ap_reactions")
     op.drop_table("ap_reactions")
     op.drop_table("ap_remote_keys")

@@ -191,6 +191,8 @@ NOTICES = {
     "connected": "Connected: the account was checked with the platform, and the channel is ready.",
     "removed": "Channel removed. Its posts and their history stay.",
     "channel-saved": "Channel saved: every process uses it from the next post on.",
+    "follow-accepted": "Follow accepted: the follower is told, and gets the next articles.",
+    "follow-rejected": "Follow request rejected.",
     "user-created": "User created.",
     "user-changed": "User changed.",
     "test-sent": "The test article is on its way through the pipeline; this page shows it.",

@@ -1,0 +1,61 @@
+"""A server that has failed for a week is dropped from delivery, its followers kept: no
+activity is sent its way until it is heard from again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from syndicate.activitypub import articles as federation
+from syndicate.activitypub import deliveries, service
+from syndicate.models import ApFollower, ApHost, utcnow
+from tests.activitypub.test_inbox import Remote, Site, follow, remote, signed_post, site
+from tests.servers import free_port
+
+__all__ = ["remote", "site"]  # the fixtures
+
+
+def test_a_server_failing_for_a_week_is_dropped_and_taken_back_when_it_speaks(
+    site: Site, remote: Remote
+) -> None:
+    runtime, where, fetcher = (
+        site.runtime,
+        service.addresses(site.runtime),
+        service.fetcher(site.runtime),
+    )
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with runtime.factory.begin() as session:
+        session.add(
+            ApFollower(
+                actor="news",
+                follower=f"{down}/users/cy",
+                inbox=f"{down}/users/cy/inbox",
+                shared_inbox=f"{down}/inbox",
+                status="accepted",
+                created_at=utcnow(),
+            )
+        )
+        first = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, utcnow())
+    assert deliveries.attempt(runtime.factory, first, where, fetcher, utcnow).status == "retry"
+    host = deliveries.host_of(down)
+    with runtime.factory.begin() as session:
+        assert session.get_one(ApHost, host).failing_since is not None
+        session.execute(
+            update(ApHost)
+            .where(ApHost.host == host)
+            .values(failing_since=utcnow() - timedelta(days=8))
+        )
+        second = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, utcnow())
+    assert deliveries.attempt(runtime.factory, second, where, fetcher, utcnow).status == "retry"
+    with runtime.factory.begin() as session:
+        assert session.get_one(ApHost, host).dropped
+        assert federation.inboxes(session, "news") == []  # kept, but not delivered to
+        third = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, utcnow())
+    assert deliveries.attempt(runtime.factory, third, where, fetcher, utcnow).status == "failed"
+
+    with runtime.factory.begin() as session:  # the server speaks again
+        deliveries.heard_from(session, f"{down}/users/cy")
+        assert not session.get_one(ApHost, host).dropped
+        assert federation.inboxes(session, "news") == [f"{down}/inbox"]
+    assert signed_post(remote, f"{site.url}/ap/inbox", follow(remote, site)).status_code == 202
