@@ -20,10 +20,11 @@ from tests.client import Client, article, envelope
 from tests.conftest import API_TOKEN, REDIS_PREFIX
 from tests.servers import WebServer
 
-# Fixed, so that a run is repeatable. With this many examples, an offset past what SQLite holds
-# (2**63) comes up whatever the seed: every seed tried found it before offsets were bounded.
+# Fixed, so that a run is repeatable. Fifty examples an operation reach every route's edge
+# cases in the coverage phase and a few thousand requests in all; the offsets past what SQLite
+# holds (2**63), which more examples used to find, are pinned by tests/security/test_no_500s.py.
 SEED = 1
-EXAMPLES = 100
+EXAMPLES = 50
 
 
 @pytest.fixture
