@@ -5,14 +5,13 @@ Page read with its token."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 from tests.fakes.oauth_provider import Authorizer
 
 APP_ID = "facebook-app"
@@ -22,7 +21,7 @@ PAGES = {"1234567890": "Harbour Gazette", "2233445566": "Gazette Sport"}
 
 
 @dataclass
-class FakeFacebook:
+class FakeFacebook(LoopbackServer):
     authorizer: Authorizer = field(
         default_factory=lambda: Authorizer(APP_ID, APP_SECRET, pkce=True)
     )
@@ -33,33 +32,12 @@ class FakeFacebook:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(self._handler())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def refuse(self, message: str, code: int = 190) -> None:
                 self.answer(
                     400, {"error": {"message": message, "type": "OAuthException", "code": code}}
@@ -70,10 +48,7 @@ class FakeFacebook:
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 path = url.path.removeprefix(VERSION)
                 if path == "/dialog/oauth":
-                    self.send_response(302)
-                    self.send_header("Location", fake.authorizer.consent(query))
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.redirect(fake.authorizer.consent(query))
                 elif (
                     path == "/oauth/access_token" and query.get("grant_type") == "fb_exchange_token"
                 ):

@@ -4,14 +4,14 @@ OpenID Connect's /v2/userinfo for the token's member."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 from tests.fakes.oauth_provider import Authorizer
 
 CLIENT_ID = "linkedin-app"
@@ -21,7 +21,7 @@ SIXTY_DAYS = 60 * 24 * 3600
 
 
 @dataclass
-class FakeLinkedIn:
+class FakeLinkedIn(LoopbackServer):
     # Whether the app is one LinkedIn gives refresh tokens to.
     refresh_tokens: bool = False
     authorizer: Authorizer = field(
@@ -32,17 +32,7 @@ class FakeLinkedIn:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(self._handler())
 
     def _tokens(self) -> dict[str, Any]:
         access = secrets.token_urlsafe(24)
@@ -63,26 +53,12 @@ class FakeLinkedIn:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 if url.path == "/oauth/v2/authorization":
                     query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                    self.send_response(302)
-                    self.send_header("Location", fake.authorizer.consent(query))
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.redirect(fake.authorizer.consent(query))
                     return
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                 with fake.lock:

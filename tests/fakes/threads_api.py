@@ -7,15 +7,14 @@ authorization: the consent page, the code for a short-lived token, that for a lo
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 from tests.fakes.oauth_provider import Authorizer
 
 USER_ID = "17841400000"
@@ -26,7 +25,7 @@ LONG_LIVED_SECONDS = 60 * 24 * 3600
 
 
 @dataclass
-class FakeThreads:
+class FakeThreads(LoopbackServer):
     containers: dict[str, dict[str, str]] = field(default_factory=dict)
     published: list[dict[str, str]] = field(default_factory=list)  # in the order published
     likes: dict[str, int] = field(default_factory=dict)  # media id -> likes given it
@@ -41,17 +40,7 @@ class FakeThreads:
 
     def __post_init__(self) -> None:
         self.numbers = itertools.count(1)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(self._handler())
 
     def posts(self) -> list[dict[str, str]]:
         with self.lock:
@@ -63,27 +52,10 @@ class FakeThreads:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def refuse(self) -> None:
                 error = {"message": "Invalid OAuth access token", "type": "OAuthException"}
                 self.answer(400, {"error": {**error, "code": 190}})
-
-            def redirect(self, location: str) -> None:
-                self.send_response(302)
-                self.send_header("Location", location)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
 
             def long_lived(self, query: dict[str, str], grant: str) -> None:
                 with fake.lock:

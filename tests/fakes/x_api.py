@@ -14,12 +14,13 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import regex
 
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 from tests.fakes.oauth_provider import Authorizer
 
 USER_ID = "2244994945"
@@ -39,7 +40,7 @@ URL = regex.compile(r"https?://\S+")
 
 
 @dataclass
-class FakeX:
+class FakeX(LoopbackServer):
     token_lifetime: int = 7200
     access: dict[str, float] = field(default_factory=dict)  # token -> expiry (epoch seconds)
     refresh: set[str] = field(default_factory=set)
@@ -60,17 +61,7 @@ class FakeX:
 
     def __post_init__(self) -> None:
         self.numbers = itertools.count(1)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(self._handler())
 
     def issue(self, lifetime: int | None = None) -> tuple[str, str]:
         """A new (access, refresh) pair, as the authorisation flow would hand the operator."""
@@ -102,18 +93,10 @@ class FakeX:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         x = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def answer(self, status: int, body: dict[str, Any]) -> None:
+        class Handler(JsonHandler):
+            def answer(self, status: int, body: dict[str, Any] | list[Any]) -> None:
                 x.hold_answer()
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                super().answer(status, body)
 
             def signed_in(self) -> bool:
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -130,10 +113,7 @@ class FakeX:
                 url = urlsplit(self.path)
                 if url.path == "/i/oauth2/authorize":
                     query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                    self.send_response(302)
-                    self.send_header("Location", x.authorizer.consent(query))
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.redirect(x.authorizer.consent(query))
                     return
                 if not self.signed_in():
                     return
