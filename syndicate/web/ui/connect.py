@@ -6,6 +6,7 @@ stored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -148,25 +149,33 @@ async def finish_mastodon(request: Request, runtime: AppRuntime, who: AdminPage)
     return back_to("/channels", "connected")
 
 
+async def _connect(runtime: Runtime, who: Principal, make: Callable[[], Connected]) -> Response:
+    """Check the account with its platform and store the channel, or say what went wrong."""
+    try:
+        connected = await run_in_threadpool(make)
+        await run_in_threadpool(_store, runtime, connected, who)
+    except (ConnectProblem, ChannelProblem) as problem:
+        return _page(runtime, who, str(problem), 400)
+    return back_to("/channels", "connected")
+
+
 @router.post("/channels/connect/bluesky")
 async def connect_bluesky(
     runtime: AppRuntime,
     sent: Annotated[Submitted[BlueskyFields], form_with(Role.ADMIN, BlueskyFields)],
 ) -> Response:
     fields, settings = sent.fields, runtime.settings
-    try:
-        connected = await run_in_threadpool(
-            bluesky.connect,
+    return await _connect(
+        runtime,
+        sent.who,
+        lambda: bluesky.connect(
             fields.name.strip(),
             fields.handle,
             fields.app_password,
             settings.bluesky_entryway_url,
             settings.plc_directory_url,
-        )
-        await run_in_threadpool(_store, runtime, connected, sent.who)
-    except (ConnectProblem, ChannelProblem) as problem:
-        return _page(runtime, sent.who, str(problem), 400)
-    return back_to("/channels", "connected")
+        ),
+    )
 
 
 @router.post("/channels/connect/telegram")
@@ -175,14 +184,13 @@ async def connect_telegram(
     sent: Annotated[Submitted[TelegramFields], form_with(Role.ADMIN, TelegramFields)],
 ) -> Response:
     fields = sent.fields
-    try:
-        connected = await run_in_threadpool(
-            direct.telegram, fields.name.strip(), fields.bot_token, fields.chat, fields.api_server
-        )
-        await run_in_threadpool(_store, runtime, connected, sent.who)
-    except (ConnectProblem, ChannelProblem) as problem:
-        return _page(runtime, sent.who, str(problem), 400)
-    return back_to("/channels", "connected")
+    return await _connect(
+        runtime,
+        sent.who,
+        lambda: direct.telegram(
+            fields.name.strip(), fields.bot_token, fields.chat, fields.api_server
+        ),
+    )
 
 
 @router.post("/channels/connect/address")
