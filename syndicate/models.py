@@ -520,6 +520,8 @@ class ApHost(Base):
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     dropped: Mapped[bool] = mapped_column(Boolean, default=False)
     last_success: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Pacing: the next request to the server goes no sooner than this.
+    next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ApDelivery(Base):

@@ -29,6 +29,8 @@ BACKOFF_CAP_SECONDS = 6 * 3600.0
 LEASE = timedelta(minutes=5)
 # A server failing this long is no longer delivered to.
 DROP_AFTER = timedelta(days=7)
+# The least time between two requests to one server.
+HOST_GAP = timedelta(milliseconds=100)
 MAX_ANSWER_BYTES = 64 * 1024
 
 
@@ -80,6 +82,11 @@ def attempt(
             row.status, row.finished_at = "failed", started
             row.error = "the server has not answered for 7 days; its followers wait until it does"
             return Outcome("failed")
+        if host.next_allowed_at is not None and host.next_allowed_at > started:
+            # Paced: one request to a server every HOST_GAP, however many activities wait.
+            row.next_attempt_at = host.next_allowed_at
+            return Outcome("retry", (host.next_allowed_at - started).total_seconds())
+        host.next_allowed_at = started + HOST_GAP
         row.status, row.claimed_at, row.attempts = "sending", started, row.attempts + 1
         keys = key_pair(session, row.actor)
         inbox, actor, activity, attempts = row.inbox, row.actor, row.activity, row.attempts

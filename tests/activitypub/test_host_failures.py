@@ -1,9 +1,11 @@
-"""A server that has failed for a week is dropped from delivery, its followers kept: no
-activity is sent its way until it is heard from again."""
+"""Each server is paced (one request every HOST_GAP, however many activities wait for it), and
+one that has failed for a week is dropped from delivery, its followers kept: no activity is
+sent its way until it is heard from again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
@@ -36,8 +38,15 @@ def test_a_server_failing_for_a_week_is_dropped_and_taken_back_when_it_speaks(
                 created_at=utcnow(),
             )
         )
-        first = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, utcnow())
-    assert deliveries.attempt(runtime.factory, first, where, fetcher, utcnow).status == "retry"
+        first = deliveries.enqueue(
+            session, "news", f"{down}/inbox", {"type": "Create"}, utcnow() - timedelta(seconds=1)
+        )
+    start = utcnow()
+
+    def at(seconds: float) -> Callable[[], datetime]:
+        return lambda: start + timedelta(seconds=seconds)
+
+    assert deliveries.attempt(runtime.factory, first, where, fetcher, at(0)).status == "retry"
     host = deliveries.host_of(down)
     with runtime.factory.begin() as session:
         assert session.get_one(ApHost, host).failing_since is not None
@@ -46,16 +55,41 @@ def test_a_server_failing_for_a_week_is_dropped_and_taken_back_when_it_speaks(
             .where(ApHost.host == host)
             .values(failing_since=utcnow() - timedelta(days=8))
         )
-        second = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, utcnow())
-    assert deliveries.attempt(runtime.factory, second, where, fetcher, utcnow).status == "retry"
+        second = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, start)
+    assert deliveries.attempt(runtime.factory, second, where, fetcher, at(1)).status == "retry"
     with runtime.factory.begin() as session:
         assert session.get_one(ApHost, host).dropped
         assert federation.inboxes(session, "news") == []  # kept, but not delivered to
-        third = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, utcnow())
-    assert deliveries.attempt(runtime.factory, third, where, fetcher, utcnow).status == "failed"
+        third = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, start)
+    assert deliveries.attempt(runtime.factory, third, where, fetcher, at(2)).status == "failed"
 
     with runtime.factory.begin() as session:  # the server speaks again
         deliveries.heard_from(session, f"{down}/users/cy")
         assert not session.get_one(ApHost, host).dropped
         assert federation.inboxes(session, "news") == [f"{down}/inbox"]
     assert signed_post(remote, f"{site.url}/ap/inbox", follow(remote, site)).status_code == 202
+
+
+def test_two_activities_for_one_server_go_one_gap_apart(site: Site, remote: Remote) -> None:
+    runtime, where, fetcher = (
+        site.runtime,
+        service.addresses(site.runtime),
+        service.fetcher(site.runtime),
+    )
+    inbox, start = f"{remote.server.url}/inbox", utcnow()
+    with runtime.factory.begin() as session:
+        ids = [
+            deliveries.enqueue(session, "news", inbox, {"type": "Create", "n": n}, start)
+            for n in (1, 2)
+        ]
+    assert (
+        deliveries.attempt(runtime.factory, ids[0], where, fetcher, lambda: start).status == "sent"
+    )
+    held = deliveries.attempt(runtime.factory, ids[1], where, fetcher, lambda: start)
+    assert held.status == "retry" and held.retry_in == deliveries.HOST_GAP.total_seconds()
+    assert len([r for r in remote.server.received("/inbox") if r.method == "POST"]) == 1
+    later = start + deliveries.HOST_GAP
+    assert (
+        deliveries.attempt(runtime.factory, ids[1], where, fetcher, lambda: later).status == "sent"
+    )
+    assert [r.json()["n"] for r in remote.server.received("/inbox") if r.method == "POST"] == [1, 2]

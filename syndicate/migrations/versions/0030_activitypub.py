@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("failing_since", UTCDateTime(), nullable=True),
         sa.Column("dropped", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("last_success", UTCDateTime(), nullable=True),
+        sa.Column("next_allowed_at", UTCDateTime(), nullable=True),
     )
     op.create_table(
         "ap_deliveries",
