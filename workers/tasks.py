@@ -200,13 +200,23 @@ def check_cards(article_id: str) -> None:
 @database_task("syndicate.compose_posts")
 def compose_posts(article_id: str) -> None:
     rt = get_runtime()
-    site, where = activitypub_service.site_of(rt), activitypub_service.addresses(rt)
+    federating = rt.file_config.site.activitypub.enabled
     with session_scope(rt.factory) as session:
         now = utcnow()
         work = posts.compose_posts(session, article_id, rt.config, rt.templates, now)
         # In the same transaction: the fediverse hears of the article exactly when its posts
         # are decided, and a lost task leaves neither.
-        federated = ap_articles.federate(session, article_id, site, where, now)
+        federated = (
+            ap_articles.federate(
+                session,
+                article_id,
+                activitypub_service.site_of(rt, session),
+                activitypub_service.addresses(rt),
+                now,
+            )
+            if federating
+            else []
+        )
     for delivery_id in federated:
         ap_deliver.delay(delivery_id)
     for post_id in work.due:

@@ -3,6 +3,8 @@ servers are reached, and the inbox."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from syndicate.activitypub.actors import Actor, Addresses, actors_of, key_pair
 from syndicate.activitypub.inbox import Inbox
 from syndicate.activitypub.remote import KeyCache, Remote
@@ -12,8 +14,8 @@ from syndicate.models import utcnow
 from syndicate.runtime import Runtime
 
 
-def site_of(runtime: Runtime) -> SiteConfig:
-    return runtime.site()
+def site_of(runtime: Runtime, session: Session | None = None) -> SiteConfig:
+    return runtime.site(session)
 
 
 def actors(runtime: Runtime) -> dict[str, Actor]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from syndicate.connect import attempts
 from syndicate.connect.attempts import Attempt, Connected, ConnectProblem
 from syndicate.connect.verify import verified
-from syndicate.http import TIMEOUT, USER_AGENT, make_oauth_session, make_session
+from syndicate.http import make_oauth_session, make_session
 
 PLATFORM = "mastodon"
 # Posting, editing and deleting statuses, uploading media, and reading them back (counts).
@@ -76,8 +76,6 @@ def _register(server: str, callback: str) -> tuple[str, str]:
         response = make_session().post(
             f"{server}/api/v1/apps",
             data={"client_name": CLIENT_NAME, "redirect_uris": callback, "scopes": SCOPES},
-            headers={"User-Agent": USER_AGENT},
-            timeout=TIMEOUT,
         )
         app = response.json() if response.ok else {}
     except (requests.RequestException, ValueError):

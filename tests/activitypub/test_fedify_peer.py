@@ -108,8 +108,14 @@ def test_fedify_finds_follows_and_is_accepted_by_the_site_actor(
 
     (accept,) = wait_until(accepted, timeout=60)
     assert accept["actor"] == newsroom.actor
-    with newsroom.runtime.factory() as session:
-        (delivery,) = session.scalars(select(ApDelivery)).all()
+
+    def settled() -> list[ApDelivery]:
+        # The peer has the Accept before the worker records it as sent: wait for the record.
+        with newsroom.runtime.factory() as session:
+            rows = session.scalars(select(ApDelivery)).all()
+        return list(rows) if rows and all(r.status == "sent" for r in rows) else []
+
+    (delivery,) = wait_until(settled, timeout=30)
     assert (delivery.status, delivery.attempts) == ("sent", 1)
 
     cms = Client(newsroom.url, WEBHOOK_SECRETS.split(",")[0], API_TOKEN)

@@ -63,9 +63,14 @@ def channel_list(
         rows=rows,
         health=channelhealth.recorded(session),
         expiries={
-            row.channel: (row.expires_at, bool(row.refresh_token))
-            for row in session.scalars(select(ChannelToken))
-            if row.expires_at is not None
+            channel: (expires_at, bool(renewable))
+            for channel, expires_at, renewable in session.execute(
+                select(
+                    ChannelToken.channel,
+                    ChannelToken.expires_at,
+                    ChannelToken.refresh_token != "",
+                ).where(ChannelToken.expires_at.is_not(None))
+            )
         },
         everything=states.get(ALL_CHANNELS),
         notice=notice_for(request),
