@@ -23,7 +23,10 @@ from syndicate.activitypub.signatures import Incoming, SignatureRefused, verify
 from syndicate.models import ApFollower, utcnow
 from tests.client import article
 
-FEDIVERSE = '[site.activitypub]\nenabled = true\nusername = "news"\n'
+FEDIVERSE = (
+    '[site.activitypub]\nenabled = true\nusername = "news"\n'
+    '[[channels]]\nname = "fediverse"\nplatform = "activitypub"\nauto_approve = true\n'
+)
 
 
 class Servers:

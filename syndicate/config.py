@@ -159,9 +159,6 @@ class ActivityPubConfig(BaseModel):
     approve_followers: bool = False
     # Authors who are actors of their own: their name in the articles -> their username.
     authors: dict[str, ActorName] = {}
-    # Which articles go to the fediverse, as a channel's rules say (the send-time ones, quiet
-    # hours and daily caps, do not apply: followers get every article as it is published).
-    rules: ChannelRules = ChannelRules()
 
     @model_validator(mode="after")
     def _usernames_are_unique(self) -> ActivityPubConfig:
@@ -269,6 +266,14 @@ class ChannelConfig(BaseModel):
             raise ValueError(
                 f"thread: {self.platform} posts cannot be threaded; {', '.join(threading)} can"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _follows_its_articles_unless_told(self) -> ChannelConfig:
+        if PLATFORMS[self.platform].follows_articles:
+            for option in ("edit_on_update", "delete_on_unpublish"):
+                if option not in self.model_fields_set:
+                    setattr(self, option, True)
         return self
 
     @model_validator(mode="after")
@@ -452,6 +457,21 @@ class SyndicateConfig(BaseModel):
         if twice:
             raise ValueError(f"notification name {twice[0]!r} is used twice")
         return targets
+
+    @model_validator(mode="after")
+    def _one_fediverse_channel_for_a_site_on_it(self) -> SyndicateConfig:
+        fediverse = [c.name for c in self.channels if c.platform == "activitypub"]
+        if len(fediverse) > 1:
+            raise ValueError(
+                f"channels {fediverse[0]!r} and {fediverse[1]!r} are both the site's actors: "
+                "one activitypub channel at most"
+            )
+        if fediverse and not self.site.activitypub.enabled:
+            raise ValueError(
+                f"channel {fediverse[0]!r} is on the fediverse: set [site.activitypub] "
+                "enabled = true"
+            )
+        return self
 
     def notification(self, name: str) -> NotificationConfig | None:
         return next((n for n in self.notifications if n.name == name), None)

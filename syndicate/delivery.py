@@ -27,6 +27,7 @@ from syndicate.models import (
     utcnow,
 )
 from syndicate.platforms import get_platform
+from syndicate.platforms.activitypub import Outbox
 from syndicate.platforms.base import DeliveryError, Draft, Platform, Receipt, nothing_posted
 from syndicate.tokens import TokenVault
 
@@ -119,6 +120,7 @@ def deliver(
     policy: DeliveryPolicy,
     now: datetime,
     http: Callable[[], requests.Session] = make_session,
+    outbox: Outbox | None = None,
 ) -> Outcome:
     """Deliver the post if it is approved and due; safe to call twice, concurrently or not."""
     with factory.begin() as session:
@@ -140,7 +142,7 @@ def deliver(
     try:
         if channel is None or not channel.enabled:
             raise DeliveryError(f"channel {post.channel!r} is not configured", permanent=True)
-        platform = adapter(channel, http(), TokenVault(factory))
+        platform = adapter(channel, http(), TokenVault(factory), outbox)
         looks = platform.finds_own_posts
         receipt = _look_for(platform, draft) if look and looks else None
         if receipt is None:

@@ -35,6 +35,7 @@ from syndicate.models import (
     PostStatus,
     utcnow,
 )
+from syndicate.platforms.activitypub import Outbox
 from syndicate.platforms.base import (
     DeliveryError,
     Draft,
@@ -111,6 +112,7 @@ def apply(
     policy: DeliveryPolicy,
     now: datetime,
     http: Callable[[], requests.Session] = make_session,
+    outbox: Outbox | None = None,
 ) -> Outcome:
     """Make the change if it is waiting and due; safe to call twice, concurrently or not."""
     with factory.begin() as session:
@@ -118,7 +120,7 @@ def apply(
     if isinstance(claimed, Outcome):
         return claimed
     started = time.monotonic()
-    platform = adapter(claimed.channel, http(), TokenVault(factory))
+    platform = adapter(claimed.channel, http(), TokenVault(factory), outbox)
     receipt = None
     try:
         if claimed.kind == ChangeKind.REPLY:

@@ -480,8 +480,8 @@ class ApRemoteKey(Base):
 
 
 class ApObject(Base):
-    """An article as the fediverse has it: which revision went out (Create, then Update) and
-    whether it was taken back (Delete)."""
+    """An article as the fediverse has it: which revision went out (Create, then Update),
+    whether it was taken back (Delete), and the post or change that sent it last."""
 
     __tablename__ = "ap_objects"
 
@@ -490,6 +490,7 @@ class ApObject(Base):
     state: Mapped[str] = mapped_column(String(16), default="published")  # or "deleted"
     actors: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    change_key: Mapped[str] = mapped_column(String(200), default="")
 
 
 class ApReaction(Base):
@@ -539,6 +540,8 @@ class ApDelivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # next_attempt_at is a turn reserved at the server (pacing): the request goes then.
+    paced: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")

@@ -82,6 +82,28 @@ def test_two_channels_with_one_name_are_refused(tmp_path: Path) -> None:
         load_config(write(tmp_path, GOOD_SITE + channel + channel))
 
 
+FEDIVERSE = '[[channels]]\nname = "{name}"\nplatform = "activitypub"\n'
+ON_THE_FEDIVERSE = GOOD_SITE + "[site.activitypub]\nenabled = true\n"
+
+
+def test_the_fediverse_channel_needs_the_site_on_it_and_is_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"set \[site.activitypub\] enabled = true"):
+        load_config(write(tmp_path, GOOD_SITE + FEDIVERSE.format(name="fediverse")))
+    twice = ON_THE_FEDIVERSE + FEDIVERSE.format(name="a") + FEDIVERSE.format(name="b")
+    with pytest.raises(ConfigError, match="one activitypub channel at most"):
+        load_config(write(tmp_path, twice))
+
+
+def test_the_fediverse_channel_follows_its_articles_unless_told(tmp_path: Path) -> None:
+    (channel,) = load_config(
+        write(tmp_path, ON_THE_FEDIVERSE + FEDIVERSE.format(name="fediverse"))
+    ).channels
+    assert channel.edit_on_update and channel.delete_on_unpublish
+    told = ON_THE_FEDIVERSE + FEDIVERSE.format(name="fediverse") + "edit_on_update = false\n"
+    (channel,) = load_config(write(tmp_path, told)).channels
+    assert not channel.edit_on_update and channel.delete_on_unpublish
+
+
 def test_the_service_refuses_to_start_on_a_bad_file(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD_SITE + '[[channels]]\nname = "a"\nplatform = "myspace"\n')
     env = {**os.environ, "SYNDICATE_CONFIG": str(path)}

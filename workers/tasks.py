@@ -25,7 +25,6 @@ from syndicate import (
     sitedetails,
     sweeper,
 )
-from syndicate.activitypub import articles as ap_articles
 from syndicate.activitypub import deliveries as ap_deliveries
 from syndicate.activitypub import service as activitypub_service
 from syndicate.db import session_scope
@@ -34,7 +33,8 @@ from syndicate.feeds.announcements import announce_change
 from syndicate.feeds.build import rebuild_for_article
 from syndicate.http import make_session
 from syndicate.models import utcnow
-from syndicate.runtime import get_runtime
+from syndicate.platforms.activitypub import Outbox
+from syndicate.runtime import Runtime, get_runtime
 from workers import context  # also connects the logging signals
 from workers.app import celery_app
 from workers.enqueue import Enqueuer
@@ -200,25 +200,8 @@ def check_cards(article_id: str) -> None:
 @database_task("syndicate.compose_posts")
 def compose_posts(article_id: str) -> None:
     rt = get_runtime()
-    federating = rt.file_config.site.activitypub.enabled
     with session_scope(rt.factory) as session:
-        now = utcnow()
-        work = posts.compose_posts(session, article_id, rt.config, rt.templates, now)
-        # In the same transaction: the fediverse hears of the article exactly when its posts
-        # are decided, and a lost task leaves neither.
-        federated = (
-            ap_articles.federate(
-                session,
-                article_id,
-                activitypub_service.site_of(rt, session),
-                activitypub_service.addresses(rt),
-                now,
-            )
-            if federating
-            else []
-        )
-    for delivery_id in federated:
-        ap_deliver.delay(delivery_id)
+        work = posts.compose_posts(session, article_id, rt.config, rt.templates, utcnow())
     for post_id in work.due:
         enqueue.post_approved(post_id)
     for change_id in work.changes:
@@ -227,11 +210,23 @@ def compose_posts(article_id: str) -> None:
         check_cards.delay(article_id)
 
 
+def _outbox(rt: Runtime) -> Outbox:
+    """The fediverse channel's outbox, starting each delivery it writes."""
+
+    def dispatch(delivery_ids: list[int]) -> None:
+        for delivery_id in delivery_ids:
+            ap_deliver.delay(delivery_id)
+
+    return activitypub_service.outbox(rt, dispatch)
+
+
 @database_task("syndicate.change_post")
 def change_post(change_id: int) -> None:
     """Make one edit or delete of a sent post."""
     rt = get_runtime()
-    outcome = lifecycle.apply(rt.factory, change_id, rt.config, rt.delivery_policy, utcnow())
+    outcome = lifecycle.apply(
+        rt.factory, change_id, rt.config, rt.delivery_policy, utcnow(), outbox=_outbox(rt)
+    )
     log.info("post change %s: %s", change_id, outcome.status)
     if outcome.retry_in is not None:
         change_post.apply_async((change_id,), countdown=outcome.retry_in)
@@ -242,7 +237,9 @@ def change_post(change_id: int) -> None:
 @database_task("syndicate.deliver_post")
 def deliver_post(post_id: int) -> None:
     rt = get_runtime()
-    outcome = delivery.deliver(rt.factory, post_id, rt.config, rt.delivery_policy, utcnow())
+    outcome = delivery.deliver(
+        rt.factory, post_id, rt.config, rt.delivery_policy, utcnow(), outbox=_outbox(rt)
+    )
     log.info("post %s: %s", post_id, outcome.status)
     if outcome.retry_in is not None:
         deliver_post.apply_async((post_id,), countdown=outcome.retry_in)

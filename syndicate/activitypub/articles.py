@@ -1,9 +1,10 @@
 """Articles on the fediverse: each article an ActivityStreams `Article` (its title, summary,
 sanitised content, link, dates, authors, hashtags and share image with its alt text), sent
 as a `Create` to every follower's inbox when it is published, an `Update` of the same object
-when it changes, and a `Delete` with a `Tombstone` when it is unpublished. Which articles go
-follows `[site.activitypub] rules` and the CMS's syndication controls (the channel name
-`fediverse`), as for any channel. An inbox is sent each activity once, however many of its
+when it changes, and a `Delete` with a `Tombstone` when it is unpublished. The fediverse is a
+channel (`platform = "activitypub"`): which articles go, when, and with what summary follows
+its rules, the CMS's controls and the review queue like any channel's posts; sending the post
+writes the activity here. An inbox is sent each activity once, however many of its
 users follow, and a server that has not answered for a week is skipped until it is heard
 from again."""
 
@@ -17,7 +18,6 @@ import nh3
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from syndicate import routing, syndication
 from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, PUBLIC, Addresses, actors_of
 from syndicate.config import SiteConfig
@@ -25,8 +25,6 @@ from syndicate.feeds.scopes import KIND_PREFIX
 from syndicate.models import ApFollower, ApHost, ApObject, Article, ArticleStatus, Card
 from syndicate.slugs import slugify
 
-# The name the CMS's syndication controls use for the fediverse.
-CHANNEL = "fediverse"
 CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}]
 
 
@@ -96,47 +94,85 @@ def tombstone(where: Addresses, article_id: str, now: datetime) -> dict[str, Any
     }
 
 
-def kept_off(site: SiteConfig, article: Article, now: datetime) -> str | None:
-    """Why the article does not go to the fediverse, or None."""
-    controls = syndication.controls(article)
-    reason = syndication.excluded_by(controls, CHANNEL)
-    if reason is None and not syndication.chosen(controls, CHANNEL):
-        reason = routing.excluded_by(site.activitypub.rules, article, now)
-    if reason is None and article.not_before is not None and article.not_before > now:
-        reason = "embargoed"
-    return reason
-
-
-def federate(
-    session: Session, article_id: str, site: SiteConfig, where: Addresses, now: datetime
+def publish(
+    session: Session,
+    article_id: str,
+    summary: str,
+    key: str,
+    site: SiteConfig,
+    where: Addresses,
+    now: datetime,
 ) -> list[int]:
-    """Decide what the fediverse must hear of the article, and write a delivery per inbox;
-    their ids. Nothing when it already has the article as it stands."""
-    if not actors_of(site):
-        return []
-    article = session.get(Article, article_id)
-    if article is None:
-        return []
+    """The article to every follower's inbox, with `summary` as the desk wrote it: a `Create`,
+    or an `Update` of the same object once it is out; a delivery per inbox, their ids. Nothing
+    new when `key` (the post's, or its change's) already went out."""
+    article = _article_on_the_fediverse(session, article_id, site)
     row = session.get(ApObject, article_id, with_for_update=True)
-    published = row is not None and row.state == "published"
-    live = article.status == ArticleStatus.PUBLISHED and kept_off(site, article, now) is None
-    if live and not published:
-        kind, names = "Create", senders(site, article)
-    elif live and row is not None and row.revision != article.revision:
-        kind, names = "Update", senders(site, article)
-    elif not live and published and row is not None:
-        kind, names = "Delete", list(row.actors)
-    else:
+    if row is not None and row.change_key == key:
         return []
-    if kind == "Delete":
-        body = tombstone(where, article_id, now)
-    else:
-        body = article_object(article, site, where, session.get(Card, article_id))
+    kind = "Update" if row is not None and row.state == "published" else "Create"
+    body = article_object(article, site, where, session.get(Card, article_id))
+    body["summary"] = summary
+    if kind == "Update":
+        body["updated"] = _iso(now)  # servers take an Update only if it is newer
+    names = senders(site, article)
+    made = _to_followers(session, kind, body, names, where, now, article_id)
+    if row is None:
+        row = ApObject(article_id=article_id)
+        session.add(row)
+    row.revision, row.actors, row.state = article.revision, names, "published"
+    row.updated_at, row.change_key = now, key
+    return made
+
+
+def retract(
+    session: Session, article_id: str, key: str, where: Addresses, now: datetime
+) -> list[int]:
+    """A `Delete` of the article, from every actor that sent it; nothing when it is not out."""
+    row = session.get(ApObject, article_id, with_for_update=True)
+    if row is None or row.state != "published":
+        return []
+    made = _to_followers(
+        session,
+        "Delete",
+        tombstone(where, article_id, now),
+        list(row.actors),
+        where,
+        now,
+        article_id,
+    )
+    row.state, row.updated_at, row.change_key = "deleted", now, key
+    return made
+
+
+def _article_on_the_fediverse(session: Session, article_id: str, site: SiteConfig) -> Article:
+    if not actors_of(site):
+        raise NotOnTheFediverse("the site is not on the fediverse: [site.activitypub] is off")
+    article = session.get(Article, article_id)
+    if article is None or article.status != ArticleStatus.PUBLISHED:
+        raise NotOnTheFediverse(f"article {article_id!r} is not published")
+    return article
+
+
+class NotOnTheFediverse(Exception):
+    """The article cannot go out: the site has no actors, or the article is not published."""
+
+
+def _to_followers(
+    session: Session,
+    kind: str,
+    body: dict[str, Any],
+    names: list[str],
+    where: Addresses,
+    now: datetime,
+    article_id: str,
+) -> list[int]:
     made = []
+    stamp = int(now.timestamp() * 1000)
     for name in names:
         activity = {
             "@context": CONTEXT,
-            "id": f"{body['id']}#{kind.lower()}-{article.revision}-{name}",
+            "id": f"{body['id']}#{kind.lower()}-{stamp}-{name}",
             "type": kind,
             "actor": where.actor(name),
             "published": _iso(now),
@@ -146,11 +182,6 @@ def federate(
         }
         for inbox in inboxes(session, name):
             made.append(deliveries.enqueue(session, name, inbox, activity, now, article_id))
-    if row is None:
-        row = ApObject(article_id=article_id)
-        session.add(row)
-    row.revision, row.actors, row.updated_at = article.revision, names, now
-    row.state = "deleted" if kind == "Delete" else "published"
     return made
 
 

@@ -82,12 +82,16 @@ def attempt(
             row.status, row.finished_at = "failed", started
             row.error = "the server has not answered for 7 days; its followers wait until it does"
             return Outcome("failed")
-        if host.next_allowed_at is not None and host.next_allowed_at > started:
-            # Paced: one request to a server every HOST_GAP, however many activities wait.
-            row.next_attempt_at = host.next_allowed_at
-            return Outcome("retry", (host.next_allowed_at - started).total_seconds())
-        host.next_allowed_at = started + HOST_GAP
+        if not row.paced and host.next_allowed_at is not None and host.next_allowed_at > started:
+            # Paced: one request to a server every HOST_GAP. Each waiting activity reserves
+            # the next free turn, so a burst to one server goes out in order, each once.
+            row.next_attempt_at, row.paced = host.next_allowed_at, True
+            host.next_allowed_at += HOST_GAP
+            return Outcome("retry", (row.next_attempt_at - started).total_seconds())
+        if not row.paced:
+            host.next_allowed_at = started + HOST_GAP
         row.status, row.claimed_at, row.attempts = "sending", started, row.attempts + 1
+        row.paced = False
         keys = key_pair(session, row.actor)
         inbox, actor, activity, attempts = row.inbox, row.actor, row.activity, row.attempts
         private_key = keys.private_key
@@ -147,7 +151,7 @@ def due(session: Session, now: datetime, limit: int = 500) -> list[int]:
         )
     ).all()
     for row in stuck:
-        row.status, row.next_attempt_at = "pending", now
+        row.status, row.next_attempt_at, row.paced = "pending", now, False
     return list(
         session.scalars(
             select(ApDelivery.id)

@@ -3,10 +3,13 @@ servers are reached, and the inbox."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from syndicate.activitypub.actors import Actor, Addresses, actors_of, key_pair
 from syndicate.activitypub.inbox import Inbox
+from syndicate.activitypub.outbox import Outbox
 from syndicate.activitypub.remote import KeyCache, Remote
 from syndicate.config import SiteConfig
 from syndicate.fetch import GuardedFetcher
@@ -50,4 +53,11 @@ def inbox(runtime: Runtime) -> Inbox:
         reader,
         KeyCache(runtime.factory, reader),
         runtime.file_config.site.activitypub.approve_followers,
+    )
+
+
+def outbox(runtime: Runtime, dispatch: Callable[[list[int]], None]) -> Outbox:
+    """The fediverse channel's outbox; `dispatch` starts the deliveries it writes."""
+    return Outbox(
+        runtime.factory, lambda session: site_of(runtime, session), addresses(runtime), dispatch
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from syndicate.platforms.activitypub import ActivityPub
 from syndicate.platforms.base import Platform
 from syndicate.platforms.bluesky import Bluesky
 from syndicate.platforms.discord import Discord
@@ -15,6 +16,7 @@ from syndicate.platforms.webhook import Webhook
 from syndicate.platforms.x import X
 
 PLATFORMS: dict[str, type[Platform]] = {
+    "activitypub": ActivityPub,
     "bluesky": Bluesky,
     "discord": Discord,
     "facebook": Facebook,

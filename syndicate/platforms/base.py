@@ -156,6 +156,9 @@ class Platform:
     # Platforms that can read a sent post back, so an edit or a delete that may already have
     # been made is looked at before it is made again.
     reads_posts: ClassVar[bool] = False
+    # Platforms whose posts follow their article (edited when it changes, deleted when it is
+    # unpublished) unless the channel says otherwise.
+    follows_articles: ClassVar[bool] = False
 
     def __init__(
         self,

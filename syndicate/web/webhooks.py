@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from syndicate import signatures
-from syndicate.activitypub.articles import CHANNEL as FEDIVERSE
 from syndicate.cms import CMSS, ArticleEvent, ArticleIn, InvalidPayload, unknown_channels
 from syndicate.cms.adapter import Verifier
 from syndicate.runtime import Runtime
@@ -89,8 +88,6 @@ async def receive_webhook(request: Request, cms: str) -> JSONResponse:
     if isinstance(event.article, ArticleIn):
         runtime: Runtime = request.app.state.runtime
         known = {c.name for c in runtime.config.channels}
-        if runtime.file_config.site.activitypub.enabled:
-            known.add(FEDIVERSE)
         unknown = unknown_channels(event.article, known)
         if unknown:
             raise ApiError(422, "the syndication object names channels that do not exist", unknown)

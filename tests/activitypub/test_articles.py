@@ -6,31 +6,68 @@ an article off the fediverse as off any channel."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
-from syndicate import articles
+from syndicate import articles, delivery, lifecycle, posts, review
 from syndicate.activitypub import articles as federation
 from syndicate.activitypub import deliveries, service
+from syndicate.activitypub.outbox import Outbox
 from syndicate.cms import parse_generic
-from syndicate.models import ApDelivery, ApFollower, Role, utcnow
+from syndicate.delivery import DeliveryPolicy, idempotency_key
+from syndicate.models import ApDelivery, ApFollower, Post, PostStatus, Role, utcnow
 from syndicate.runtime import Runtime
-from tests.activitypub.test_inbox import Remote, Site, follow, remote, signed_post, site
+from tests.activitypub.test_inbox import (
+    Remote,
+    Site,
+    follow,
+    on_the_fediverse,
+    remote,
+    signed_post,
+    site,
+)
 from tests.activitypub.test_signatures import pair
 from tests.client import article, envelope
 from tests.people import Person
 from tests.review.browser_session import signed_in
 
 __all__ = ["remote", "site"]  # the fixtures
+POLICY = DeliveryPolicy()
 
 
 def publish(runtime: Runtime, art: dict[str, Any], event: str = "article.published") -> list[int]:
+    """The CMS's event, then what the workers do with it: the fediverse channel's post composed
+    and sent (or its edit or delete made); the fediverse deliveries the outbox wrote."""
     articles.receive(runtime.factory, parse_generic(envelope(art, event)), utcnow())
     with runtime.factory.begin() as session:
-        where = service.addresses(runtime)
-        return federation.federate(session, art["id"], service.site_of(runtime), where, utcnow())
+        work = posts.compose_posts(session, art["id"], runtime.config, runtime.templates, utcnow())
+    return sent_out(runtime, work.due, work.changes)
+
+
+def sent_out(
+    runtime: Runtime, post_ids: Sequence[int], change_ids: Sequence[int] = ()
+) -> list[int]:
+    written: list[int] = []
+    box = outbox(runtime, written)
+    for post_id in post_ids:
+        assert (
+            delivery.deliver(
+                runtime.factory, post_id, runtime.config, POLICY, utcnow(), outbox=box
+            ).status
+            == "sent"
+        )
+    for change_id in change_ids:
+        lifecycle.apply(runtime.factory, change_id, runtime.config, POLICY, utcnow(), outbox=box)
+    return written
+
+
+def outbox(runtime: Runtime, written: list[int]) -> Outbox:
+    return service.outbox(runtime, written.extend)
 
 
 def activity(runtime: Runtime, delivery_id: int) -> tuple[str, dict[str, Any]]:
@@ -80,10 +117,18 @@ def test_an_article_is_created_updated_and_deleted_on_the_fediverse_once_each(
         "name": "#harbournews",
     }
     with runtime.factory.begin() as session:
-        again = federation.federate(
-            session, "ap-1", service.site_of(runtime), service.addresses(runtime), utcnow()
+        (post,) = session.scalars(select(Post).where(Post.article_id == "ap-1"))
+        assert post.status == PostStatus.SENT and post.remote_id == body["id"]
+        again = federation.publish(
+            session,
+            "ap-1",
+            body["summary"],
+            idempotency_key(post),
+            service.site_of(runtime),
+            service.addresses(runtime),
+            utcnow(),
         )
-    assert again == []  # nothing changed: nothing sent
+    assert again == []  # the same post again (a lost answer, sent once more): nothing new
 
     read = httpx.get(body["id"], headers={"Accept": "application/activity+json"})
     assert read.status_code == 200 and read.json()["id"] == body["id"]
@@ -177,3 +222,48 @@ def test_likes_boosts_and_replies_are_verified_counted_and_shown_never_republish
     after = httpx.get(f"{site.url}/api/articles/ap-3/engagement", headers=viewer).json()
     assert (after["fediverse"]["likes"], after["fediverse"]["replies"]) == (0, 0)
     assert after["fediverse"]["announces"] == 1
+
+
+@pytest.fixture
+def reviewed_site(runtime: Runtime, clean: None) -> Iterator[Site]:
+    yield from on_the_fediverse(runtime, reviewed=True)
+
+
+def test_the_desk_reviews_and_rewords_what_the_fediverse_is_sent(
+    reviewed_site: Site, remote: Remote
+) -> None:
+    site, runtime = reviewed_site, reviewed_site.runtime
+    followed_twice(site, remote)
+    assert publish(runtime, article("ap-4", summary="The vote was 7 to 2.")) == []
+    with runtime.factory.begin() as session:
+        (post,) = session.scalars(select(Post).where(Post.article_id == "ap-4"))
+        assert (post.status, post.text) == (PostStatus.PENDING_REVIEW, "The vote was 7 to 2.")
+        edited = review.edit(
+            session, post.id, "Seven votes to two.", runtime.config, runtime.templates, utcnow()
+        )
+        review.approve(session, post.id, utcnow(), "editor-1", edited.post.revision)
+        post_id = post.id
+    (created,) = sent_out(runtime, [post_id])
+    _, sent = activity(runtime, created)
+    assert sent["type"] == "Create" and sent["object"]["summary"] == "Seven votes to two."
+
+
+def test_an_embargoed_article_reaches_the_fediverse_when_its_embargo_lifts(
+    site: Site, remote: Remote
+) -> None:
+    followed_twice(site, remote)
+    runtime, lifts = site.runtime, utcnow() + timedelta(hours=2)
+    embargoed = article("ap-5", syndication={"not_before": lifts.isoformat()})
+    articles.receive(runtime.factory, parse_generic(envelope(embargoed)), utcnow())
+    with runtime.factory.begin() as session:
+        work = posts.compose_posts(session, "ap-5", runtime.config, runtime.templates, utcnow())
+    (post_id,) = work.due
+    written: list[int] = []
+    box = outbox(runtime, written)
+    held = delivery.deliver(runtime.factory, post_id, runtime.config, POLICY, utcnow(), outbox=box)
+    assert held.status == "embargoed" and written == []
+    assert httpx.get(f"{site.url}/ap/articles/ap-5").status_code == 404
+    after = lifts + timedelta(seconds=1)
+    out = delivery.deliver(runtime.factory, post_id, runtime.config, POLICY, after, outbox=box)
+    assert out.status == "sent" and len(written) == 1
+    assert activity(runtime, written[0])[1]["type"] == "Create"

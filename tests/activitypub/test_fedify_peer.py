@@ -46,7 +46,10 @@ def peer() -> Iterator[FedifyPeer]:
 @pytest.fixture
 def newsroom(runtime: Runtime, stack_env: dict[str, str], tmp_path: Path) -> Iterator[Newsroom]:
     config = tmp_path / "fediverse.toml"
-    config.write_text('[site]\ntitle = "Harbour Gazette"\n[site.activitypub]\nenabled = true\n')
+    config.write_text(
+        '[site]\ntitle = "Harbour Gazette"\n[site.activitypub]\nenabled = true\n'
+        '[[channels]]\nname = "fediverse"\nplatform = "activitypub"\nauto_approve = true\n'
+    )
     port, prefix = free_port(), f"syndicate-ap-{uuid.uuid4().hex[:8]}:"
     base = f"http://127.0.0.1:{port}"
     with fresh_database() as url:

@@ -1,6 +1,6 @@
-"""Each server is paced (one request every HOST_GAP, however many activities wait for it), and
-one that has failed for a week is dropped from delivery, its followers kept: no activity is
-sent its way until it is heard from again."""
+"""Each server is paced (one request every HOST_GAP, each waiting activity holding its own
+turn), and one that has failed for a week is dropped from delivery, its followers kept: no
+activity is sent its way until it is heard from again."""
 
 from __future__ import annotations
 
@@ -68,6 +68,34 @@ def test_a_server_failing_for_a_week_is_dropped_and_taken_back_when_it_speaks(
         assert not session.get_one(ApHost, host).dropped
         assert federation.inboxes(session, "news") == [f"{down}/inbox"]
     assert signed_post(remote, f"{site.url}/ap/inbox", follow(remote, site)).status_code == 202
+
+
+def test_a_burst_to_one_server_takes_turns_one_gap_apart_each_sent_once(
+    site: Site, remote: Remote
+) -> None:
+    runtime, where, fetcher = (
+        site.runtime,
+        service.addresses(site.runtime),
+        service.fetcher(site.runtime),
+    )
+    inbox, start, gap = f"{remote.server.url}/inbox", utcnow(), deliveries.HOST_GAP
+    with runtime.factory.begin() as session:
+        ids = [
+            deliveries.enqueue(session, "news", inbox, {"type": "Create", "n": n}, start)
+            for n in range(4)
+        ]
+
+    def attempt(delivery_id: int, moment: datetime) -> deliveries.Outcome:
+        return deliveries.attempt(runtime.factory, delivery_id, where, fetcher, lambda: moment)
+
+    assert attempt(ids[0], start).status == "sent"
+    waits = [attempt(i, start).retry_in for i in ids[1:]]
+    assert waits == [(gap * n).total_seconds() for n in (1, 2, 3)]  # a turn each, in order
+    assert attempt(ids[3], start + gap).status == "skipped"  # not its turn yet
+    for n, delivery_id in enumerate(ids[1:], start=1):
+        assert attempt(delivery_id, start + gap * n).status == "sent"
+    posted = [r.json()["n"] for r in remote.server.received("/inbox") if r.method == "POST"]
+    assert posted == [0, 1, 2, 3]
 
 
 def test_two_activities_for_one_server_go_one_gap_apart(site: Site, remote: Remote) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from syndicate.activitypub import deliveries, service
 from syndicate.activitypub.signatures import Incoming, sign, verify
-from syndicate.config import ActivityPubConfig, SyndicateConfig
+from syndicate.config import ActivityPubConfig, ChannelConfig, SyndicateConfig
 from syndicate.models import ApDelivery, ApFollower, ApRemoteKey, Role, utcnow
 from syndicate.runtime import Runtime
 from syndicate.web.app import create_app
@@ -90,8 +90,13 @@ def remote() -> Iterator[Remote]:
 
 
 def on_the_fediverse(
-    runtime: Runtime, allow_private: bool = True, approve_followers: bool = False
+    runtime: Runtime,
+    allow_private: bool = True,
+    approve_followers: bool = False,
+    reviewed: bool = False,
 ) -> Iterator[Site]:
+    """The site on the fediverse with its actors as the channel `fediverse`; `reviewed`: its
+    posts wait in the review queue for approval."""
     port = free_port()
     site = runtime.file_config.site.model_copy(
         update={
@@ -103,7 +108,8 @@ def on_the_fediverse(
             "title": "Harbour Gazette",
         }
     )
-    config = SyndicateConfig(site=site)
+    channel = ChannelConfig(name="fediverse", platform="activitypub", auto_approve=not reviewed)
+    config = SyndicateConfig(site=site, channels=[channel])
     settings = runtime.settings.model_copy(
         update={"base_url": f"http://127.0.0.1:{port}", "activitypub_allow_private": allow_private}
     )
