@@ -10,6 +10,7 @@ from again."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +19,7 @@ import nh3
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from syndicate.activitypub import deliveries
+from syndicate.activitypub import deliveries, mentions
 from syndicate.activitypub.actors import AS_CONTEXT, PUBLIC, Addresses, actors_of
 from syndicate.config import SiteConfig
 from syndicate.feeds.scopes import KIND_PREFIX
@@ -102,10 +103,12 @@ def publish(
     site: SiteConfig,
     where: Addresses,
     now: datetime,
+    elsewhere: Sequence[mentions.Mentioned] = (),
 ) -> list[int]:
     """The article to every follower's inbox, with `summary` as the desk wrote it: a `Create`,
     or an `Update` of the same object once it is out; a delivery per inbox, their ids. Nothing
-    new when `key` (the post's, or its change's) already went out."""
+    new when `key` (the post's, or its change's) already went out. `elsewhere`: the authors'
+    accounts on other servers, mentioned and told."""
     article = _article_on_the_fediverse(session, article_id, site)
     row = session.get(ApObject, article_id, with_for_update=True)
     if row is not None and row.change_key == key:
@@ -115,8 +118,13 @@ def publish(
     body["summary"] = summary
     if kind == "Update":
         body["updated"] = _iso(now)  # servers take an Update only if it is newer
+    mentioned = [*mentions.local(article, site, where), *elsewhere]
+    if mentioned:
+        body["tag"] = [*body["tag"], *mentions.tags(mentioned)]
+        body["cc"] = [*body["cc"], *dict.fromkeys(m.actor for m in mentioned)]
     names = senders(site, article)
-    made = _to_followers(session, kind, body, names, where, now, article_id)
+    told = [m.inbox for m in elsewhere]
+    made = _to_followers(session, kind, body, names, where, now, article_id, told)
     if row is None:
         row = ApObject(article_id=article_id)
         session.add(row)
@@ -166,9 +174,13 @@ def _to_followers(
     where: Addresses,
     now: datetime,
     article_id: str,
+    told: Sequence[str] = (),
 ) -> list[int]:
+    """A delivery of the activity from each actor to each of its followers' inboxes; the
+    inboxes in `told` (the people it mentions) hear it once, from the first actor."""
     made = []
     stamp = int(now.timestamp() * 1000)
+    extra = [i for i in dict.fromkeys(told) if i != where.shared_inbox]
     for name in names:
         activity = {
             "@context": CONTEXT,
@@ -177,11 +189,13 @@ def _to_followers(
             "actor": where.actor(name),
             "published": _iso(now),
             "to": [PUBLIC],
-            "cc": [f"{where.actor(name)}/followers"],
+            "cc": [f"{where.actor(name)}/followers", *body.get("cc", [])[1:]],
             "object": body,
         }
-        for inbox in inboxes(session, name):
+        reached = inboxes(session, name)
+        for inbox in [*reached, *(i for i in extra if i not in reached)]:
             made.append(deliveries.enqueue(session, name, inbox, activity, now, article_id))
+        extra = []
     return made
 
 

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate.activitypub import articles
+from syndicate.activitypub import articles, mentions
 from syndicate.activitypub.actors import Addresses
 from syndicate.config import SiteConfig
-from syndicate.models import utcnow
+from syndicate.models import Article, utcnow
 from syndicate.platforms.base import DeliveryError
 
 
@@ -23,6 +23,7 @@ class Outbox:
         site_of: Callable[[Session], SiteConfig],
         where: Addresses,
         dispatch: Callable[[list[int]], None],
+        resolve: Callable[[str], mentions.Mentioned | None],
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.factory = factory
@@ -30,9 +31,16 @@ class Outbox:
         self.where = where
         # Starts the deliveries once they are stored; one lost here is found by the sweep.
         self.dispatch = dispatch
+        # Finds an author's account on another server (it is read there, so outside any
+        # transaction).
+        self.resolve = resolve
         self.clock = clock
 
     def publish(self, article_id: str, summary: str, key: str) -> str:
+        with self.factory() as session:
+            article = session.get(Article, article_id)
+            named = mentions.accounts(article) if article is not None else []
+        elsewhere = [found for account in named if (found := self.resolve(account))]
         try:
             with self.factory.begin() as session:
                 made = articles.publish(
@@ -43,6 +51,7 @@ class Outbox:
                     self.site_of(session),
                     self.where,
                     self.clock(),
+                    elsewhere,
                 )
         except articles.NotOnTheFediverse as exc:
             raise DeliveryError(str(exc), permanent=True) from exc

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from syndicate.activitypub import mentions
 from syndicate.activitypub.actors import Actor, Addresses, actors_of, key_pair
 from syndicate.activitypub.inbox import Inbox
 from syndicate.activitypub.outbox import Outbox
@@ -58,6 +59,17 @@ def inbox(runtime: Runtime) -> Inbox:
 
 def outbox(runtime: Runtime, dispatch: Callable[[list[int]], None]) -> Outbox:
     """The fediverse channel's outbox; `dispatch` starts the deliveries it writes."""
+    reader: list[Remote] = []
+
+    def resolve(account: str) -> mentions.Mentioned | None:
+        if not reader:
+            reader.append(remote(runtime))
+        return mentions.resolve(reader[0], account)
+
     return Outbox(
-        runtime.factory, lambda session: site_of(runtime, session), addresses(runtime), dispatch
+        runtime.factory,
+        lambda session: site_of(runtime, session),
+        addresses(runtime),
+        dispatch,
+        resolve,
     )

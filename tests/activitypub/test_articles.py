@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from syndicate import articles, delivery, lifecycle, posts, review
 from syndicate.activitypub import articles as federation
-from syndicate.activitypub import deliveries, service
+from syndicate.activitypub import deliveries, mentions, service
 from syndicate.activitypub.outbox import Outbox
 from syndicate.cms import parse_generic
 from syndicate.delivery import DeliveryPolicy, idempotency_key
@@ -267,3 +268,29 @@ def test_an_embargoed_article_reaches_the_fediverse_when_its_embargo_lifts(
     out = delivery.deliver(runtime.factory, post_id, runtime.config, POLICY, after, outbox=box)
     assert out.status == "sent" and len(written) == 1
     assert activity(runtime, written[0])[1]["type"] == "Create"
+
+
+def test_the_authors_are_mentioned_and_told_once_wherever_their_account_is(
+    site: Site, remote: Remote
+) -> None:
+    runtime = site.runtime  # Ada has an actor here (ada_reporter) and her account at `remote`
+    authors = [{"name": "Ada Reporter", "handles": {"fediverse": remote.ada}}]
+    created = publish(runtime, article("ap-6", authors=authors))
+    assert len(created) == 1  # nobody follows yet: only Ada's server is told, and once
+    inbox, sent = activity(runtime, created[0])
+    assert inbox == f"{remote.server.url}/inbox"
+    mentioned = {t["href"]: t["name"] for t in sent["object"]["tag"] if t["type"] == "Mention"}
+    here = urlsplit(site.url).netloc
+    assert mentioned == {
+        remote.ada: f"@ada@{urlsplit(remote.server.url).netloc}",
+        site.actor("ada_reporter"): f"@ada_reporter@{here}",
+    }
+    assert remote.ada in sent["cc"] and remote.ada in sent["object"]["cc"]
+
+
+def test_an_account_is_looked_up_over_https_by_webfinger_and_nonsense_is_not() -> None:
+    assert mentions.webfinger_url("@Ada@Mastodon.Example") == (
+        "https://mastodon.example/.well-known/webfinger?resource=acct%3AAda%40mastodon.example"
+    )
+    for nonsense in ("ada", "@ada@", "@a b@host", "@ada@host/path", "@ada@127.0.0.1:99999x"):
+        assert mentions.webfinger_url(nonsense) is None
