@@ -1,10 +1,12 @@
-"""The actors' followers as admins see them: how many each actor has, the follow requests
-held for an admin (`approve_followers = true`), and the answer to one (an `Accept`, or a
-`Reject` that forgets it), sent on the delivery ledger."""
+"""The actors' followers as admins see them: how many each actor has, the servers no longer
+delivered to (their followers kept), the follow requests held for an admin
+(`approve_followers = true`), and the answer to one (an `Accept`, or a `Reject` that forgets
+it), sent on the delivery ledger."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, Addresses
-from syndicate.models import ApFollower
+from syndicate.models import ApFollower, ApHost
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -24,6 +26,30 @@ def counts(session: Session) -> dict[str, int]:
         .group_by(ApFollower.actor)
     ).all()
     return {actor: int(n) for actor, n in rows}
+
+
+@dataclass(frozen=True)
+class DroppedServer:
+    host: str
+    failing_since: datetime | None
+    followers: int  # kept, and delivered to again once the server is heard from
+
+
+def dropped(session: Session, limit: int = 200) -> list[DroppedServer]:
+    """Servers that failed for a week and are skipped, with how many followers wait there."""
+    hosts = session.execute(
+        select(ApHost.host, ApHost.failing_since)
+        .where(ApHost.dropped.is_(True))
+        .order_by(ApHost.failing_since)
+        .limit(limit)
+    ).all()
+    waiting: dict[str, int] = {}
+    for shared, own in session.execute(
+        select(ApFollower.shared_inbox, ApFollower.inbox).where(ApFollower.status == "accepted")
+    ):
+        host = deliveries.host_of(shared or own)
+        waiting[host] = waiting.get(host, 0) + 1
+    return [DroppedServer(host, since, waiting.get(host, 0)) for host, since in hosts]
 
 
 def pending(session: Session, limit: int = 200) -> list[ApFollower]:

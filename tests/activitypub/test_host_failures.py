@@ -11,15 +11,17 @@ from sqlalchemy import update
 
 from syndicate.activitypub import articles as federation
 from syndicate.activitypub import deliveries, service
-from syndicate.models import ApFollower, ApHost, utcnow
+from syndicate.models import ApFollower, ApHost, Role, utcnow
 from tests.activitypub.test_inbox import Remote, Site, follow, remote, signed_post, site
+from tests.people import Person
+from tests.review.browser_session import signed_in
 from tests.servers import free_port
 
 __all__ = ["remote", "site"]  # the fixtures
 
 
 def test_a_server_failing_for_a_week_is_dropped_and_taken_back_when_it_speaks(
-    site: Site, remote: Remote
+    site: Site, remote: Remote, people: dict[Role, Person]
 ) -> None:
     runtime, where, fetcher = (
         site.runtime,
@@ -60,6 +62,9 @@ def test_a_server_failing_for_a_week_is_dropped_and_taken_back_when_it_speaks(
     with runtime.factory.begin() as session:
         assert session.get_one(ApHost, host).dropped
         assert federation.inboxes(session, "news") == []  # kept, but not delivered to
+    page = signed_in(site.url, "admin-1").get("/review/fediverse").text
+    assert f'<tr data-server="{host}"><td>{host}</td>' in page and "<td>1</td></tr>" in page
+    with runtime.factory.begin() as session:
         third = deliveries.enqueue(session, "news", f"{down}/inbox", {"type": "Create"}, start)
     assert deliveries.attempt(runtime.factory, third, where, fetcher, at(2)).status == "failed"
 

@@ -1,5 +1,5 @@
 """The fediverse in the review app: each actor's handle and followers, the follow requests
-waiting for an admin, and how deliveries are going."""
+waiting for an admin, how deliveries are going, and the servers no longer delivered to."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def fediverse_page(
         actors=[(name, where.handle(name), where.actor(name)) for name in actors],
         counts=followers.counts(session),
         waiting=followers.pending(session),
+        dropped=followers.dropped(session),
         deliveries=by_status,
         notice=notice_for(request),
     )
