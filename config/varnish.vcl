@@ -90,14 +90,15 @@ sub vcl_backend_response {
     if (beresp.http.Surrogate-Key) {
         set beresp.http.xkey = beresp.http.Surrogate-Key;
     }
+    # What is meant for caches stays with them (readers get Cache-Control): dropped once,
+    # before the object is stored, rather than from every response.
+    unset beresp.http.Surrogate-Key;
+    unset beresp.http.Surrogate-Control;
+    unset beresp.http.Cache-Tag;
+    unset beresp.http.CDN-Cache-Control;
     set beresp.grace = 6h;
 }
 
 sub vcl_deliver {
-    # What is meant for caches stays with them; readers get Cache-Control.
     unset resp.http.xkey;
-    unset resp.http.Surrogate-Key;
-    unset resp.http.Surrogate-Control;
-    unset resp.http.Cache-Tag;
-    unset resp.http.CDN-Cache-Control;
 }
