@@ -34,7 +34,7 @@ from syndicate.feeds.model import (
     cached_feed_item,
     feed_item,
 )
-from syndicate.feeds.scopes import FORMATS, SITE, document_key, scopes_of
+from syndicate.feeds.scopes import FORMATS, SITE, Scope, document_key, scopes_of
 from syndicate.models import (
     Article,
     ArticleStatus,
@@ -104,34 +104,108 @@ def update_memberships(
     base_url: str,
 ) -> Change:
     """Bring the article's memberships up to date and mark what must be rendered again."""
-    article = session.scalars(
-        select(Article).where(Article.id == article_id).with_for_update()
-    ).one_or_none()
-    if article is None:
-        return Change([], set(), 0)
-    if article.feed_html is None:
-        article.feed_html = safe_html(article.content_html, article.url)
-    old = {
-        m.scope: m
-        for m in session.scalars(
-            select(FeedMembership).where(FeedMembership.article_id == article_id)
+    changes = update_memberships_of(session, [article_id], site, page_size, now, base_url)
+    return changes.get(article_id, Change([], set(), 0))
+
+
+def update_memberships_of(
+    session: Session,
+    article_ids: list[str],
+    site: SiteConfig,
+    page_size: int,
+    now: datetime,
+    base_url: str,
+) -> dict[str, Change]:
+    """`update_memberships` for several articles in one transaction, in the order given (their
+    places in each feed follow it); each feed row is locked and read once for all of them."""
+    # Articles, then feeds, each locked in key order: as webhook batches lock articles, and
+    # as any other rebuild does, so that they wait for each other rather than deadlock.
+    found = session.scalars(
+        select(Article)
+        .where(Article.id.in_(sorted(set(article_ids))))
+        .order_by(Article.id)
+        .with_for_update()
+    )
+    articles = {article.id: article for article in found}
+    old: dict[str, dict[str, FeedMembership]] = {article_id: {} for article_id in articles}
+    for membership in session.scalars(
+        select(FeedMembership).where(FeedMembership.article_id.in_(list(articles)))
+    ):
+        old[membership.article_id][membership.scope] = membership
+    wanted = {
+        article_id: {s.key: s for s in scopes_of(article, site.title)}
+        for article_id, article in articles.items()
+    }
+    new_feeds = {
+        key: {"scope": key, "kind": s.kind, "name": s.name, "updated_at": now}
+        for article_id, scopes in wanted.items()
+        for key, s in scopes.items()
+        if key not in old[article_id]
+    }
+    insert_ignoring_conflicts(session, Feed, list(new_feeds.values()))
+    every_scope = sorted({key for a in articles for key in (*old[a], *wanted[a])})
+    feeds = {
+        feed.scope: feed
+        for feed in session.scalars(
+            select(Feed).where(Feed.scope.in_(every_scope)).order_by(Feed.scope).with_for_update()
         )
     }
-    wanted = {s.key: s for s in scopes_of(article, site.title)}
-    insert_ignoring_conflicts(
-        session,
-        Feed,
-        [
-            {"scope": s.key, "kind": s.kind, "name": s.name, "updated_at": now}
-            for key, s in wanted.items()
-            if key not in old
-        ],
-    )
+    tombstoned: dict[str, set[str]] = {}
+    for article_id, scope in session.execute(
+        select(FeedTombstone.article_id, FeedTombstone.scope).where(
+            FeedTombstone.article_id.in_(list(articles))
+        )
+    ):
+        tombstoned.setdefault(article_id, set()).add(scope)
+    pages: set[tuple[str, int]] = set()
+    changes: dict[str, Change] = {}
+    for article_id in dict.fromkeys(article_ids):
+        article = articles.get(article_id)
+        if article is None:
+            continue
+        scopes, touched = _place(
+            session,
+            article,
+            old[article_id],
+            wanted[article_id],
+            feeds,
+            tombstoned.get(article_id, set()),
+            page_size,
+            now,
+            base_url,
+        )
+        changes[article_id] = Change(scopes, touched, article.version)
+        pages.update(touched)
+    for scope, page in sorted(pages):
+        insert_ignoring_conflicts(session, FeedArchive, [{"scope": scope, "page": page}])
+        session.execute(
+            update(FeedArchive)
+            .where(FeedArchive.scope == scope, FeedArchive.page == page)
+            .values(generation=FeedArchive.generation + 1)
+        )
+    return changes
+
+
+def _place(
+    session: Session,
+    article: Article,
+    old: dict[str, FeedMembership],
+    wanted: dict[str, Scope],
+    feeds: dict[str, Feed],
+    tombstoned: set[str],
+    page_size: int,
+    now: datetime,
+    base_url: str,
+) -> tuple[list[str], set[tuple[str, int]]]:
+    """The article's memberships as its scopes now say: the scopes it is or was in, and the
+    archive pages that changed. `tombstoned`: the scopes that mark it deleted."""
+    if article.feed_html is None:
+        article.feed_html = safe_html(article.content_html, article.url)
     scopes = sorted(set(old) | set(wanted))
     pages: set[tuple[str, int]] = set()
     entering: list[str] = []
-    for scope in scopes:  # sorted: concurrent rebuilds lock feed rows in the same order
-        feed = session.scalars(select(Feed).where(Feed.scope == scope).with_for_update()).one()
+    for scope in scopes:
+        feed = feeds[scope]
         membership = old.get(scope)
         if membership is not None:
             page = page_of(membership.seq, page_size)
@@ -145,8 +219,8 @@ def update_memberships(
                     session.merge(
                         FeedTombstone(
                             scope=scope,
-                            article_id=article_id,
-                            entry_id=article_guid(base_url, article_id),
+                            article_id=article.id,
+                            entry_id=article_guid(base_url, article.id),
                             deleted_at=now,
                         )
                     )
@@ -156,7 +230,7 @@ def update_memberships(
             session.add(
                 FeedMembership(
                     scope=scope,
-                    article_id=article_id,
+                    article_id=article.id,
                     published_at=article.published_at,
                     seq=feed.last_seq,
                 )
@@ -166,21 +240,15 @@ def update_memberships(
                 pages.update({(scope, page), (scope, page - 1)} if page > 1 else {(scope, page)})
         feed.generation += 1
         feed.updated_at = now
-    if entering and old.keys() != wanted.keys():
+    back = [scope for scope in entering if scope in tombstoned]
+    if back:
         # Back in scopes it left when it was unpublished: those forget it was deleted.
         session.execute(
             delete(FeedTombstone).where(
-                FeedTombstone.article_id == article_id, FeedTombstone.scope.in_(entering)
+                FeedTombstone.article_id == article.id, FeedTombstone.scope.in_(back)
             )
         )
-    for scope, page in sorted(pages):
-        insert_ignoring_conflicts(session, FeedArchive, [{"scope": scope, "page": page}])
-        session.execute(
-            update(FeedArchive)
-            .where(FeedArchive.scope == scope, FeedArchive.page == page)
-            .values(generation=FeedArchive.generation + 1)
-        )
-    return Change(scopes, pages, article.version)
+    return scopes, pages
 
 
 class ScopeRenderer:
@@ -383,13 +451,12 @@ def _rebuild(
 ) -> Rebuilt:
     with factory() as session:
         waiting = _waiting(session, article_id, batch)
-    changes: list[tuple[str, Change]] = []
-    for waiting_id in waiting:
-        with factory.begin() as session:
-            change = update_memberships(
-                session, waiting_id, site, settings.archive_page_size, now, settings.base_url
-            )
-            changes.append((waiting_id, change))
+    with factory.begin() as session:
+        changes = list(
+            update_memberships_of(
+                session, waiting, site, settings.archive_page_size, now, settings.base_url
+            ).items()
+        )
     changed: list[str] = []
     scopes = sorted({scope for _, change in changes for scope in change.scopes})
     for scope in scopes:
