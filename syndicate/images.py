@@ -55,6 +55,8 @@ class ShareImage:
 
 DECODED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 PNG_COLOURS = 128
+# A drawn image with at most this many colours takes its palette from them.
+FEW_COLOURS = 4096
 
 
 @lru_cache(maxsize=64)
@@ -185,15 +187,33 @@ def render_share_image(
     return ShareImage(data, media_type, hashlib.sha256(data).hexdigest()[:16], layout)
 
 
+def _own_palette(canvas: Image.Image) -> Image.Image | None:
+    """The canvas's PNG_COLOURS most used colours as a palette, where it has few in all (flat
+    colours and the edges of antialiased text): mapping to them is several times quicker than
+    working a palette out, and the rarest edge shades become their nearest neighbour."""
+    counted = canvas.getcolors(FEW_COLOURS)
+    if counted is None:
+        return None
+    most_used = sorted(counted, key=lambda pair: pair[0], reverse=True)[:PNG_COLOURS]
+    flat = [channel for _count, rgb in most_used if isinstance(rgb, tuple) for channel in rgb]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(flat + [0] * (768 - len(flat)))
+    return palette
+
+
 def _encode(canvas: Image.Image, photographic: bool) -> tuple[bytes, str]:
     """A photograph as JPEG; flat colours and text as a palette PNG, which at this size and
     with antialiased text loses nothing the eye sees, and is several times smaller and quicker
     to encode than a full-colour one."""
     if not photographic:
         out = io.BytesIO()
-        palette = canvas.quantize(
-            colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
-        )
+        own = _own_palette(canvas)
+        if own is not None:
+            palette = canvas.quantize(palette=own, dither=Image.Dither.NONE)
+        else:
+            palette = canvas.quantize(
+                colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+            )
         palette.save(out, "PNG", compress_level=6)
         if out.tell() <= MAX_BYTES:
             return out.getvalue(), "image/png"
