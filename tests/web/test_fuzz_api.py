@@ -21,11 +21,11 @@ from tests.conftest import API_TOKEN, REDIS_PREFIX
 from tests.servers import WebServer
 
 # Fixed, so that a run is repeatable. The coverage phase reaches every route's edge cases
-# whatever the number; thirty examples an operation add a couple of thousand requests; the
+# whatever the number; twenty examples an operation add a thousand or so requests; the
 # offsets past what SQLite holds (2**63), which more examples used to find, are pinned by
 # tests/security/test_no_500s.py.
 SEED = 1
-EXAMPLES = 30
+EXAMPLES = 20
 
 
 @pytest.fixture
