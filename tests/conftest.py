@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
 from syndicate.runtime import Runtime, build_runtime
@@ -261,7 +261,7 @@ def clean(runtime: Runtime, receiver: Receiver, smtp: SmtpServer) -> None:
     for attempt in range(10):
         try:
             with runtime.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+                empty_tables(conn)
             break
         except OperationalError:  # a worker still finishing the last test's tasks: deadlock
             if attempt == 9:
@@ -275,6 +275,27 @@ def clean(runtime: Runtime, receiver: Receiver, smtp: SmtpServer) -> None:
     for kind in ("signin-failures", "share-seen"):
         for key in client.scan_iter(match=f"{REDIS_PREFIX}{kind}:*", count=1000):
             client.delete(key)
+
+
+# Which of TABLES hold rows: emptying only those is several times quicker than all of them.
+HOLDING_ROWS = text(
+    " UNION ALL ".join(f"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM {table})" for table in TABLES)
+)
+# Every sequence behind an id column of TABLES back at its start, as RESTART IDENTITY would have
+# left even the tables that are empty now (a test may have added rows and removed them).
+RESTART_SEQUENCES = text(
+    "SELECT setval(s.oid, 1, false) FROM pg_class s"
+    " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+    " JOIN pg_class t ON t.oid = d.refobjid"
+    " WHERE s.relkind = 'S' AND t.relname = ANY(:tables)"
+)
+
+
+def empty_tables(conn: Connection) -> None:
+    holding = [row[0] for row in conn.execute(HOLDING_ROWS)]
+    if holding:
+        conn.execute(text(f"TRUNCATE {', '.join(holding)} RESTART IDENTITY CASCADE"))
+    conn.execute(RESTART_SEQUENCES, {"tables": list(TABLES)})
 
 
 @pytest.fixture
