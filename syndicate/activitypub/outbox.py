@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from syndicate.activitypub import articles, mentions
 from syndicate.activitypub.actors import Addresses
 from syndicate.config import SiteConfig
-from syndicate.models import Article, utcnow
+from syndicate.models import ApObject, Article, utcnow
 from syndicate.platforms.base import DeliveryError
 
 
@@ -39,6 +39,9 @@ class Outbox:
     def publish(self, article_id: str, summary: str, key: str) -> str:
         with self.factory() as session:
             article = session.get(Article, article_id)
+            out = session.get(ApObject, article_id)
+            if out is not None and out.change_key == key:  # a repeat: nothing to look up or send
+                return articles.object_id(self.where, article_id)
             named = mentions.accounts(article) if article is not None else []
         elsewhere = [found for account in named if (found := self.resolve(account))]
         try:

@@ -287,6 +287,25 @@ def test_the_authors_are_mentioned_and_told_once_wherever_their_account_is(
     }
     assert remote.ada in sent["cc"] and remote.ada in sent["object"]["cc"]
 
+    looked_up: list[str] = []
+
+    def resolve(account: str) -> mentions.Mentioned | None:
+        looked_up.append(account)
+        return None
+
+    with runtime.factory() as session:
+        (post,) = session.scalars(select(Post).where(Post.article_id == "ap-6"))
+        key = idempotency_key(post)
+    again = Outbox(
+        runtime.factory,
+        lambda session: service.site_of(runtime, session),
+        service.addresses(runtime),
+        lambda ids: pytest.fail(f"a repeated send wrote deliveries {ids}"),
+        resolve,
+    )
+    assert again.publish("ap-6", "Again.", key) == sent["object"]["id"]
+    assert looked_up == []  # the same post once more: nobody is looked up again
+
 
 def test_an_account_is_looked_up_over_https_by_webfinger_and_nonsense_is_not() -> None:
     assert mentions.webfinger_url("@Ada@Mastodon.Example") == (
