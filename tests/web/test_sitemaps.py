@@ -4,6 +4,7 @@ publication's name and language, the date and the title) and an index of every a
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -12,6 +13,27 @@ from tests.client import Client, article, envelope
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+# The sitemaps.org schema as published (scripts/schemas installs it), and Google's News rules.
+SITEMAP_XSD = Path(__file__).parents[1] / "peers/schemas/node_modules/sitemap/schema/sitemap.xsd"
+NEWS_XSD = Path(__file__).parents[1] / "fixtures/schemas/news-rules.xsd"
+
+
+def schema(*imported: tuple[str, Path]) -> etree.XMLSchema:
+    """One schema importing each namespace's, as a validator meets a sitemap that mixes them."""
+    imports = "".join(
+        f'<xs:import namespace="{ns}" schemaLocation="{path.as_uri()}"/>' for ns, path in imported
+    )
+    return etree.XMLSchema(
+        etree.fromstring(
+            f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'
+        )
+    )
+
+
+def valid(document: bytes, against: etree.XMLSchema) -> list[str]:
+    """What the schema finds wrong with the document: nothing, if it is valid."""
+    against.validate(etree.fromstring(document))
+    return [f"line {error.line}: {error.message}" for error in against.error_log]
 
 
 def iso(moment: datetime) -> str:
@@ -74,3 +96,16 @@ def test_the_article_index_leads_to_every_published_article(
     assert locs == [f"https://news.example/2026/{a}" for a in ("old", "yesterday", "fresh")]
     assert all(u.findtext(f"{SM}lastmod") for u in page.findall(f"{SM}url"))
     assert client.http.get("/sitemaps/articles/2.xml").status_code == 404
+
+
+def test_the_sitemaps_are_valid_against_the_sitemap_schema_and_the_news_rules(
+    client: Client, published: dict[str, datetime]
+) -> None:
+    sitemaps = schema((SM[1:-1], SITEMAP_XSD), (NEWS[1:-1], NEWS_XSD))
+    news = client.http.get("/sitemaps/news.xml").content
+    assert valid(news, sitemaps) == []
+    assert valid(client.http.get("/sitemaps/articles/1.xml").content, sitemaps) == []
+    # The check is not a formality: a news entry without its title is refused.
+    untitled = news.replace(b"<news:title>Story fresh &amp; more</news:title>", b"")
+    assert untitled != news
+    assert any("title" in problem for problem in valid(untitled, sitemaps))
