@@ -461,6 +461,7 @@ class ApFollower(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor: Mapped[str] = mapped_column(String(30), index=True)
     follower: Mapped[str] = mapped_column(String(500))
+    server: Mapped[str] = mapped_column(String(300), default="", index=True)  # the follower's host
     inbox: Mapped[str] = mapped_column(String(500))
     shared_inbox: Mapped[str] = mapped_column(String(500), default="")
     follow_id: Mapped[str] = mapped_column(String(500), default="")
@@ -498,12 +499,16 @@ class ApReaction(Base):
     replies kept as plain text, never republished."""
 
     __tablename__ = "ap_reactions"
-    __table_args__ = (UniqueConstraint("article_id", "kind", "actor", "activity"),)
+    __table_args__ = (
+        UniqueConstraint("article_id", "kind", "actor", "activity"),
+        Index("ix_ap_reactions_article_server", "article_id", "server"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     article_id: Mapped[str] = mapped_column(String(128), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # like, announce, reply
     actor: Mapped[str] = mapped_column(String(500))
+    server: Mapped[str] = mapped_column(String(300), default="")  # the actor's host
     # The Like or Announce activity's id, or the reply's own id.
     activity: Mapped[str] = mapped_column(String(500))
     text: Mapped[str] = mapped_column(Text, default="")

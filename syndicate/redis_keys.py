@@ -40,6 +40,9 @@ class RedisKeys:
     def signin_failures(self, who: str) -> str:
         return self.prefix + "signin-failures:" + who
 
+    def inbox_budget(self, server: str) -> str:
+        return self.prefix + "inbox-budget:" + server
+
     def share_seen(self, digest: str) -> str:
         return self.prefix + "share-seen:" + digest
 

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     # addresses only, unless this allows private ones, or names hosts to trust.
     activitypub_allow_private: bool = False
     activitypub_allow_hosts: str = ""
+    # What other servers can make the inbox keep: followers from one server and from all of
+    # them, reactions (likes, boosts, replies) to one article from one server and from all;
+    # and how many signed activities one server may send a minute.
+    activitypub_max_followers_per_server: int = Field(default=50_000, ge=1)
+    activitypub_max_followers: int = Field(default=1_000_000, ge=1)
+    activitypub_max_reactions_per_server: int = Field(default=1_000, ge=1)
+    activitypub_max_reactions: int = Field(default=50_000, ge=1)
+    activitypub_inbox_per_server_per_minute: int = Field(default=600, ge=1)
     # How often every channel's credentials are checked (the beat hands the checks out).
     channel_check_interval_seconds: float = Field(default=3600.0, ge=60)
     # How often a process looks for channels added, changed or removed in the app.

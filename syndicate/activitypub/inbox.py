@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import json
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, Actor, Addresses
+from syndicate.activitypub.bounds import Bounds, InboxBudget, follow_refused, reaction_refused
 from syndicate.activitypub.remote import KeyCache, Remote
 from syndicate.activitypub.signatures import Incoming, SignatureRefused, verify
 from syndicate.db import insert_ignoring_conflicts, upsert
@@ -33,9 +35,9 @@ REACTIONS = {"Like": "like", "Announce": "announce"}
 
 
 class Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.retry_after = status, message, retry_after
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Inbox:
     remote: Remote
     keys: KeyCache
     approve_followers: bool
+    bounds: Bounds = field(default_factory=Bounds)
+    budget: InboxBudget | None = None
 
     def receive(self, request: Incoming, now: datetime) -> Handled:
         activity = _activity(request.body)
@@ -62,6 +66,7 @@ class Inbox:
             raise Refused(401, str(exc)) from None
         if sender is None or self.keys.owner(key_id) != sender:
             raise Refused(401, "the activity is not signed by the actor it names")
+        self._spend(sender)
         with self.factory.begin() as session:
             deliveries.heard_from(session, sender)
         kind = activity.get("type")
@@ -89,6 +94,15 @@ class Inbox:
             return self._reply(activity["object"], sender, now)
         return Handled(f"ignored {str(kind)[:40]}")
 
+    def _spend(self, sender: str) -> None:
+        if self.budget is None:
+            return
+        wait = self.budget.spend(deliveries.host_of(sender), time.time())
+        if wait is not None:
+            limit = self.budget.per_minute
+            message = f"at most {limit} activities a minute are taken from one server"
+            raise Refused(429, message, retry_after=wait)
+
     def _article(self, target: Any) -> str | None:
         """The id of our article an object names, or None."""
         address = _id_of(target)
@@ -101,8 +115,10 @@ class Inbox:
         article_id = self._article(activity.get("object"))
         if article_id is None:
             return Handled(f"ignored a {kind} of something else")
-        self._keep(article_id, kind, sender, _id_of(activity.get("id")) or sender, "", "", now)
-        return Handled(f"counted a {kind}")
+        refused = self._keep(
+            article_id, kind, sender, _id_of(activity.get("id")) or sender, "", "", now
+        )
+        return Handled(f"ignored a {kind}: {refused}" if refused else f"counted a {kind}")
 
     def _reply(self, note: dict[str, Any], sender: str, now: datetime) -> Handled:
         article_id = self._article(note.get("inReplyTo"))
@@ -110,7 +126,7 @@ class Inbox:
             return Handled("ignored a Create of something else")
         text = nh3.clean(str(note.get("content") or ""), tags=set())[:MAX_REPLY]
         url = _id_of(note.get("url")) or _id_of(note.get("id")) or ""
-        self._keep(
+        refused = self._keep(
             article_id,
             "reply",
             sender,
@@ -119,7 +135,7 @@ class Inbox:
             url,
             now,
         )
-        return Handled("kept a reply")
+        return Handled(f"ignored a reply: {refused}" if refused else "kept a reply")
 
     def _keep(
         self,
@@ -130,10 +146,15 @@ class Inbox:
         text: str,
         url: str,
         now: datetime,
-    ) -> None:
+    ) -> str | None:
+        """Keep a reaction; why it was not kept, if it was not."""
+        server = deliveries.host_of(sender)
         with self.factory.begin() as session:
             if session.get(Article, article_id) is None:
-                return
+                return "no such article"
+            refused = reaction_refused(session, self.bounds, article_id, kind, sender, server)
+            if refused is not None:
+                return refused
             insert_ignoring_conflicts(
                 session,
                 ApReaction,
@@ -142,6 +163,7 @@ class Inbox:
                         "article_id": article_id,
                         "kind": kind,
                         "actor": sender,
+                        "server": server,
                         "activity": activity,
                         "text": text,
                         "url": url,
@@ -149,6 +171,7 @@ class Inbox:
                     }
                 ],
             )
+        return None
 
     def _ours(self, target: str | None) -> str | None:
         for name in self.actors:
@@ -160,6 +183,11 @@ class Inbox:
         name = self._ours(_id_of(activity.get("object")))
         if name is None:
             raise Refused(404, "no such actor here")
+        server = deliveries.host_of(sender)
+        with self.factory() as session:
+            refused = follow_refused(session, self.bounds, name, sender, server)
+        if refused is not None:
+            raise Refused(403, refused)
         follower = self.remote.document(sender)
         inbox = follower.get("inbox") if follower else None
         if not isinstance(inbox, str) or len(inbox) > MAX_ADDRESS:
@@ -172,6 +200,7 @@ class Inbox:
             values = {
                 "actor": name,
                 "follower": sender,
+                "server": server,
                 "inbox": inbox,
                 "shared_inbox": shared
                 if isinstance(shared, str) and len(shared) <= MAX_ADDRESS

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from syndicate.activitypub import mentions
 from syndicate.activitypub.actors import Actor, Addresses, actors_of, key_pair
+from syndicate.activitypub.bounds import Bounds, InboxBudget
 from syndicate.activitypub.inbox import Inbox
 from syndicate.activitypub.outbox import Outbox
 from syndicate.activitypub.remote import KeyCache, Remote
@@ -45,7 +46,8 @@ def remote(runtime: Runtime) -> Remote:
     return Remote(fetcher(runtime), addresses(runtime).key(name), private_key, utcnow)
 
 
-def inbox(runtime: Runtime) -> Inbox:
+def inbox(runtime: Runtime, budget: InboxBudget | None = None) -> Inbox:
+    """The inbox; `budget` counts each server's activities a minute."""
     reader = remote(runtime)
     return Inbox(
         runtime.factory,
@@ -54,6 +56,8 @@ def inbox(runtime: Runtime) -> Inbox:
         reader,
         KeyCache(runtime.factory, reader),
         runtime.file_config.site.activitypub.approve_followers,
+        Bounds.from_settings(runtime.settings),
+        budget,
     )
 
 

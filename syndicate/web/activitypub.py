@@ -204,11 +204,13 @@ async def _receive(request: Request, runtime: Runtime, queue: Any) -> Response:
     public = f"{runtime.settings.base_url.rstrip('/')}{request.url.path}"
     headers = {k.lower(): v for k, v in request.headers.items()}
     incoming = Incoming(request.method, public, headers, body)
-    inbox = await run_in_threadpool(service.inbox, runtime)
+    inbox = await run_in_threadpool(service.inbox, runtime, request.app.state.inbox_budget)
     try:
         handled = await run_in_threadpool(inbox.receive, incoming, utcnow())
     except Refused as refused:
-        raise ApiError(refused.status, refused.message) from None
+        wait = refused.retry_after
+        retry = None if wait is None else {"Retry-After": str(wait)}
+        raise ApiError(refused.status, refused.message, headers=retry) from None
     for delivery_id in handled.deliveries:
         queue.send("syndicate.ap_deliver", delivery_id)
     return _json({"status": handled.what}, "application/json", 202)

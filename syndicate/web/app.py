@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from syndicate import __version__, health, metrics
+from syndicate.activitypub.bounds import InboxBudget
 from syndicate.metrics import BufferedCounter
 from syndicate.redis_keys import RedisKeys, connect
 from syndicate.runtime import Runtime
@@ -75,6 +76,9 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     broker = connect(settings.broker_url)
     app.state.signin_throttle = SignInThrottle(broker, keys)
     app.state.first_clicks = FirstClicks(broker, keys, settings.signing_key())
+    app.state.inbox_budget = InboxBudget(
+        broker, keys, settings.activitypub_inbox_per_server_per_minute
+    )
     app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, keys.webhook_counts))
     app.add_middleware(RequestId)
     app.state.feed_responder = FeedResponder(

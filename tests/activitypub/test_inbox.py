@@ -33,7 +33,7 @@ ACTIVITY = "application/activity+json"
 
 @dataclass
 class Remote:
-    """Another server with one actor, Ada, whose key signs her requests."""
+    """Another server with its actors (Ada and any other name), whose key signs their requests."""
 
     server: Receiver
     private: str
@@ -41,26 +41,31 @@ class Remote:
 
     @property
     def ada(self) -> str:
-        return f"{self.server.url}/users/ada"
+        return self.actor("ada")
 
-    def document(self) -> dict[str, Any]:
+    def actor(self, name: str) -> str:
+        return f"{self.server.url}/users/{name}"
+
+    def document(self, name: str = "ada") -> dict[str, Any]:
+        actor = self.actor(name)
         return {
             "@context": ["https://www.w3.org/ns/activitystreams"],
-            "id": self.ada,
+            "id": actor,
             "type": "Person",
-            "preferredUsername": "ada",
-            "inbox": f"{self.ada}/inbox",
+            "preferredUsername": name,
+            "inbox": f"{actor}/inbox",
             "endpoints": {"sharedInbox": f"{self.server.url}/inbox"},
             "publicKey": {
-                "id": f"{self.ada}#main-key",
-                "owner": self.ada,
+                "id": f"{actor}#main-key",
+                "owner": actor,
                 "publicKeyPem": self.public,
             },
         }
 
     def answer(self, request: Received) -> tuple[int, bytes]:
-        if request.method == "GET" and request.path.split("?")[0] == "/users/ada":
-            return 200, json.dumps(self.document()).encode()
+        path = request.path.split("?")[0]
+        if request.method == "GET" and path.startswith("/users/") and path.count("/") == 2:
+            return 200, json.dumps(self.document(path.removeprefix("/users/"))).encode()
         if request.method == "POST":
             return 202, b""
         return 404, b"{}"
@@ -79,8 +84,7 @@ class Site:
         return f"{self.url}/ap/actors/{name}"
 
 
-@pytest.fixture
-def remote() -> Iterator[Remote]:
+def another_server() -> Iterator[Remote]:
     private, public = pair()
     holder: list[Remote] = []
     server = Receiver(lambda request: holder[0].answer(request)).start()
@@ -89,14 +93,20 @@ def remote() -> Iterator[Remote]:
     server.stop()
 
 
+@pytest.fixture
+def remote() -> Iterator[Remote]:
+    yield from another_server()
+
+
 def on_the_fediverse(
     runtime: Runtime,
     allow_private: bool = True,
     approve_followers: bool = False,
     reviewed: bool = False,
+    **settings: int,
 ) -> Iterator[Site]:
     """The site on the fediverse with its actors as the channel `fediverse`; `reviewed`: its
-    posts wait in the review queue for approval."""
+    posts wait in the review queue for approval; `settings`: others of its settings."""
     port = free_port()
     site = runtime.file_config.site.model_copy(
         update={
@@ -110,10 +120,12 @@ def on_the_fediverse(
     )
     channel = ChannelConfig(name="fediverse", platform="activitypub", auto_approve=not reviewed)
     config = SyndicateConfig(site=site, channels=[channel])
-    settings = runtime.settings.model_copy(
-        update={"base_url": f"http://127.0.0.1:{port}", "activitypub_allow_private": allow_private}
+    changed = {"base_url": f"http://127.0.0.1:{port}", "activitypub_allow_private": allow_private}
+    own = replace(
+        runtime,
+        settings=runtime.settings.model_copy(update={**changed, **settings}),
+        file_config=config,
     )
-    own = replace(runtime, settings=settings, file_config=config)
     web = WebServer(create_app(own), port).start()
     try:
         yield Site(own, web)
@@ -141,12 +153,12 @@ def signed_post(
     return httpx.post(url, content=body, headers={**headers, "Content-Type": ACTIVITY, **change})
 
 
-def follow(remote: Remote, site: Site) -> dict[str, Any]:
+def follow(remote: Remote, site: Site, name: str = "ada") -> dict[str, Any]:
     return {
         "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{remote.ada}#follows/1",
+        "id": f"{remote.actor(name)}#follows/1",
         "type": "Follow",
-        "actor": remote.ada,
+        "actor": remote.actor(name),
         "object": site.actor(),
     }
 
