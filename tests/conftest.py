@@ -244,15 +244,37 @@ def worker(
     process.stop()
 
 
+# The session's `syndicate beat`, once a test has asked for it.
+BEATS: list[WorkerProcess] = []
+
+
 @pytest.fixture(scope="session")
-def beat(
+def beat_process(
     stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WorkerProcess]:
-    """`syndicate beat`: the scheduler that dispatches due posts and sweeps up lost work."""
     log = tmp_path_factory.mktemp("beat") / "beat.log"
-    process = WorkerProcess(stack_env, log, command="beat", ready=b"beat: Starting").start()
+    process = WorkerProcess(stack_env, log, command="beat", ready=b"beat: Starting")
+    BEATS.append(process)
     yield process
     process.stop()
+    BEATS.remove(process)
+
+
+@pytest.fixture
+def beat(beat_process: WorkerProcess) -> WorkerProcess:
+    """`syndicate beat`: the scheduler that dispatches due posts and sweeps up lost work."""
+    if not beat_process.running:
+        beat_process.start()
+    return beat_process
+
+
+@pytest.fixture(autouse=True)
+def beat_only_when_asked(request: pytest.FixtureRequest) -> None:
+    """The beat runs only for the tests that ask for it: its sweeps send pending work to the
+    worker, and a test that drives deliveries itself must be the only one sending them."""
+    if "beat" not in request.fixturenames:
+        for process in BEATS:
+            process.stop()
 
 
 @pytest.fixture

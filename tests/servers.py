@@ -103,6 +103,10 @@ class WorkerProcess:
         wait_until(lambda: self.ready in self.log_path.read_bytes()[offset:], timeout=60)
         return self
 
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

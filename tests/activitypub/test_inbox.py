@@ -120,7 +120,12 @@ def on_the_fediverse(
     )
     channel = ChannelConfig(name="fediverse", platform="activitypub", auto_approve=not reviewed)
     config = SyndicateConfig(site=site, channels=[channel])
-    changed = {"base_url": f"http://127.0.0.1:{port}", "activitypub_allow_private": allow_private}
+    changed = {
+        "base_url": f"http://127.0.0.1:{port}",
+        "activitypub_allow_private": allow_private,
+        # Queues of its own, which no worker takes from: the tests deliver what it queues.
+        "redis_prefix": f"{runtime.settings.redis_key_prefix}fediverse-{port}:",
+    }
     own = replace(
         runtime,
         settings=runtime.settings.model_copy(update={**changed, **settings}),
