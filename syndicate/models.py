@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -21,8 +22,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from syndicate.activitypub.hosts import host_of
 from syndicate.db import Base
 from syndicate.secretbox import Sealed
 
@@ -451,6 +454,16 @@ class ApActor(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def _server_of(column: str) -> Callable[[DefaultExecutionContext], str]:
+    """A default: the server (host) of the address in `column` of the row inserted."""
+
+    def default(context: DefaultExecutionContext) -> str:
+        row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+        return host_of(str(row[column]))
+
+    return default
+
+
 class ApFollower(Base):
     """A remote actor following one of ours: where to deliver to it (its shared inbox first),
     and whether the follow was accepted or waits for an admin."""
@@ -461,7 +474,7 @@ class ApFollower(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor: Mapped[str] = mapped_column(String(30), index=True)
     follower: Mapped[str] = mapped_column(String(500))
-    server: Mapped[str] = mapped_column(String(300), default="", index=True)  # the follower's host
+    server: Mapped[str] = mapped_column(String(300), default=_server_of("follower"), index=True)
     inbox: Mapped[str] = mapped_column(String(500))
     shared_inbox: Mapped[str] = mapped_column(String(500), default="")
     follow_id: Mapped[str] = mapped_column(String(500), default="")
@@ -482,7 +495,8 @@ class ApRemoteKey(Base):
 
 class ApObject(Base):
     """An article as the fediverse has it: which revision went out (Create, then Update),
-    whether it was taken back (Delete), and the post or change that sent it last."""
+    whether it was taken back (Delete), who was told of it, and the post or change that sent
+    it last."""
 
     __tablename__ = "ap_objects"
 
@@ -490,6 +504,8 @@ class ApObject(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="published")  # or "deleted"
     actors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The inboxes of accounts elsewhere it mentioned, which hear its Updates and Delete too.
+    told: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     change_key: Mapped[str] = mapped_column(String(200), default="")
 
@@ -508,7 +524,7 @@ class ApReaction(Base):
     article_id: Mapped[str] = mapped_column(String(128), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # like, announce, reply
     actor: Mapped[str] = mapped_column(String(500))
-    server: Mapped[str] = mapped_column(String(300), default="")  # the actor's host
+    server: Mapped[str] = mapped_column(String(300), default=_server_of("actor"))
     # The Like or Announce activity's id, or the reply's own id.
     activity: Mapped[str] = mapped_column(String(500))
     text: Mapped[str] = mapped_column(Text, default="")

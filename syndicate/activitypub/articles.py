@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from syndicate.activitypub import deliveries, mentions
 from syndicate.activitypub.actors import AS_CONTEXT, PUBLIC, Addresses, actors_of
+from syndicate.activitypub.hosts import host_of
 from syndicate.config import SiteConfig
 from syndicate.feeds.scopes import KIND_PREFIX
 from syndicate.models import ApFollower, ApHost, ApObject, Article, ArticleStatus, Card
@@ -123,20 +124,23 @@ def publish(
         body["tag"] = [*body["tag"], *mentions.tags(mentioned)]
         body["cc"] = [*body["cc"], *dict.fromkeys(m.actor for m in mentioned)]
     names = senders(site, article)
-    told = [m.inbox for m in elsewhere]
+    # Whoever heard of the article before hears of its change, mentioned now or not.
+    earlier = list(row.told) if row is not None and row.state == "published" else []
+    told = list(dict.fromkeys([*earlier, *(m.inbox for m in elsewhere)]))
     made = _to_followers(session, kind, body, names, where, now, article_id, told)
     if row is None:
         row = ApObject(article_id=article_id)
         session.add(row)
     row.revision, row.actors, row.state = article.revision, names, "published"
-    row.updated_at, row.change_key = now, key
+    row.told, row.updated_at, row.change_key = told, now, key
     return made
 
 
 def retract(
     session: Session, article_id: str, key: str, where: Addresses, now: datetime
 ) -> list[int]:
-    """A `Delete` of the article, from every actor that sent it; nothing when it is not out."""
+    """A `Delete` of the article, from every actor that sent it, to their followers and to
+    the accounts elsewhere it mentioned; nothing when it is not out."""
     row = session.get(ApObject, article_id, with_for_update=True)
     if row is None or row.state != "published":
         return []
@@ -148,6 +152,7 @@ def retract(
         where,
         now,
         article_id,
+        list(row.told),
     )
     row.state, row.updated_at, row.change_key = "deleted", now, key
     return made
@@ -209,7 +214,7 @@ def inboxes(session: Session, actor: str) -> list[str]:
     ).all()
     dropped = set(session.scalars(select(ApHost.host).where(ApHost.dropped.is_(True))))
     found = {shared or own for shared, own in rows}
-    return sorted(inbox for inbox in found if deliveries.host_of(inbox) not in dropped)
+    return sorted(inbox for inbox in found if host_of(inbox) not in dropped)
 
 
 def _iso(moment: datetime) -> str:

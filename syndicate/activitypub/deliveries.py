@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.activitypub.actors import ACTIVITY_JSON, Addresses, key_pair
+from syndicate.activitypub.hosts import host_of
 from syndicate.activitypub.signatures import sign
 from syndicate.db import insert_ignoring_conflicts
 from syndicate.fetch import FetchRefused, GuardedFetcher
@@ -163,10 +163,6 @@ def due(session: Session, now: datetime, limit: int = 500) -> list[int]:
             .limit(limit)
         )
     )
-
-
-def host_of(inbox: str) -> str:
-    return urlsplit(inbox).netloc.lower()[:300]
 
 
 def _host(session: Session, inbox: str) -> ApHost:

@@ -43,12 +43,12 @@ def dropped(session: Session, limit: int = 200) -> list[DroppedServer]:
         .order_by(ApHost.failing_since)
         .limit(limit)
     ).all()
-    waiting: dict[str, int] = {}
-    for shared, own in session.execute(
-        select(ApFollower.shared_inbox, ApFollower.inbox).where(ApFollower.status == "accepted")
-    ):
-        host = deliveries.host_of(shared or own)
-        waiting[host] = waiting.get(host, 0) + 1
+    rows = session.execute(
+        select(ApFollower.server, func.count())
+        .where(ApFollower.status == "accepted", ApFollower.server.in_([h for h, _ in hosts]))
+        .group_by(ApFollower.server)
+    )
+    waiting = {server: int(n) for server, n in rows}
     return [DroppedServer(host, since, waiting.get(host, 0)) for host, since in hosts]
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, Actor, Addresses
 from syndicate.activitypub.bounds import Bounds, InboxBudget, follow_refused, reaction_refused
+from syndicate.activitypub.hosts import host_of
 from syndicate.activitypub.remote import KeyCache, Remote
 from syndicate.activitypub.signatures import Incoming, SignatureRefused, verify
 from syndicate.db import insert_ignoring_conflicts, upsert
@@ -97,7 +98,7 @@ class Inbox:
     def _spend(self, sender: str) -> None:
         if self.budget is None:
             return
-        wait = self.budget.spend(deliveries.host_of(sender), time.time())
+        wait = self.budget.spend(host_of(sender), time.time())
         if wait is not None:
             limit = self.budget.per_minute
             message = f"at most {limit} activities a minute are taken from one server"
@@ -148,7 +149,7 @@ class Inbox:
         now: datetime,
     ) -> str | None:
         """Keep a reaction; why it was not kept, if it was not."""
-        server = deliveries.host_of(sender)
+        server = host_of(sender)
         with self.factory.begin() as session:
             if session.get(Article, article_id) is None:
                 return "no such article"
@@ -183,7 +184,7 @@ class Inbox:
         name = self._ours(_id_of(activity.get("object")))
         if name is None:
             raise Refused(404, "no such actor here")
-        server = deliveries.host_of(sender)
+        server = host_of(sender)
         with self.factory() as session:
             refused = follow_refused(session, self.bounds, name, sender, server)
         if refused is not None:

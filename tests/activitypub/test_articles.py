@@ -270,12 +270,13 @@ def test_an_embargoed_article_reaches_the_fediverse_when_its_embargo_lifts(
     assert activity(runtime, written[0])[1]["type"] == "Create"
 
 
-def test_the_authors_are_mentioned_and_told_once_wherever_their_account_is(
+def test_the_authors_are_mentioned_and_told_once_and_of_each_change_wherever_their_account_is(
     site: Site, remote: Remote
 ) -> None:
     runtime = site.runtime  # Ada has an actor here (ada_reporter) and her account at `remote`
     authors = [{"name": "Ada Reporter", "handles": {"fediverse": remote.ada}}]
-    created = publish(runtime, article("ap-6", authors=authors))
+    art = article("ap-6", authors=authors)
+    created = publish(runtime, art)
     assert len(created) == 1  # nobody follows yet: only Ada's server is told, and once
     inbox, sent = activity(runtime, created[0])
     assert inbox == f"{remote.server.url}/inbox"
@@ -305,6 +306,16 @@ def test_the_authors_are_mentioned_and_told_once_wherever_their_account_is(
     )
     assert again.publish("ap-6", "Again.", key) == sent["object"]["id"]
     assert looked_up == []  # the same post once more: nobody is looked up again
+
+    # Her server, told of the article, hears of its change and its removal, mentioned or not.
+    unmentioned = {**art, "title": "A new title", "authors": [{"name": "Ada Reporter"}]}
+    (updated,) = publish(runtime, unmentioned, "article.updated")
+    inbox, changed = activity(runtime, updated)
+    assert (inbox, changed["type"]) == (f"{remote.server.url}/inbox", "Update")
+    assert remote.ada not in changed["cc"]
+    (deleted,) = publish(runtime, {"id": "ap-6"}, "article.unpublished")
+    inbox, gone = activity(runtime, deleted)
+    assert (inbox, gone["type"]) == (f"{remote.server.url}/inbox", "Delete")
 
 
 def test_an_account_is_looked_up_over_https_by_webfinger_and_nonsense_is_not() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from syndicate.activitypub import articles as federation
 from syndicate.activitypub import deliveries, service
+from syndicate.activitypub.hosts import host_of
 from syndicate.models import ApFollower, ApHost, Role, utcnow
 from tests.activitypub.test_inbox import Remote, Site, follow, remote, signed_post, site
 from tests.people import Person
@@ -49,7 +50,7 @@ def test_a_server_failing_for_a_week_is_dropped_and_taken_back_when_it_speaks(
         return lambda: start + timedelta(seconds=seconds)
 
     assert deliveries.attempt(runtime.factory, first, where, fetcher, at(0)).status == "retry"
-    host = deliveries.host_of(down)
+    host = host_of(down)
     with runtime.factory.begin() as session:
         assert session.get_one(ApHost, host).failing_since is not None
         session.execute(
