@@ -24,7 +24,7 @@ from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, Actor, Addresses
 from syndicate.activitypub.bounds import Bounds, InboxBudget, follow_refused, reaction_refused
 from syndicate.activitypub.hosts import host_of
-from syndicate.activitypub.remote import KeyCache, Remote
+from syndicate.activitypub.remote import KeyCache, KeysBusy, Remote
 from syndicate.activitypub.signatures import Incoming, SignatureRefused, verify
 from syndicate.db import insert_ignoring_conflicts, upsert
 from syndicate.models import ApFollower, ApReaction, Article
@@ -65,6 +65,9 @@ class Inbox:
             key_id = verify(request, self.keys.lookup, now)
         except SignatureRefused as exc:
             raise Refused(401, str(exc)) from None
+        except KeysBusy:
+            busy = "too many senders' keys are being fetched; try again shortly"
+            raise Refused(503, busy, retry_after=5) from None
         if sender is None or self.keys.owner(key_id) != sender:
             raise Refused(401, "the activity is not signed by the actor it names")
         self._spend(sender)

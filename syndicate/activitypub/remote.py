@@ -6,7 +6,9 @@ a day, and at most KEPT_KEYS of them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,12 +68,39 @@ def key_in(document: dict[str, Any], key_id: str) -> tuple[str, str] | None:
     return None
 
 
+class KeysBusy(Exception):
+    """Every slot for fetching senders' keys is taken: the request should come back later."""
+
+
+class FetchSlots:
+    """How many senders' keys a web process fetches at once. Any request naming a key it does
+    not have makes it fetch one, unsigned or forged requests too, so strangers naming slow
+    servers may hold this many threads and no more; a request that waits `wait_seconds` for
+    a slot in vain is turned away."""
+
+    def __init__(self, at_once: int = 4, wait_seconds: float = 2.0) -> None:
+        self._slots = threading.BoundedSemaphore(at_once)
+        self.wait_seconds = wait_seconds
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise KeysBusy("too many senders' keys are being fetched")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
 class KeyCache:
     """Senders' public keys by key id: kept in the database, fetched when missing, old or
-    asked for fresh."""
+    asked for fresh, a few at a time (`slots`)."""
 
-    def __init__(self, factory: sessionmaker[Session], remote: Remote) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], remote: Remote, slots: FetchSlots | None = None
+    ) -> None:
         self.factory, self.remote = factory, remote
+        self.slots = slots or FetchSlots()
 
     def owner(self, key_id: str) -> str | None:
         with self.factory() as session:
@@ -85,7 +114,8 @@ class KeyCache:
                 row = session.get(ApRemoteKey, key_id)
                 if row is not None and row.fetched_at > now - KEY_LIFETIME:
                     return row.public_key
-        document = self.remote.document(key_id.split("#", 1)[0])
+        with self.slots.slot():
+            document = self.remote.document(key_id.split("#", 1)[0])
         found = key_in(document, key_id) if document else None
         if found is None:
             return None

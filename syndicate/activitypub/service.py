@@ -12,7 +12,7 @@ from syndicate.activitypub.actors import Actor, Addresses, actors_of, key_pair
 from syndicate.activitypub.bounds import Bounds, InboxBudget
 from syndicate.activitypub.inbox import Inbox
 from syndicate.activitypub.outbox import Outbox
-from syndicate.activitypub.remote import KeyCache, Remote
+from syndicate.activitypub.remote import FetchSlots, KeyCache, Remote
 from syndicate.config import SiteConfig
 from syndicate.fetch import GuardedFetcher
 from syndicate.models import utcnow
@@ -46,15 +46,18 @@ def remote(runtime: Runtime) -> Remote:
     return Remote(fetcher(runtime), addresses(runtime).key(name), private_key, utcnow)
 
 
-def inbox(runtime: Runtime, budget: InboxBudget | None = None) -> Inbox:
-    """The inbox; `budget` counts each server's activities a minute."""
+def inbox(
+    runtime: Runtime, budget: InboxBudget | None = None, slots: FetchSlots | None = None
+) -> Inbox:
+    """The inbox; `budget` counts each server's activities a minute, `slots` are the web
+    process's for fetching senders' keys."""
     reader = remote(runtime)
     return Inbox(
         runtime.factory,
         actors(runtime),
         addresses(runtime),
         reader,
-        KeyCache(runtime.factory, reader),
+        KeyCache(runtime.factory, reader, slots),
         runtime.file_config.site.activitypub.approve_followers,
         Bounds.from_settings(runtime.settings),
         budget,

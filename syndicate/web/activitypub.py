@@ -204,7 +204,8 @@ async def _receive(request: Request, runtime: Runtime, queue: Any) -> Response:
     public = f"{runtime.settings.base_url.rstrip('/')}{request.url.path}"
     headers = {k.lower(): v for k, v in request.headers.items()}
     incoming = Incoming(request.method, public, headers, body)
-    inbox = await run_in_threadpool(service.inbox, runtime, request.app.state.inbox_budget)
+    state = request.app.state
+    inbox = await run_in_threadpool(service.inbox, runtime, state.inbox_budget, state.key_slots)
     try:
         handled = await run_in_threadpool(inbox.receive, incoming, utcnow())
     except Refused as refused:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from syndicate import __version__, health, metrics
 from syndicate.activitypub.bounds import InboxBudget
+from syndicate.activitypub.remote import FetchSlots
 from syndicate.metrics import BufferedCounter
 from syndicate.redis_keys import RedisKeys, connect
 from syndicate.runtime import Runtime
@@ -79,6 +80,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     app.state.inbox_budget = InboxBudget(
         broker, keys, settings.activitypub_inbox_per_server_per_minute
     )
+    app.state.key_slots = FetchSlots()
     app.add_middleware(CountWebhooks, counter=BufferedCounter(broker, keys.webhook_counts))
     app.add_middleware(RequestId)
     app.state.feed_responder = FeedResponder(

@@ -1,12 +1,16 @@
 """What strangers' servers can make the inbox keep is bounded: followers from one server and
 from all of them, a like or a boost once for each actor however many ids it sends them under,
 replies from one actor and reactions from one server to one article, and the signed
-activities one server may send a minute. A follow past a cap is refused with a JSON reason
-and nothing kept; a reaction past one is taken and not counted."""
+activities one server may send a minute; senders' keys are fetched a few at a time. A follow
+past a cap is refused with a JSON reason and nothing kept; a reaction past one is taken and not
+counted."""
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -14,6 +18,10 @@ import pytest
 from sqlalchemy import func, select
 
 from syndicate import articles
+from syndicate.activitypub import service
+from syndicate.activitypub.inbox import Handled, Refused
+from syndicate.activitypub.remote import FetchSlots
+from syndicate.activitypub.signatures import Incoming, sign
 from syndicate.cms import parse_generic
 from syndicate.models import ApFollower, ApReaction, utcnow
 from syndicate.runtime import Runtime
@@ -25,10 +33,14 @@ from tests.activitypub.test_inbox import (
     on_the_fediverse,
     remote,
     signed_post,
+    site,
 )
+from tests.activitypub.test_signatures import pair
 from tests.client import article, envelope
+from tests.fakes.receiver import Receiver
+from tests.servers import wait_until
 
-__all__ = ["remote"]  # the fixture
+__all__ = ["remote", "site"]  # the fixtures
 
 
 @pytest.fixture
@@ -106,36 +118,34 @@ def test_a_like_counts_once_an_actor_and_one_server_keeps_its_share_of_reactions
     assert reactions(bounded, "bounded-1") == {"like": 4}
 
 
-def test_one_actor_s_replies_to_an_article_are_capped(
-    runtime: Runtime, remote: Remote, clean: None
-) -> None:
-    for site in on_the_fediverse(runtime, activitypub_inbox_per_server_per_minute=100):
-        articles.receive(runtime.factory, parse_generic(envelope(article("bounded-2"))), utcnow())
-        target = f"{site.url}/ap/articles/bounded-2"
-        answers = []
-        for n in range(21):
-            note = {"type": "Note", "id": f"{remote.ada}/notes/{n}", "inReplyTo": target}
-            create = {"type": "Create", "id": f"{remote.ada}/c/{n}", "actor": remote.ada}
-            answers.append(signed_as(remote, "ada", site, {**create, "object": note}))
-        assert [a.json()["status"] for a in answers] == ["kept a reply"] * 20 + [
-            "ignored a reply: at most 20 replies from one actor are kept"
-        ]
-        assert reactions(site, "bounded-2") == {"reply": 20}
+def test_one_actor_s_replies_to_an_article_are_capped(site: Site, remote: Remote) -> None:
+    runtime = site.runtime
+    articles.receive(runtime.factory, parse_generic(envelope(article("bounded-2"))), utcnow())
+    target = f"{site.url}/ap/articles/bounded-2"
+    answers = []
+    for n in range(21):
+        note = {"type": "Note", "id": f"{remote.ada}/notes/{n}", "inReplyTo": target}
+        create = {"type": "Create", "id": f"{remote.ada}/c/{n}", "actor": remote.ada}
+        answers.append(signed_as(remote, "ada", site, {**create, "object": note}))
+    assert [a.json()["status"] for a in answers] == ["kept a reply"] * 20 + [
+        "ignored a reply: at most 20 replies from one actor are kept"
+    ]
+    assert reactions(site, "bounded-2") == {"reply": 20}
 
 
 def test_a_server_sending_too_fast_is_told_when_to_come_back(
     runtime: Runtime, remote: Remote, clean: None
 ) -> None:
-    for site in on_the_fediverse(runtime, activitypub_inbox_per_server_per_minute=3):
+    for fast in on_the_fediverse(runtime, activitypub_inbox_per_server_per_minute=3):
         articles.receive(runtime.factory, parse_generic(envelope(article("bounded-3"))), utcnow())
-        target = f"{site.url}/ap/articles/bounded-3"
+        target = f"{fast.url}/ap/articles/bounded-3"
         # Seven within a minute: whichever minute boundary falls among them, one minute holds
         # four or more, and the fourth of those is refused.
         answers = []
         for n in range(7):
             actor = remote.actor(f"reader{n}")
             like = {"type": "Like", "id": f"{actor}#like", "actor": actor, "object": target}
-            answers.append(signed_as(remote, f"reader{n}", site, like))
+            answers.append(signed_as(remote, f"reader{n}", fast, like))
         refused = [a for a in answers if a.status_code == 429]
         assert refused, [a.status_code for a in answers]
         assert all(1 <= int(a.headers["Retry-After"]) <= 60 for a in refused)
@@ -144,4 +154,63 @@ def test_a_server_sending_too_fast_is_told_when_to_come_back(
         )
         taken = [a for a in answers if a.status_code == 202]
         assert len(taken) + len(refused) == 7
-        assert reactions(site, "bounded-3") == {"like": len(taken)}
+        assert reactions(fast, "bounded-3") == {"like": len(taken)}
+
+
+@dataclass
+class SlowServer:
+    """Another server whose first answer waits until `answer_first` is set."""
+
+    remote: Remote
+    answer_first: threading.Event
+
+
+@pytest.fixture
+def slow_server() -> Iterator[SlowServer]:
+    private, public = pair()
+    first = threading.Event()
+    holder: list[Remote] = []
+    answered = threading.Lock()
+    answered_yet: list[bool] = []
+
+    def slowly(request: Any) -> tuple[int, bytes]:
+        with answered:
+            is_first = not answered_yet
+            answered_yet.append(True)
+        if is_first:
+            first.wait(30)
+        return holder[0].answer(request)
+
+    holder.append(Remote(Receiver(slowly).start(), private, public))
+    yield SlowServer(holder[0], first)
+    first.set()
+    holder[0].server.stop()
+
+
+def signed_follow(remote: Remote, site: Site, name: str) -> Incoming:
+    url, body = f"{site.url}/ap/inbox", json.dumps(follow(remote, site, name)).encode()
+    headers = sign("POST", url, body, f"{remote.actor(name)}#main-key", remote.private)
+    return Incoming("POST", url, {k.lower(): v for k, v in headers.items()}, body)
+
+
+def test_senders_keys_are_fetched_a_few_at_a_time_and_a_request_past_them_is_turned_away(
+    site: Site, slow_server: SlowServer
+) -> None:
+    slow = slow_server.remote
+    inbox = service.inbox(site.runtime, slots=FetchSlots(at_once=1, wait_seconds=0.2))
+    first: list[Handled] = []
+    waiting = threading.Thread(
+        target=lambda: first.append(inbox.receive(signed_follow(slow, site, "ada"), utcnow()))
+    )
+    waiting.start()
+    wait_until(lambda: len(slow.server.received("/users/ada")) == 1, timeout=10)
+    with pytest.raises(Refused) as turned_away:  # the one slot is taken by Ada's key
+        inbox.receive(signed_follow(slow, site, "bob"), utcnow())
+    assert (turned_away.value.status, turned_away.value.retry_after) == (503, 5)
+    assert "keys are being fetched" in turned_away.value.message
+    slow_server.answer_first.set()
+    waiting.join(timeout=30)
+    assert [h.what for h in first] == ["accepted a follow"]
+    assert followers(site) == [slow.ada]  # nothing kept of the request turned away
+    assert inbox.receive(signed_follow(slow, site, "bob"), utcnow()).what == "accepted a follow"
+    assert followers(site) == sorted([slow.ada, slow.actor("bob")])
