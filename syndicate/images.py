@@ -57,6 +57,9 @@ DECODED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 PNG_COLOURS = 128
 # A drawn image with at most this many colours takes its palette from them.
 FEW_COLOURS = 4096
+# zlib's effort for the PNG: at 3 it deflates two and a half times quicker than at 6, for a
+# file about a fifth larger (25 KB against 21 for a typical card).
+PNG_EFFORT = 3
 
 
 @lru_cache(maxsize=64)
@@ -214,7 +217,7 @@ def _encode(canvas: Image.Image, photographic: bool) -> tuple[bytes, str]:
             palette = canvas.quantize(
                 colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
             )
-        palette.save(out, "PNG", compress_level=6)
+        palette.save(out, "PNG", compress_level=PNG_EFFORT)
         if out.tell() <= MAX_BYTES:
             return out.getvalue(), "image/png"
     for quality in (85, 78, 70, 60):
