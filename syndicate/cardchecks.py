@@ -6,7 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate import preflight
@@ -47,21 +47,32 @@ def check_post(
     return report
 
 
+def _checked_posts(article_id: str) -> Select[int]:
+    return select(Post.id).where(
+        Post.article_id == article_id,
+        Post.status.in_(UNSENT_STATUSES),
+        Post.platform.in_(sorted(preflight.CRAWLERS)),
+    )
+
+
 def check_article(
     factory: sessionmaker[Session], article_id: str, fetcher: GuardedFetcher, now: datetime
 ) -> list[int]:
     """Check every unsent post of the article whose platform crawls it; the ids checked."""
     with factory() as session:
-        ids = list(
-            session.scalars(
-                select(Post.id).where(
-                    Post.article_id == article_id,
-                    Post.status.in_(UNSENT_STATUSES),
-                    Post.platform.in_(sorted(preflight.CRAWLERS)),
-                )
-            )
-        )
+        ids = list(session.scalars(_checked_posts(article_id)))
     return [post_id for post_id in ids if check_post(factory, post_id, fetcher, now)]
+
+
+def due(factory: sessionmaker[Session], article_id: str) -> bool:
+    """Whether the article's posts are to be checked now: it has posts a crawler will meet
+    and its card is built. The card and the posts are made by tasks of their own; each asks
+    this once it is done, so the one that finishes second starts the check, once."""
+    with factory() as session:
+        card_built = session.scalar(
+            select(Article.card_version >= Article.version).where(Article.id == article_id)
+        )
+        return bool(card_built) and session.scalar(_checked_posts(article_id).limit(1)) is not None
 
 
 def check_everywhere(url: str, fetcher: GuardedFetcher) -> list[preflight.Report]:

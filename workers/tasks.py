@@ -186,7 +186,7 @@ def build_card(article_id: str) -> None:
     )
     # The card, its image and the share pages answer anew (or 410) from now on.
     purge_edges([purging.article_key(article_id)])
-    if cardchecks.crawled_channels(rt.config):
+    if cardchecks.crawled_channels(rt.config) and cardchecks.due(rt.factory, article_id):
         check_cards.delay(article_id)
 
 
@@ -206,7 +206,11 @@ def compose_posts(article_id: str) -> None:
         enqueue.post_approved(post_id)
     for change_id in work.changes:
         change_post.delay(change_id)
-    if work.composed and cardchecks.crawled_channels(rt.config):
+    if (
+        work.composed
+        and cardchecks.crawled_channels(rt.config)
+        and cardchecks.due(rt.factory, article_id)
+    ):
         check_cards.delay(article_id)
 
 

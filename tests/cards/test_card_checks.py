@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from syndicate import articles, cardchecks, posts, review
+from syndicate import articles, cardchecks, cards, posts, review
 from syndicate.cms import parse_generic
 from syndicate.config import ChannelConfig, SiteConfig, SyndicateConfig
 from syndicate.fetch import GuardedFetcher
-from syndicate.models import Post, Role, utcnow
+from syndicate.models import Post, PostStatus, Role, utcnow
 from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
 from tests.fakes.article_site import ArticleSite, picture
@@ -150,3 +150,26 @@ def test_the_article_check_api_answers_for_every_crawler(
     reports = response.json()["reports"]
     assert len(reports) == 8 and {r["crawler"] for r in reports} >= {"LinkedIn", "X"}
     assert client.http.get("/api/articles/nope/preflight", headers=headers).status_code == 404
+
+
+def test_an_article_is_checked_once_its_card_and_its_posts_are_both_made(
+    runtime: Runtime, site: ArticleSite, clean: None
+) -> None:
+    config = chat()
+    url = f"{site.url}/2026/crossing"
+    post_id = composed(runtime, config, url)  # the posts first: the card is still to come
+    assert not cardchecks.due(runtime.factory, "checked-1")
+    policy = cards.ImagePolicy(True, 1_000_000, frozenset())
+    assert cards.build_card(
+        runtime.factory,
+        "checked-1",
+        SiteConfig(title="Test"),
+        "http://127.0.0.1:9",
+        runtime.html_templates,
+        policy,
+        utcnow(),
+    )
+    assert cardchecks.due(runtime.factory, "checked-1")  # whichever came second starts it
+    with runtime.factory.begin() as session:
+        session.get_one(Post, post_id).status = PostStatus.SENT
+    assert not cardchecks.due(runtime.factory, "checked-1")  # nothing left a crawler will meet
