@@ -14,5 +14,16 @@ import gc
 
 
 def freeze_startup_heap() -> None:
-    gc.collect()  # whatever is garbage now must not be kept for good
-    gc.freeze()
+    """Collect whatever is garbage now (it must not be kept for good), then freeze the rest.
+    A collection asked for while another thread's is under way does nothing, so automatic
+    collections are held off meanwhile, and the one that may have been running is followed
+    by a second."""
+    automatic = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        gc.collect()
+        gc.freeze()
+    finally:
+        if automatic:
+            gc.enable()
