@@ -97,16 +97,24 @@ def signer_key_id(request: Incoming) -> str:
 
 
 def verify(request: Incoming, lookup: KeyLookup, now: datetime | None = None) -> str:
-    """Check the request's signature; the key id it was made with. The key is looked up once
-    more, fresh, when the kept copy does not verify."""
+    """Check the request's signature; the key id it was made with. Whatever can be checked
+    without the key (its form, its date, the digest) is checked first, so a stale or malformed
+    request costs no key fetch. The key is looked up once more, fresh, when the kept copy does
+    not verify."""
     key_id = signer_key_id(request)
-    check = _rfc9421 if "signature-input" in request.headers else _cavage
+    moment = now or datetime.now(UTC)
+    if "signature-input" in request.headers:
+        _rfc9421_created(request, moment)
+        check = _rfc9421
+    else:
+        _cavage_form(request, moment)
+        check = _cavage
     for fresh in (False, True):
         public = lookup(key_id, fresh)
         if public is None:
             raise SignatureRefused(f"the key {key_id} could not be fetched")
         try:
-            check(request, key_id, public, now or datetime.now(UTC))
+            check(request, key_id, public, moment)
         except _WrongKey:
             continue
         return key_id
@@ -130,7 +138,8 @@ def _fresh(date: str, now: datetime) -> None:
         raise SignatureRefused("the request is dated in the future")
 
 
-def _cavage(request: Incoming, key_id: str, public_pem: str, now: datetime) -> None:
+def _cavage_form(request: Incoming, now: datetime) -> None:
+    """What a draft-cavage signature must cover, its algorithm, date and digest."""
     parameters = dict(_PARAMETER.findall(request.headers["signature"]))
     covered = parameters.get("headers", "date").split()
     needed = {"(request-target)", "host", "date"} | ({"digest"} if request.body else set())
@@ -141,6 +150,19 @@ def _cavage(request: Incoming, key_id: str, public_pem: str, now: datetime) -> N
     _fresh(request.headers.get("date", ""), now)
     if request.body and request.headers.get("digest", "") != digest_of(request.body):
         raise SignatureRefused("the Digest header does not match the body")
+
+
+def _rfc9421_created(request: Incoming, now: datetime) -> None:
+    """An RFC 9421 signature's `created` time, where it states one, is recent."""
+    created = re.search(r";\s*created=(\d{1,12})", request.headers["signature-input"])
+    if created is not None:
+        moment = datetime.fromtimestamp(int(created.group(1)), UTC)
+        _fresh(email.utils.format_datetime(moment, usegmt=True), now)
+
+
+def _cavage(request: Incoming, key_id: str, public_pem: str, now: datetime) -> None:
+    parameters = dict(_PARAMETER.findall(request.headers["signature"]))
+    covered = parameters.get("headers", "date").split()
     parts = urlsplit(request.url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = []

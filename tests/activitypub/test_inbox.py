@@ -285,6 +285,11 @@ def test_unsigned_forged_replayed_oversized_and_malformed_activities_are_refused
     assert forged.status_code == 401 and "does not verify" in forged.json()["message"]
     replayed = signed_post(remote, inbox, activity, when=datetime.now(UTC) - timedelta(hours=13))
     assert replayed.status_code == 401 and "12 hours" in replayed.json()["message"]
+    stale, old = {**activity, "actor": remote.actor("old")}, f"{remote.actor('old')}#main-key"
+    long_ago = datetime.now(UTC) - timedelta(hours=13)
+    unfetched = signed_post(remote, inbox, stale, key_id=old, when=long_ago)
+    assert unfetched.status_code == 401 and "12 hours" in unfetched.json()["message"]
+    assert remote.server.received("/users/old") == []  # refused before its key was fetched
     someone_else = {**activity, "actor": f"{remote.server.url}/users/bob"}
     impersonated = signed_post(remote, inbox, someone_else)
     assert (
