@@ -46,6 +46,9 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={
             "visibility_timeout": 3600,
+            # A worker taking several queues takes from them in the order named (QUEUES, or
+            # -Q), not in turn: a feed rebuild never waits behind a card already queued.
+            "queue_order_strategy": "priority",
             # Queues and bindings under the installation's prefix, like every other key.
             "global_keyprefix": settings.redis_key_prefix,
         },
