@@ -47,6 +47,9 @@ def test_it_refuses_a_request_without_a_signature(client: Client, runtime: Runti
 @pytest.mark.parametrize(
     "header",
     ["t=1,v1=abc", "garbage", "v1=deadbeef", f"t={int(time.time())},v1=" + "0" * 64],
+    # Ids of their own: the last header says when it was made, and every test process must
+    # collect the same tests.
+    ids=["stale-and-short", "garbage", "no-timestamp", "current-but-wrong"],
 )
 def test_it_refuses_a_wrong_or_malformed_signature(
     client: Client, runtime: Runtime, header: str
