@@ -19,6 +19,7 @@ from collections import Counter
 import httpx
 
 from bench.stack import Stack
+from syndicate.activitypub.followers import follower_values
 from syndicate.activitypub.signatures import Incoming, SignatureRefused, verify
 from syndicate.models import ApFollower, utcnow
 from tests.client import article
@@ -119,12 +120,14 @@ def main() -> None:
                 host = f"http://127.0.0.1:{servers.ports[n % args.hosts]}"
                 session.add(
                     ApFollower(
-                        actor="news",
-                        follower=f"{host}/users/u{n}",
-                        inbox=f"{host}/users/u{n}/inbox",
-                        shared_inbox=f"{host}/inbox",
-                        status="accepted",
-                        created_at=utcnow(),
+                        **follower_values(
+                            "news",
+                            f"{host}/users/u{n}",
+                            f"{host}/users/u{n}/inbox",
+                            f"{host}/inbox",
+                            "accepted",
+                            utcnow(),
+                        )
                     )
                 )
         art = article("fediverse-bench-1", title="One article for ten thousand followers")

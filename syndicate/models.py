@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -22,10 +21,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from syndicate.activitypub.hosts import host_of
 from syndicate.db import Base
 from syndicate.secretbox import Sealed
 
@@ -454,16 +451,6 @@ class ApActor(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def _server_of(column: str) -> Callable[[DefaultExecutionContext], str]:
-    """A default: the server (host) of the address in `column` of the row inserted."""
-
-    def default(context: DefaultExecutionContext) -> str:
-        row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
-        return host_of(str(row[column]))
-
-    return default
-
-
 class ApFollower(Base):
     """A remote actor following one of ours: where to deliver to it (its shared inbox first),
     and whether the follow was accepted or waits for an admin."""
@@ -474,7 +461,7 @@ class ApFollower(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor: Mapped[str] = mapped_column(String(30), index=True)
     follower: Mapped[str] = mapped_column(String(500))
-    server: Mapped[str] = mapped_column(String(300), default=_server_of("follower"), index=True)
+    server: Mapped[str] = mapped_column(String(300), index=True)  # the follower's host
     inbox: Mapped[str] = mapped_column(String(500))
     shared_inbox: Mapped[str] = mapped_column(String(500), default="")
     follow_id: Mapped[str] = mapped_column(String(500), default="")
@@ -524,7 +511,7 @@ class ApReaction(Base):
     article_id: Mapped[str] = mapped_column(String(128), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # like, announce, reply
     actor: Mapped[str] = mapped_column(String(500))
-    server: Mapped[str] = mapped_column(String(300), default=_server_of("actor"))
+    server: Mapped[str] = mapped_column(String(300))  # the actor's host
     # The Like or Announce activity's id, or the reply's own id.
     activity: Mapped[str] = mapped_column(String(500))
     text: Mapped[str] = mapped_column(Text, default="")

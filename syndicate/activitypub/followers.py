@@ -15,7 +15,30 @@ from sqlalchemy.orm import Session
 
 from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, Addresses
+from syndicate.activitypub.hosts import host_of
 from syndicate.models import ApFollower, ApHost
+
+
+def follower_values(
+    actor: str,
+    follower: str,
+    inbox: str,
+    shared_inbox: str,
+    status: str,
+    now: datetime,
+    follow_id: str = "",
+) -> dict[str, Any]:
+    """An ap_followers row: the follower's server named from its address."""
+    return {
+        "actor": actor,
+        "follower": follower,
+        "server": host_of(follower),
+        "inbox": inbox,
+        "shared_inbox": shared_inbox,
+        "follow_id": follow_id,
+        "status": status,
+        "created_at": now,
+    }
 
 
 def counts(session: Session) -> dict[str, int]:

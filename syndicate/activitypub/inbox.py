@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from syndicate.activitypub import deliveries
 from syndicate.activitypub.actors import AS_CONTEXT, Actor, Addresses
 from syndicate.activitypub.bounds import Bounds, InboxBudget, follow_refused, reaction_refused
+from syndicate.activitypub.followers import follower_values
 from syndicate.activitypub.hosts import host_of
 from syndicate.activitypub.remote import KeyCache, KeysBusy, Remote
 from syndicate.activitypub.signatures import Incoming, SignatureRefused, verify
@@ -201,18 +202,8 @@ class Inbox:
         status = "pending" if self.approve_followers else "accepted"
         follow_id = str(activity.get("id") or "")[:MAX_ADDRESS]
         with self.factory.begin() as session:
-            values = {
-                "actor": name,
-                "follower": sender,
-                "server": server,
-                "inbox": inbox,
-                "shared_inbox": shared
-                if isinstance(shared, str) and len(shared) <= MAX_ADDRESS
-                else "",
-                "follow_id": follow_id,
-                "status": status,
-                "created_at": now,
-            }
+            shared_inbox = shared if isinstance(shared, str) and len(shared) <= MAX_ADDRESS else ""
+            values = follower_values(name, sender, inbox, shared_inbox, status, now, follow_id)
             session.execute(
                 upsert(session, ApFollower)
                 .values(**values)

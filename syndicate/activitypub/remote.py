@@ -94,13 +94,10 @@ class FetchSlots:
 
 class KeyCache:
     """Senders' public keys by key id: kept in the database, fetched when missing, old or
-    asked for fresh, a few at a time (`slots`)."""
+    asked for fresh, a few at a time (`slots`, the web process's)."""
 
-    def __init__(
-        self, factory: sessionmaker[Session], remote: Remote, slots: FetchSlots | None = None
-    ) -> None:
-        self.factory, self.remote = factory, remote
-        self.slots = slots or FetchSlots()
+    def __init__(self, factory: sessionmaker[Session], remote: Remote, slots: FetchSlots) -> None:
+        self.factory, self.remote, self.slots = factory, remote, slots
 
     def owner(self, key_id: str) -> str | None:
         with self.factory() as session:

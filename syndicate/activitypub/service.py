@@ -46,11 +46,9 @@ def remote(runtime: Runtime) -> Remote:
     return Remote(fetcher(runtime), addresses(runtime).key(name), private_key, utcnow)
 
 
-def inbox(
-    runtime: Runtime, budget: InboxBudget | None = None, slots: FetchSlots | None = None
-) -> Inbox:
-    """The inbox; `budget` counts each server's activities a minute, `slots` are the web
-    process's for fetching senders' keys."""
+def inbox(runtime: Runtime, slots: FetchSlots, budget: InboxBudget | None = None) -> Inbox:
+    """The inbox; `slots` are the web process's for fetching senders' keys, `budget` counts
+    each server's activities a minute."""
     reader = remote(runtime)
     return Inbox(
         runtime.factory,

@@ -205,7 +205,7 @@ async def _receive(request: Request, runtime: Runtime, queue: Any) -> Response:
     headers = {k.lower(): v for k, v in request.headers.items()}
     incoming = Incoming(request.method, public, headers, body)
     state = request.app.state
-    inbox = await run_in_threadpool(service.inbox, runtime, state.inbox_budget, state.key_slots)
+    inbox = await run_in_threadpool(service.inbox, runtime, state.key_slots, state.inbox_budget)
     try:
         handled = await run_in_threadpool(inbox.receive, incoming, utcnow())
     except Refused as refused:

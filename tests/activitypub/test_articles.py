@@ -18,6 +18,7 @@ from sqlalchemy import select
 from syndicate import articles, delivery, lifecycle, posts, review
 from syndicate.activitypub import articles as federation
 from syndicate.activitypub import deliveries, mentions, service
+from syndicate.activitypub.followers import follower_values
 from syndicate.activitypub.outbox import Outbox
 from syndicate.cms import parse_generic
 from syndicate.delivery import DeliveryPolicy, idempotency_key
@@ -83,12 +84,14 @@ def followed_twice(site: Site, remote: Remote) -> None:
     with site.runtime.factory.begin() as session:
         session.add(
             ApFollower(
-                actor="news",
-                follower=f"{remote.server.url}/users/bob",
-                inbox=f"{remote.server.url}/users/bob/inbox",
-                shared_inbox=f"{remote.server.url}/inbox",
-                status="accepted",
-                created_at=utcnow(),
+                **follower_values(
+                    "news",
+                    f"{remote.server.url}/users/bob",
+                    f"{remote.server.url}/users/bob/inbox",
+                    f"{remote.server.url}/inbox",
+                    "accepted",
+                    utcnow(),
+                )
             )
         )
 

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from syndicate.activitypub import articles as federation
 from syndicate.activitypub import deliveries, service
+from syndicate.activitypub.followers import follower_values
 from syndicate.activitypub.hosts import host_of
 from syndicate.models import ApFollower, ApHost, Role, utcnow
 from tests.activitypub.test_inbox import Remote, Site, follow, remote, signed_post, site
@@ -33,12 +34,14 @@ def test_a_server_failing_for_a_week_is_dropped_and_taken_back_when_it_speaks(
     with runtime.factory.begin() as session:
         session.add(
             ApFollower(
-                actor="news",
-                follower=f"{down}/users/cy",
-                inbox=f"{down}/users/cy/inbox",
-                shared_inbox=f"{down}/inbox",
-                status="accepted",
-                created_at=utcnow(),
+                **follower_values(
+                    "news",
+                    f"{down}/users/cy",
+                    f"{down}/users/cy/inbox",
+                    f"{down}/inbox",
+                    "accepted",
+                    utcnow(),
+                )
             )
         )
         first = deliveries.enqueue(

@@ -197,7 +197,7 @@ def test_senders_keys_are_fetched_a_few_at_a_time_and_a_request_past_them_is_tur
     site: Site, slow_server: SlowServer
 ) -> None:
     slow = slow_server.remote
-    inbox = service.inbox(site.runtime, slots=FetchSlots(at_once=1, wait_seconds=0.2))
+    inbox = service.inbox(site.runtime, FetchSlots(at_once=1, wait_seconds=0.2))
     first: list[Handled] = []
     waiting = threading.Thread(
         target=lambda: first.append(inbox.receive(signed_follow(slow, site, "ada"), utcnow()))
