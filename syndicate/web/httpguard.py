@@ -58,7 +58,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._reading_head = True  # from the end of one request until the next one's head
         self._head_bytes = 0
         self._head_done = False  # a head was completed in the data being parsed
-        self._deadline: asyncio.TimerHandle | None = None
+        # When the current wait (for a head, or a body) runs out; None while not waiting.
+        self._due: float | None = None
+        # One timer per connection, re-armed only when it fires early: a busy keep-alive
+        # connection sets a number per request instead of making and cancelling two timers.
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -66,11 +71,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         counting = self._reading_head
-        if counting and self._deadline is None:  # the first bytes after an idle keep-alive
+        if counting and self._due is None:  # the first bytes after an idle keep-alive
             self._arm(self.header_seconds)
         self._head_done = False
         super().data_received(data)
@@ -91,16 +99,26 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(seconds, self._late)
+        self._due = self.loop.time() + seconds
+        if self._timer is None or self._due < self._timer_at:
+            self._schedule(self._due)
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._due = None
 
-    def _late(self) -> None:
-        self._deadline = None
+    def _schedule(self, at: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_at = self.loop.call_at(at, self._check), at
+
+    def _check(self) -> None:
+        self._timer = None
+        if self._due is None:
+            return
+        if self.loop.time() < self._due:
+            self._schedule(self._due)
+            return
+        self._due = None
         self._refuse(408)
 
     def _refuse(self, status: int) -> None:
