@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from syndicate import __version__, health, metrics
 from syndicate.activitypub.bounds import InboxBudget
@@ -58,9 +59,19 @@ from workers.app import QUEUES, make_celery
 from workers.enqueue import Enqueuer
 
 
+class SyndicateApp(FastAPI):
+    """The app, with requests for stored feeds answered before any of its own layers."""
+
+    feed_route: FeedRoute | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.feed_route is None or not await self.feed_route.answered(scope, receive, send):
+            await super().__call__(scope, receive, send)
+
+
 def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
     docs = runtime.settings.public_docs
-    app = FastAPI(
+    app = SyndicateApp(
         title="Syndicate",
         version=__version__,
         docs_url="/docs" if docs else None,
@@ -96,11 +107,7 @@ def create_app(runtime: Runtime, enqueuer: Enqueuer | None = None) -> FastAPI:
         max_head_bytes=settings.http_max_header_bytes,
         max_body_bytes=settings.max_body_bytes,
     )
-    app.add_middleware(
-        FeedRoute,
-        responder=app.state.feed_responder,
-        max_head_bytes=settings.http_max_header_bytes,
-    )
+    app.feed_route = FeedRoute(app.state.feed_responder, settings.http_max_header_bytes)
     install_handlers(app)
     routers = [home, setup, webhooks, feeds, sitemaps, cards, share, api, signin, pages, posts]
     routers += [newposts, deskapi, channelapi, engagementapi, admin, connecting, rules, desk]
