@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from syndicate.web.httpguard import GuardedHttpProtocol
+from syndicate.web.server import uvicorn_options
 
 
 def free_port() -> int:
@@ -52,8 +53,8 @@ class WebServer:
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            http=protocol,
             timeout_keep_alive=timeout_keep_alive,
+            **{**uvicorn_options(), "http": protocol},
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

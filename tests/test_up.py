@@ -37,6 +37,7 @@ def test_up_serves_a_webhook_to_feed_on_sqlite_and_embedded_redis(tmp_path: Path
         assert f"{base}/feeds/rss.xml" in output and "embedded Redis" in output
         # `syndicate serve` runs the guarded protocol: a head that keeps growing is refused.
         assert _status_of_oversized_head(port) == b"HTTP/1.1 431"
+        assert "server" not in httpx.get(f"{base}/healthz").headers  # no software named
 
         # The command printed for the first admin works as printed, in the folder `up` ran in,
         # with nothing set up by hand (no activated venv, none of the service's variables).

@@ -36,19 +36,17 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the web app (webhooks, feeds, cards, API)."""
     import uvicorn
 
-    from syndicate.web.httpguard import GuardedHttpProtocol
+    from syndicate.web.server import uvicorn_options
 
     runtime_with_logs()
     uvicorn.run(
         "syndicate.web.app:app_from_environment",
         factory=True,
-        http=GuardedHttpProtocol,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        access_log=False,
         log_config=None,  # keep the JSON logging set up above
+        **uvicorn_options(),
     )
 
 

@@ -139,6 +139,15 @@ def test_a_client_that_stops_half_way_through_its_body_is_closed(impatient: WebS
     assert 0.8 < time.monotonic() - started < 5
 
 
+@pytest.mark.usefixtures("worker")
+def test_answers_do_not_name_the_software_behind_them(client: Client) -> None:
+    published_feed(client)
+    for path in ("/feeds/rss.xml", "/feeds/nowhere/rss.xml", "/healthz", "/review/"):
+        answer = client.http.get(path)
+        assert "server" not in answer.headers, path
+        assert "date" in answer.headers, path  # what RFC 9110 asks of a server with a clock
+
+
 def published_feed(client: Client) -> None:
     """A story of its own in the feed: an id of its own too, so that a rebuild the last test
     left running cannot mark this one's feeds as built."""
