@@ -35,6 +35,7 @@ from syndicate.feeds.model import (
     feed_item,
 )
 from syndicate.feeds.scopes import FORMATS, SITE, Scope, document_key, scopes_of
+from syndicate.feeds.turns import RebuildTurns
 from syndicate.models import (
     Article,
     ArticleStatus,
@@ -435,9 +436,47 @@ def rebuild_for_article(
     The current feeds come first, and `current_stored` is called with the URLs of those that
     changed as soon as they are stored, so that readers and hubs can hear of them while the
     archive pages that filled up are rendered.
+
+    Rebuilds take turns (feeds.turns): one that finds the turn taken returns at once, and the
+    one that has it goes on, a batch at a time, until no article is behind.
     """
     with one_connection(factory) as shared:
-        return _rebuild(shared, article_id, site, settings, now, batch, current_stored)
+        turns = RebuildTurns(shared)
+        if not turns.kept:
+            rebuilt, _ = _rebuild(shared, article_id, site, settings, now, batch, current_stored)
+            return rebuilt
+        changed: list[str] = []
+        done: set[tuple[str, int]] = set()
+        target: str | None = article_id
+        while target is not None and turns.take():
+            try:
+                while target is not None:
+                    rebuilt, versions = _rebuild(
+                        shared, target, site, settings, now, batch, current_stored
+                    )
+                    changed += rebuilt.feed_urls
+                    done |= versions
+                    target = _next_behind(shared, done)
+            finally:
+                turns.give_back()
+            # An article whose own rebuild found the turn taken just before it was given back.
+            target = _next_behind(shared, done)
+        return Rebuilt(feed_urls=changed)
+
+
+def _next_behind(factory: sessionmaker[Session], done: set[tuple[str, int]]) -> str | None:
+    """The longest-waiting article whose feeds are behind, unless it was rebuilt at its
+    version already (then nothing more can be done for it now, and the sweeper retries)."""
+    with factory() as session:
+        row = session.execute(
+            select(Article.id, Article.version)
+            .where(Article.feeds_version < Article.version)
+            .order_by(Article.changed_at)
+            .limit(1)
+        ).first()
+    if row is None or (row.id, row.version) in done:
+        return None
+    return str(row.id)
 
 
 def _rebuild(
@@ -448,7 +487,9 @@ def _rebuild(
     now: datetime,
     batch: int,
     current_stored: Callable[[list[str]], None] | None,
-) -> Rebuilt:
+) -> tuple[Rebuilt, set[tuple[str, int]]]:
+    """One batch: the article and others waiting; the feeds that changed, and the articles
+    rebuilt with the version each was rebuilt at."""
     with factory() as session:
         waiting = _waiting(session, article_id, batch)
     with factory.begin() as session:
@@ -477,7 +518,7 @@ def _rebuild(
                 .where(Article.id == waiting_id, Article.feeds_version < change.version)
                 .values(feeds_version=change.version)
             )
-    return Rebuilt(feed_urls=changed)
+    return Rebuilt(feed_urls=changed), {(i, change.version) for i, change in changes}
 
 
 def _pending_pages(session: Session, scopes: list[str]) -> list[tuple[str, int]]:

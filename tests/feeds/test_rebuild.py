@@ -145,3 +145,26 @@ def test_a_rebuild_reads_in_full_only_the_article_versions_it_has_not_built_befo
     assert full_reads, "the new article is read in full"
     read = " ".join(str(parameters) for parameters in full_reads)
     assert "'new'" in read and "'old'" not in read and "'older'" not in read
+
+
+def test_a_rebuild_that_finds_the_turn_taken_leaves_its_article_to_the_one_running(
+    runtime: Runtime, clean: None
+) -> None:
+    """The rebuild running goes on with every article that fell behind meanwhile, so the
+    second one returns at once and renders nothing twice."""
+    late: list[list[str]] = []
+
+    def current_stored(feed_urls: list[str]) -> None:
+        if not late:  # an article arrives while the first rebuild has the turn
+            late.append(publish_and_rebuild(runtime, "arrived-meanwhile"))
+
+    first = publish_and_rebuild(runtime, "first-in", current_stored=current_stored)
+    assert late == [[]]  # the second rebuild found the turn taken and did nothing
+    with runtime.factory() as session:
+        arrived = session.get(Article, "arrived-meanwhile")
+        assert arrived is not None and arrived.feeds_version == arrived.version
+        document = session.get(FeedDocument, "rss.xml")
+        assert document is not None
+    titles = [entry.title for entry in feedparser.parse(document.body).entries]
+    assert len(titles) == 2  # both articles, placed by the first rebuild
+    assert any(url.endswith("/feeds/rss.xml") for url in first)
