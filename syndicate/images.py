@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, features
+from PIL import Image, ImageColor, ImageDraw, ImageFont, features
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 64
@@ -185,9 +185,35 @@ def render_share_image(
         if boxes
         else TITLE_BOX
     )
-    data, media_type = _encode(canvas, photographic=background is not None)
+    # A card of flat colours holds only the style's colours and the shades between them.
+    known = _shades_of(style) if background is None and logo is None else None
+    data, media_type = _encode(canvas, photographic=background is not None, palette=known)
     layout = Layout(TITLE_BOX, bbox, size, lines)
     return ShareImage(data, media_type, hashlib.sha256(data).hexdigest()[:16], layout)
+
+
+# Shades between the brand colour and each colour drawn on it (antialiased edges): with the
+# brand colour itself, 2 * 31 + 1 colours. Pillow maps pixels to a palette through a coarse
+# lookup, which finds each colour's own entry only when the entries are this far apart.
+SHADES = 31
+
+
+@lru_cache(maxsize=16)
+def _shades_of(style: Style) -> Image.Image:
+    """The palette of a card without a photograph or logo: the brand colour, the text and
+    accent colours over it, and the antialiased shades between them."""
+    brand = ImageColor.getrgb(style.brand_color)[:3]
+    colours: list[tuple[int, ...]] = [brand]
+    for drawn in (style.text_color, style.accent_color):
+        ink = ImageColor.getrgb(drawn)[:3]
+        colours += [
+            tuple(round(b + (i - b) * step / SHADES) for b, i in zip(brand, ink, strict=True))
+            for step in range(1, SHADES + 1)
+        ]
+    flat = [channel for colour in colours for channel in colour]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(flat + [0] * (768 - len(flat)))
+    return palette
 
 
 def _own_palette(canvas: Image.Image) -> Image.Image | None:
@@ -204,13 +230,15 @@ def _own_palette(canvas: Image.Image) -> Image.Image | None:
     return palette
 
 
-def _encode(canvas: Image.Image, photographic: bool) -> tuple[bytes, str]:
-    """A photograph as JPEG; flat colours and text as a palette PNG, which at this size and
-    with antialiased text loses nothing the eye sees, and is several times smaller and quicker
-    to encode than a full-colour one."""
+def _encode(
+    canvas: Image.Image, photographic: bool, palette: Image.Image | None = None
+) -> tuple[bytes, str]:
+    """A photograph as JPEG; flat colours and text as a palette PNG (`palette`, when the
+    colours are known beforehand), which at this size and with antialiased text loses nothing
+    the eye sees, and is several times smaller and quicker to encode than a full-colour one."""
     if not photographic:
         out = io.BytesIO()
-        own = _own_palette(canvas)
+        own = palette or _own_palette(canvas)
         if own is not None:
             palette = canvas.quantize(palette=own, dither=Image.Dither.NONE)
         else:

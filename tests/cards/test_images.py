@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageColor
 
 from syndicate import fetch
 from syndicate.cards import ImagePolicy, share_image
@@ -68,6 +68,37 @@ def test_a_short_title_is_set_large_and_a_long_one_smaller() -> None:
     assert short.font_size > long.font_size
     huge = render_share_image(LONG_TITLE * 5, "S", "", "", Style()).layout
     assert huge.lines[-1].endswith("…")  # too long even at the smallest size: it ends cleanly
+
+
+def on_the_way(
+    start: tuple[int, int, int], end: tuple[int, int, int], rgb: tuple[int, ...]
+) -> bool:
+    """Whether `rgb` is one of the shades between `start` and `end` (to a unit's rounding)."""
+    steps = [(c - s) / (e - s) for s, e, c in zip(start, end, rgb, strict=True) if e != s]
+    fixed = all(c == s for s, e, c in zip(start, end, rgb, strict=True) if e == s)
+    return fixed and min(steps) >= 0 and max(steps) <= 1 and max(steps) - min(steps) < 0.05
+
+
+@pytest.mark.parametrize(
+    "style",
+    [Style(), Style(brand_color="#f4f1ea", text_color="#1a1a1a", accent_color="#c0392b")],
+    ids=["dark", "light"],
+)
+def test_a_flat_card_holds_its_style_colours_and_the_shades_between_them_only(
+    style: Style,
+) -> None:
+    image = render_share_image("Bridge approved at last", "Example", "Ada", "24 Nov", style)
+    colours = Image.open(io.BytesIO(image.data)).convert("RGB").getcolors(1 << 16)
+    assert colours is not None
+    brand, text, accent = (
+        ImageColor.getrgb(c)[:3] for c in (style.brand_color, style.text_color, style.accent_color)
+    )
+    found = {rgb for _, rgb in colours}
+    assert {brand, text, accent} <= found  # the background, the title, the site name and bar
+    strays = [
+        rgb for rgb in found if not (on_the_way(brand, text, rgb) or on_the_way(brand, accent, rgb))
+    ]
+    assert not strays
 
 
 def test_the_article_photo_becomes_the_background_under_1_mb(host: ImageHost) -> None:
