@@ -324,3 +324,33 @@ def test_edited_content_replaces_the_old_and_is_made_safe_again(client: Client) 
     assert "First draft" not in content()
     assert "onclick" not in content() and "<script" not in content()
     assert 'href="https://news.example/2026/more/"' in content()
+
+
+def test_a_fault_while_answering_a_feed_is_a_logged_json_500(
+    client: Client,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Feeds are answered before the app's own error handling: a bug there is answered and
+    logged as the app answers its own, never with an empty or plain-text 500."""
+    publish(client, "f1", title="Faulty")
+    wait_until(lambda: "Faulty" in client.http.get("/feeds/feed.json").text)
+    app = create_app(runtime)
+    assert app.feed_route is not None
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app.feed_route.responder, "answer", broken)
+    server = WebServer(app).start()
+    try:
+        with caplog.at_level("ERROR", logger="syndicate.web.feedroute"):
+            answer = httpx.get(f"{server.url}/feeds/feed.json", timeout=10)
+        assert answer.status_code == 500
+        assert answer.json()["error"] == "internal_error"
+        assert "a bug" not in answer.text
+        assert any("/feeds/feed.json" in r.getMessage() and r.exc_info for r in caplog.records)
+        assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+    finally:
+        server.stop()
