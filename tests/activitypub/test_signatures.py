@@ -4,6 +4,7 @@ does not; a key rotated since it was kept is fetched once more."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -63,6 +64,15 @@ def test_a_rotated_key_is_fetched_once_more_and_then_verifies() -> None:
     assert asked == [False, True]
 
 
+def rfc9421_created(created: int) -> Incoming:
+    """An RFC 9421 signature stating when it was made (checked before any key is fetched)."""
+    headers = {
+        "signature-input": f'sig1=("@method" "@target-uri");created={created};keyid="{KEY_ID}"',
+        "signature": "sig1=:AAAA:",
+    }
+    return Incoming("POST", INBOX, headers, BODY)
+
+
 @pytest.mark.parametrize(
     ("request_", "why"),
     [
@@ -78,6 +88,9 @@ def test_a_rotated_key_is_fetched_once_more_and_then_verifies() -> None:
             "does not verify",
         ),
         (signed(private=pair()[0]), "does not verify"),
+        (rfc9421_created(1), "more than 12 hours old"),
+        (rfc9421_created(int(time.time()) + 3 * 3600), "dated in the future"),
+        (rfc9421_created(999_999_999_999), "dated in the future"),  # past any calendar
     ],
 )
 def test_a_bad_request_is_refused_saying_why(request_: Incoming, why: str) -> None:
