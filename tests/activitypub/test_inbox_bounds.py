@@ -7,6 +7,7 @@ counted."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -169,22 +170,17 @@ class SlowServer:
 def slow_server() -> Iterator[SlowServer]:
     private, public = pair()
     first = threading.Event()
-    holder: list[Remote] = []
-    answered = threading.Lock()
-    answered_yet: list[bool] = []
+    requests = itertools.count()
 
     def slowly(request: Any) -> tuple[int, bytes]:
-        with answered:
-            is_first = not answered_yet
-            answered_yet.append(True)
-        if is_first:
+        if next(requests) == 0:  # count's next is atomic: one request only is held
             first.wait(30)
-        return holder[0].answer(request)
+        return slow.answer(request)
 
-    holder.append(Remote(Receiver(slowly).start(), private, public))
-    yield SlowServer(holder[0], first)
+    slow = Remote(Receiver(slowly).start(), private, public)
+    yield SlowServer(slow, first)
     first.set()
-    holder[0].server.stop()
+    slow.server.stop()
 
 
 def signed_follow(remote: Remote, site: Site, name: str) -> Incoming:
