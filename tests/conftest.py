@@ -13,7 +13,8 @@ import redis
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
-from syndicate.feeds.turns import TURN
+from syndicate.db import one_connection
+from syndicate.feeds.turns import RebuildTurns
 from syndicate.runtime import Runtime, build_runtime
 from syndicate.settings import Settings
 from syndicate.web.app import create_app
@@ -311,12 +312,12 @@ def settle_leftover_work(runtime: Runtime) -> None:
 
 
 def turn_free(runtime: Runtime) -> bool:
-    with runtime.engine.connect() as conn:
-        free = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:t)"), {"t": TURN}))
-        if free:
-            conn.scalar(text("SELECT pg_advisory_unlock(:t)"), {"t": TURN})
-        conn.commit()
-    return free
+    with one_connection(runtime.factory) as shared:
+        turns = RebuildTurns(shared)
+        if not turns.take():
+            return False
+        turns.give_back()
+        return True
 
 
 # Which of TABLES hold rows: emptying only those is several times quicker than all of them.
