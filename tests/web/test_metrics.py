@@ -4,11 +4,16 @@ posts by status and deliveries by platform and outcome, in Prometheus' text form
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
+import redis
 
+from syndicate import metrics
+from syndicate.redis_keys import RedisKeys
+from syndicate.runtime import Runtime
 from tests.client import Client, article, envelope
-from tests.conftest import METRICS_TOKEN
+from tests.conftest import METRICS_TOKEN, REDIS_PREFIX, REDIS_URL
 from tests.servers import wait_until
 
 SAMPLE = re.compile(r"^([a-z_]+)(?:\{(.*)\})? (\S+)$")
@@ -70,3 +75,32 @@ def test_metrics_count_what_happened(client: Client) -> None:
         after, "syndicate_task_seconds_bucket", task="syndicate.rebuild_feeds", le="+Inf"
     )
     assert count == infinite >= 1
+
+
+def test_task_latency_is_a_cumulative_histogram(runtime: Runtime) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = RedisKeys(f"{REDIS_PREFIX}timings-{uuid.uuid4().hex}:")
+    name = "syndicate.compose_posts"
+    for seconds in (0.004, 0.03, 0.03, 0.7, 45.0):
+        metrics.observe_task(client, keys, name, seconds)
+    with runtime.factory() as session:
+        page = metrics.render(session, client, keys, [])
+    client.delete(keys.task_timings + name)
+    bucket = re.compile(
+        rf'^syndicate_task_seconds_bucket\{{le="([^"]+)",task="{name}"\}} (\S+)$', re.M
+    )
+    buckets = dict(bucket.findall(page))
+    assert buckets == {
+        "0.01": "1",
+        "0.05": "3",
+        "0.1": "3",
+        "0.25": "3",
+        "0.5": "3",
+        "1": "4",
+        "2.5": "4",
+        "5": "4",
+        "10": "4",
+        "30": "4",
+        "+Inf": "5",
+    }
+    assert f'syndicate_task_seconds_count{{task="{name}"}} 5' in page
