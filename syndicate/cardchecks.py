@@ -64,15 +64,15 @@ def check_article(
     return [post_id for post_id in ids if check_post(factory, post_id, fetcher, now)]
 
 
-def due(factory: sessionmaker[Session], article_id: str) -> bool:
+def due(session: Session, article_id: str) -> bool:
     """Whether the article's posts are to be checked now: it has posts a crawler will meet
-    and its card is built. The card and the posts are made by tasks of their own; each asks
-    this once it is done, so the one that finishes second starts the check, once."""
-    with factory() as session:
-        card_built = session.scalar(
-            select(Article.card_version >= Article.version).where(Article.id == article_id)
-        )
-        return bool(card_built) and session.scalar(_checked_posts(article_id).limit(1)) is not None
+    and its card is built. The card and the posts are made by tasks of their own, each writing
+    under the article's row lock; each asks this in that same transaction, so the one that
+    writes second sees the other's work and starts the check, once."""
+    card_built = session.scalar(
+        select(Article.card_version >= Article.version).where(Article.id == article_id)
+    )
+    return bool(card_built) and session.scalar(_checked_posts(article_id).limit(1)) is not None
 
 
 def check_everywhere(url: str, fetcher: GuardedFetcher) -> list[preflight.Report]:

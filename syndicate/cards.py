@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
+from syndicate import cardchecks
 from syndicate.config import SiteConfig
 from syndicate.feeds.scopes import FORMATS, SITE, Scope, document_key, scopes_of
 from syndicate.fetch import FetchRefused, fetch_image
@@ -186,6 +187,15 @@ def share_image(article: Article, site: SiteConfig, policy: ImagePolicy) -> Shar
     raise AssertionError("unreachable: the plain background always renders")
 
 
+@dataclass(frozen=True)
+class BuiltCard:
+    """What building the card did: whether it stored one for the article's current version,
+    and whether the article's posts are due for the card check now (asked only `crawled`)."""
+
+    stored: bool
+    posts_due: bool = False
+
+
 def build_card(
     factory: sessionmaker[Session],
     article_id: str,
@@ -194,19 +204,21 @@ def build_card(
     templates_dir: Path,
     policy: ImagePolicy,
     now: datetime,
-) -> bool:
-    """Render and store the card and share image for the article's current version."""
+    crawled: bool = False,
+) -> BuiltCard | None:
+    """Render and store the card and share image for the article's current version; None if
+    the article is gone. `crawled`: some channel's platform crawls cards (cardchecks.due)."""
     with factory() as session:
         article = session.get(Article, article_id)
         if article is None:
-            return False
+            return None
         session.expunge(article)
     image = None
     if article.status == ArticleStatus.PUBLISHED:
         image = share_image(article, site, policy)  # network and CPU: outside any lock
     with factory.begin() as session:
-        _store(session, article, site, base_url, templates_dir, image, now)
-    return True
+        stored = _store(session, article, site, base_url, templates_dir, image, now)
+        return BuiltCard(stored, stored and crawled and cardchecks.due(session, article_id))
 
 
 def _store(
@@ -217,10 +229,10 @@ def _store(
     templates_dir: Path,
     image: ShareImage | None,
     now: datetime,
-) -> None:
+) -> bool:
     current = session.get(Article, article.id, with_for_update=True)
     if current is None or current.version != article.version:
-        return  # the article changed meanwhile; that change's own task renders the card
+        return False  # the article changed meanwhile; that change's own task renders the card
     if image is not None:
         page, meta = render_card(article, site, base_url, templates_dir, image)
         card = session.get(Card, article.id) or Card(article_id=article.id)
@@ -234,3 +246,4 @@ def _store(
         card.updated_at = now
         session.add(card)
     current.card_version = max(current.card_version, article.version)
+    return True

@@ -105,7 +105,7 @@ def rebuild_feeds(article_id: str) -> None:
     rebuild_for_article(
         rt.factory,
         article_id,
-        rt.site(),
+        rt.site,
         rt.feed_settings,
         utcnow(),
         current_stored=current_stored,
@@ -175,7 +175,7 @@ def build_card(article_id: str) -> None:
         rt.settings.image_fetch_max_bytes,
         rt.settings.image_fetch_allowed_hosts(),
     )
-    cards.build_card(
+    built = cards.build_card(
         rt.factory,
         article_id,
         rt.site(),
@@ -183,10 +183,11 @@ def build_card(article_id: str) -> None:
         rt.html_templates,
         policy,
         utcnow(),
+        crawled=cardchecks.crawled_channels(rt.config),
     )
     # The card, its image and the share pages answer anew (or 410) from now on.
     purge_edges([purging.article_key(article_id)])
-    if cardchecks.crawled_channels(rt.config) and cardchecks.due(rt.factory, article_id):
+    if built is not None and built.posts_due:
         check_cards.delay(article_id)
 
 
@@ -200,17 +201,19 @@ def check_cards(article_id: str) -> None:
 @database_task("syndicate.compose_posts")
 def compose_posts(article_id: str) -> None:
     rt = get_runtime()
+    config = rt.config
     with session_scope(rt.factory) as session:
-        work = posts.compose_posts(session, article_id, rt.config, rt.templates, utcnow())
+        work = posts.compose_posts(session, article_id, config, rt.templates, utcnow())
+        check = (
+            work.composed
+            and cardchecks.crawled_channels(config)
+            and cardchecks.due(session, article_id)
+        )
     for post_id in work.due:
         enqueue.post_approved(post_id)
     for change_id in work.changes:
         change_post.delay(change_id)
-    if (
-        work.composed
-        and cardchecks.crawled_channels(rt.config)
-        and cardchecks.due(rt.factory, article_id)
-    ):
+    if check:
         check_cards.delay(article_id)
 
 

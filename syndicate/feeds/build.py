@@ -418,10 +418,14 @@ def rebuild_archive(
 BATCH = 50
 
 
+# The site, or how to read it in a session: read only by a rebuild that gets the turn.
+SiteSource = SiteConfig | Callable[[Session], SiteConfig]
+
+
 def rebuild_for_article(
     factory: sessionmaker[Session],
     article_id: str,
-    site: SiteConfig,
+    site: SiteSource,
     settings: FeedSettings,
     now: datetime,
     batch: int = BATCH,
@@ -443,16 +447,20 @@ def rebuild_for_article(
     with one_connection(factory) as shared:
         turns = RebuildTurns(shared)
         if not turns.kept:
-            rebuilt, _ = _rebuild(shared, article_id, site, settings, now, batch, current_stored)
+            the_site = _site_of(site, shared)
+            rebuilt, _ = _rebuild(
+                shared, article_id, the_site, settings, now, batch, current_stored
+            )
             return rebuilt
         changed: list[str] = []
         done: set[tuple[str, int]] = set()
         target: str | None = article_id
         while target is not None and turns.take():
             try:
+                the_site = _site_of(site, shared)
                 while target is not None:
                     rebuilt, versions = _rebuild(
-                        shared, target, site, settings, now, batch, current_stored
+                        shared, target, the_site, settings, now, batch, current_stored
                     )
                     changed += rebuilt.feed_urls
                     done |= versions
@@ -462,6 +470,13 @@ def rebuild_for_article(
             # An article whose own rebuild found the turn taken just before it was given back.
             target = _next_behind(shared, done)
         return Rebuilt(feed_urls=changed)
+
+
+def _site_of(site: SiteSource, factory: sessionmaker[Session]) -> SiteConfig:
+    if isinstance(site, SiteConfig):
+        return site
+    with factory() as session:
+        return site(session)
 
 
 def _next_behind(factory: sessionmaker[Session], done: set[tuple[str, int]]) -> str | None:

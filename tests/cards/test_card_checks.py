@@ -3,6 +3,7 @@ API, and, on a channel that asks for it, holding its approval until the card is 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pytest
@@ -158,9 +159,11 @@ def test_an_article_is_checked_once_its_card_and_its_posts_are_both_made(
     config = chat()
     url = f"{site.url}/2026/crossing"
     post_id = composed(runtime, config, url)  # the posts first: the card is still to come
-    assert not cardchecks.due(runtime.factory, "checked-1")
+    with runtime.factory() as session:
+        assert not cardchecks.due(session, "checked-1")
     policy = cards.ImagePolicy(True, 1_000_000, frozenset())
-    assert cards.build_card(
+    build = functools.partial(
+        cards.build_card,
         runtime.factory,
         "checked-1",
         SiteConfig(title="Test"),
@@ -169,7 +172,23 @@ def test_an_article_is_checked_once_its_card_and_its_posts_are_both_made(
         policy,
         utcnow(),
     )
-    assert cardchecks.due(runtime.factory, "checked-1")  # whichever came second starts it
+    assert build() == cards.BuiltCard(stored=True, posts_due=False)  # no channel crawls
+    # Whichever came second starts the check: here the card, which sees the posts.
+    assert build(crawled=True) == cards.BuiltCard(stored=True, posts_due=True)
     with runtime.factory.begin() as session:
         session.get_one(Post, post_id).status = PostStatus.SENT
-    assert not cardchecks.due(runtime.factory, "checked-1")  # nothing left a crawler will meet
+    with runtime.factory() as session:
+        assert not cardchecks.due(session, "checked-1")  # nothing left a crawler will meet
+    assert build(crawled=True) == cards.BuiltCard(stored=True, posts_due=False)
+    assert (
+        cards.build_card(
+            runtime.factory,
+            "never-sent",
+            SiteConfig(title="Test"),
+            "http://127.0.0.1:9",
+            runtime.html_templates,
+            policy,
+            utcnow(),
+        )
+        is None
+    )
