@@ -43,8 +43,15 @@ class Enqueuer:
     def site_changed(self) -> bool:
         return self.send("syndicate.site_changed")
 
-    def article_tasks(self, article_id: str) -> bool:
-        return all([self.send(task, article_id) for task in ARTICLE_TASKS])
+    def article_tasks(self, article_id: str, feeds: bool = True) -> bool:
+        """The article's feed, card and post tasks; its card and post tasks only, when its
+        feeds are rebuilt along with others (`feeds_together`)."""
+        tasks = ARTICLE_TASKS if feeds else ARTICLE_TASKS[1:]
+        return all([self.send(task, article_id) for task in tasks])
+
+    def feeds_together(self, article_ids: list[str]) -> bool:
+        """One feed rebuild for the articles, which places them all at once."""
+        return self.send(ARTICLE_TASKS[0], *article_ids)
 
     def post_approved(self, post_id: int) -> None:
         self.send("syndicate.deliver_post", post_id)

@@ -30,7 +30,7 @@ from syndicate.activitypub import service as activitypub_service
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.announcements import announce_change
-from syndicate.feeds.build import rebuild_for_article
+from syndicate.feeds.build import BATCH, rebuild_for_article
 from syndicate.http import make_session
 from syndicate.models import utcnow
 from syndicate.platforms.activitypub import Outbox
@@ -80,26 +80,39 @@ def article_changed(article_id: str) -> None:
 
 @celery_app.task(name="syndicate.articles_changed")
 def articles_changed(changes: list[list[str | None]]) -> None:
-    """Fan each article a batch of webhooks changed out into its tasks, each under the request
-    id of the webhook that changed it."""
+    """Fan the articles a batch of webhooks changed out into one feed rebuild for every
+    BATCH of them, and a card and a post task for each, under the request id of the webhook
+    that changed it."""
     refused = []
+    ids = [str(article_id) for article_id, _ in changes]
+    for start in range(0, len(ids), BATCH):
+        token = logs.request_id.set(changes[start][1])
+        try:
+            if not enqueue.feeds_together(ids[start : start + BATCH]):
+                refused += ids[start : start + BATCH]
+        finally:
+            logs.request_id.reset(token)
     for article_id, request_id in changes:
         token = logs.request_id.set(request_id)
         try:
-            if not enqueue.article_tasks(str(article_id)):
-                refused.append(article_id)
+            if not enqueue.article_tasks(str(article_id), feeds=False):
+                refused.append(str(article_id))
         finally:
             logs.request_id.reset(token)
     if refused:
+        refused = list(dict.fromkeys(refused))
         raise RuntimeError(f"the broker refused tasks for {refused}; the sweeper will find them")
 
 
 @database_task("syndicate.rebuild_feeds")
-def rebuild_feeds(article_id: str) -> None:
+def rebuild_feeds(article_id: str, *along: str) -> None:
+    """The article's feeds, and those of the articles `along` with it in a batch."""
     rt = get_runtime()
 
     def current_stored(feed_urls: list[str]) -> None:
-        log.info("feeds for article %s: %d changed", article_id, len(feed_urls))
+        log.info(
+            "feeds for article %s and %d along: %d changed", article_id, len(along), len(feed_urls)
+        )
         announce_feeds(feed_urls)
 
     rebuild_for_article(
@@ -109,6 +122,7 @@ def rebuild_feeds(article_id: str) -> None:
         rt.feed_settings,
         utcnow(),
         current_stored=current_stored,
+        along=along,
     )
 
 

@@ -13,7 +13,7 @@ is full, and afterwards changes only when one of its own articles does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -430,11 +430,13 @@ def rebuild_for_article(
     now: datetime,
     batch: int = BATCH,
     current_stored: Callable[[list[str]], None] | None = None,
+    along: Sequence[str] = (),
 ) -> Rebuilt:
     """Everything one article's change needs in the feeds, in short transactions.
 
-    Other articles whose feeds are still behind come along (up to `batch`), so in a burst each
-    scope is rendered once for all of them instead of once each; their own tasks then find
+    The articles `along` with it (changed by the same batch of webhooks) come first, then
+    others whose feeds are still behind (up to `batch` in all), so in a burst each scope is
+    rendered once for all of them instead of once each; their own tasks, if any, then find
     their feeds caught up and do nothing.
 
     The current feeds come first, and `current_stored` is called with the URLs of those that
@@ -444,31 +446,29 @@ def rebuild_for_article(
     Rebuilds take turns (feeds.turns): one that finds the turn taken returns at once, and the
     one that has it goes on, a batch at a time, until no article is behind.
     """
+    targets = [article_id, *along]
     with one_connection(factory) as shared:
         turns = RebuildTurns(shared)
         if not turns.kept:
             the_site = _site_of(site, shared)
-            rebuilt, _ = _rebuild(
-                shared, article_id, the_site, settings, now, batch, current_stored
-            )
+            rebuilt, _ = _rebuild(shared, targets, the_site, settings, now, batch, current_stored)
             return rebuilt
         changed: list[str] = []
         done: set[tuple[str, int]] = set()
-        target: str | None = article_id
-        while target is not None and turns.take():
+        while targets and turns.take():
             try:
                 the_site = _site_of(site, shared)
-                while target is not None:
+                while targets:
                     rebuilt, versions = _rebuild(
-                        shared, target, the_site, settings, now, batch, current_stored
+                        shared, targets, the_site, settings, now, batch, current_stored
                     )
                     changed += rebuilt.feed_urls
                     done |= versions
-                    target = _next_behind(shared, done)
+                    targets = _next_behind(shared, done)
             finally:
                 turns.give_back()
             # An article whose own rebuild found the turn taken just before it was given back.
-            target = _next_behind(shared, done)
+            targets = _next_behind(shared, done)
         return Rebuilt(feed_urls=changed)
 
 
@@ -479,7 +479,7 @@ def _site_of(site: SiteSource, factory: sessionmaker[Session]) -> SiteConfig:
         return site(session)
 
 
-def _next_behind(factory: sessionmaker[Session], done: set[tuple[str, int]]) -> str | None:
+def _next_behind(factory: sessionmaker[Session], done: set[tuple[str, int]]) -> list[str]:
     """The longest-waiting article whose feeds are behind, unless it was rebuilt at its
     version already (then nothing more can be done for it now, and the sweeper retries)."""
     with factory() as session:
@@ -490,23 +490,23 @@ def _next_behind(factory: sessionmaker[Session], done: set[tuple[str, int]]) -> 
             .limit(1)
         ).first()
     if row is None or (row.id, row.version) in done:
-        return None
-    return str(row.id)
+        return []
+    return [str(row.id)]
 
 
 def _rebuild(
     factory: sessionmaker[Session],
-    article_id: str,
+    article_ids: list[str],
     site: SiteConfig,
     settings: FeedSettings,
     now: datetime,
     batch: int,
     current_stored: Callable[[list[str]], None] | None,
 ) -> tuple[Rebuilt, set[tuple[str, int]]]:
-    """One batch: the article and others waiting; the feeds that changed, and the articles
+    """One batch: the articles and others waiting; the feeds that changed, and the articles
     rebuilt with the version each was rebuilt at."""
     with factory() as session:
-        waiting = _waiting(session, article_id, batch)
+        waiting = _waiting(session, article_ids, batch)
     with factory.begin() as session:
         changes = list(
             update_memberships_of(
@@ -552,18 +552,21 @@ def _pending_pages(session: Session, scopes: list[str]) -> list[tuple[str, int]]
     return [(scope, page) for scope, page in rows]
 
 
-def _waiting(session: Session, article_id: str, batch: int) -> list[str]:
-    """The article, if its feeds are behind, and the longest-waiting others that are too."""
+def _waiting(session: Session, article_ids: list[str], batch: int) -> list[str]:
+    """Those of the articles whose feeds are behind, if any is, and the longest-waiting others
+    that are too, up to `batch` in all."""
     behind = Article.feeds_version < Article.version
-    if session.scalar(select(Article.id).where(Article.id == article_id, behind)) is None:
+    given = article_ids[:batch]
+    found = set(session.scalars(select(Article.id).where(Article.id.in_(given), behind)))
+    if not found:
         return []
     others = session.scalars(
         select(Article.id)
-        .where(behind, Article.id != article_id)
+        .where(behind, Article.id.not_in(given))
         .order_by(Article.changed_at)
-        .limit(batch - 1)
+        .limit(batch - len(found))
     )
-    return [article_id, *others]
+    return [*(article_id for article_id in given if article_id in found), *others]
 
 
 def rebuild_all(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -12,6 +13,7 @@ from syndicate.articles import receive
 from syndicate.cms import parse_generic
 from syndicate.db import make_engine, make_session_factory
 from syndicate.feeds.build import rebuild_for_article
+from syndicate.migrate import upgrade
 from syndicate.models import Article, FeedDocument, utcnow
 from syndicate.runtime import Runtime
 from tests.client import article, envelope
@@ -168,3 +170,41 @@ def test_a_rebuild_that_finds_the_turn_taken_leaves_its_article_to_the_one_runni
     titles = [entry.title for entry in feedparser.parse(document.body).entries]
     assert len(titles) == 2  # both articles, placed by the first rebuild
     assert any(url.endswith("/feeds/rss.xml") for url in first)
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_articles_changed_together_are_placed_first_by_one_rebuild(
+    database: str, runtime: Runtime, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A batch of webhooks gets one rebuild, given all its articles: they are placed before
+    any other article that is behind, within the batch size. On PostgreSQL the rebuild then
+    goes on with the others (it has the turn); on SQLite their own rebuilds place them."""
+    if database == "postgresql":
+        request.getfixturevalue("clean")
+        factory = runtime.factory
+    else:
+        url = f"sqlite:///{tmp_path / 'feeds.db'}"
+        upgrade(url)
+        factory = make_session_factory(make_engine(url))
+    for article_id in ("waiting-before", "batch-1", "batch-2"):
+        receive(factory, parse_generic(envelope(article(article_id))), utcnow())
+    rebuild_for_article(
+        factory,
+        "batch-1",
+        runtime.config.site,
+        runtime.feed_settings,
+        utcnow(),
+        batch=2,
+        along=["batch-2"],
+    )
+    with factory() as session:
+        placed = {
+            a.id: a.feeds_version == a.version for a in session.query(Article).order_by(Article.id)
+        }
+    assert placed == {
+        "batch-1": True,
+        "batch-2": True,
+        "waiting-before": database == "postgresql",
+    }
+    if database == "sqlite":
+        factory.kw["bind"].dispose()
