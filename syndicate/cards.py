@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate import cardchecks
@@ -19,7 +20,7 @@ from syndicate.config import SiteConfig
 from syndicate.feeds.scopes import FORMATS, SITE, Scope, document_key, scopes_of
 from syndicate.fetch import FetchRefused, fetch_image
 from syndicate.images import HEIGHT, WIDTH, ShareImage, Style, render_share_image
-from syndicate.models import Article, ArticleStatus, Card
+from syndicate.models import BODY_UNREAD, Article, ArticleStatus, Card
 from syndicate.templating import html_environment
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def build_card(
     """Render and store the card and share image for the article's current version; None if
     the article is gone. `crawled`: some channel's platform crawls cards (cardchecks.due)."""
     with factory() as session:
-        article = session.get(Article, article_id)
+        article = session.get(Article, article_id, options=BODY_UNREAD)
         if article is None:
             return None
         session.expunge(article)
@@ -230,8 +231,10 @@ def _store(
     image: ShareImage | None,
     now: datetime,
 ) -> bool:
-    current = session.get(Article, article.id, with_for_update=True)
-    if current is None or current.version != article.version:
+    current = session.scalar(
+        select(Article.version).where(Article.id == article.id).with_for_update()
+    )
+    if current != article.version:
         return False  # the article changed meanwhile; that change's own task renders the card
     if image is not None:
         page, meta = render_card(article, site, base_url, templates_dir, image)
@@ -245,5 +248,9 @@ def _store(
         )
         card.updated_at = now
         session.add(card)
-    current.card_version = max(current.card_version, article.version)
+    session.execute(
+        update(Article)
+        .where(Article.id == article.id, Article.card_version < article.version)
+        .values(card_version=article.version)
+    )
     return True

@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
 
 from syndicate.db import Base
 from syndicate.secretbox import Sealed
@@ -801,3 +801,9 @@ class SiteDetails(Base):
     # As for articles: every feed is rendered again until feeds_version catches up.
     version: Mapped[int] = mapped_column(Integer, default=0)
     feeds_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# An article without its body (as received, and as made safe for feeds), for what never shows
+# it: cards and posts; read in an open session, it still comes, by a query of its own. (Here at
+# the end: a loader option needs every mapped class defined.)
+BODY_UNREAD = (defer(Article.content_html), defer(Article.feed_html))

@@ -13,7 +13,14 @@ from syndicate.adapters import adapter
 from syndicate.cms import SyndicationIn
 from syndicate.compose import CompositionError, compose, template_name
 from syndicate.config import ChannelConfig, SyndicateConfig
-from syndicate.models import Article, ArticleStatus, Post, PostChange, PostStatus
+from syndicate.models import (
+    BODY_UNREAD,
+    Article,
+    ArticleStatus,
+    Post,
+    PostChange,
+    PostStatus,
+)
 from syndicate.platforms.base import Draft
 from syndicate.templating import Templates
 
@@ -40,7 +47,7 @@ def compose_posts(
 ) -> PostWork:
     """Create or revise the article's posts, and say which to send, edit or delete."""
     article = session.scalars(
-        select(Article).where(Article.id == article_id).with_for_update()
+        select(Article).options(*BODY_UNREAD).where(Article.id == article_id).with_for_update()
     ).one_or_none()
     if article is None:
         return PostWork()
