@@ -95,11 +95,13 @@ def test_nginx_serves_the_exported_feeds_byte_for_byte_as_the_app_does(
     paths += [p.replace("/feeds/", "/feeds/tags/harbour/") for p in paths]
 
     def all_exported() -> bool:
-        # nginx keeps a file open for up to a second (open_file_cache): wait for both copies,
-        # plain and gzipped, of every feed to be the exported ones.
+        # nginx keeps a file open for up to a second (open_file_cache), and the app its copy
+        # of a feed for as long (SYNDICATE_FEED_CACHE_SECONDS): wait for both copies, plain
+        # and gzipped, of every feed to be the exported ones, and for the app to serve them.
         return all(
             from_the_file(r := nginx.get(path, headers={"Accept-Encoding": encoding}))
             and b"Served by nginx" in r.content
+            and app.http.get(path, headers={"Accept-Encoding": encoding}).content == r.content
             for path in paths
             for encoding in ("identity", "gzip")
         )
