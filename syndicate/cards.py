@@ -21,6 +21,7 @@ from syndicate.feeds.scopes import FORMATS, SITE, Scope, document_key, scopes_of
 from syndicate.fetch import FetchRefused, fetch_image
 from syndicate.images import HEIGHT, WIDTH, ShareImage, Style, render_share_image
 from syndicate.models import BODY_UNREAD, Article, ArticleStatus, Card
+from syndicate.sitesource import SiteSource, site_in
 from syndicate.templating import html_environment
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ class BuiltCard:
 def build_card(
     factory: sessionmaker[Session],
     article_id: str,
-    site: SiteConfig,
+    site_source: SiteSource,
     base_url: str,
     templates_dir: Path,
     policy: ImagePolicy,
@@ -214,6 +215,7 @@ def build_card(
         if article is None:
             return None
         session.expunge(article)
+        site = site_in(site_source, session)
     image = None
     if article.status == ArticleStatus.PUBLISHED:
         image = share_image(article, site, policy)  # network and CPU: outside any lock

@@ -192,7 +192,7 @@ def build_card(article_id: str) -> None:
     built = cards.build_card(
         rt.factory,
         article_id,
-        rt.site(),
+        rt.site,
         rt.settings.base_url,
         rt.html_templates,
         policy,

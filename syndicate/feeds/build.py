@@ -45,6 +45,7 @@ from syndicate.models import (
     FeedTombstone,
     utcnow,
 )
+from syndicate.sitesource import SiteSource, site_in
 
 WRITERS: dict[str, Callable[[FeedMeta, list[FeedItem]], bytes]] = {
     "rss.xml": xml.rss,
@@ -418,10 +419,6 @@ def rebuild_archive(
 BATCH = 50
 
 
-# The site, or how to read it in a session: read only by a rebuild that gets the turn.
-SiteSource = SiteConfig | Callable[[Session], SiteConfig]
-
-
 def rebuild_for_article(
     factory: sessionmaker[Session],
     article_id: str,
@@ -473,10 +470,9 @@ def rebuild_for_article(
 
 
 def _site_of(site: SiteSource, factory: sessionmaker[Session]) -> SiteConfig:
-    if isinstance(site, SiteConfig):
-        return site
+    """The site's details, read only by a rebuild that has the turn."""
     with factory() as session:
-        return site(session)
+        return site_in(site, session)
 
 
 def _next_behind(factory: sessionmaker[Session], done: set[tuple[str, int]]) -> list[str]:
