@@ -9,8 +9,15 @@ from collections.abc import Iterator
 import pytest
 
 from syndicate import logs, signatures
+from syndicate.articles import receive
+from syndicate.cms import parse_generic
+from syndicate.models import Article, utcnow
+from syndicate.runtime import Runtime
+from syndicate.settings import Settings
 from tests.client import Client, article, envelope
 from tests.servers import WorkerProcess, wait_until
+from workers.app import make_celery
+from workers.enqueue import Enqueuer
 
 
 @pytest.fixture
@@ -78,12 +85,52 @@ def test_the_request_id_follows_an_article_into_every_task(
     assert any(e.get("article_id") == "logged-1" for e in found)
 
 
+def test_articles_changed_together_are_each_logged_under_their_own_webhook(
+    runtime: Runtime, worker: WorkerProcess
+) -> None:
+    """A batch of webhooks gets one task for its feeds, one for its cards and one for its
+    posts; each article's work is still logged under the request id of its own webhook."""
+    changes = [(f"together-{n}", f"trace-together-{n}") for n in (1, 2)]
+    for article_id, _ in changes:
+        receive(runtime.factory, parse_generic(envelope(article(article_id))), utcnow())
+    assert Enqueuer(make_celery(Settings())).articles_changed(changes)
+
+    def logged(request_id: str) -> set[str]:
+        text = worker.log_path.read_text().splitlines()
+        lines = [json.loads(line) for line in text if line.startswith("{")]
+        return {
+            f"{e['message'].split(':')[0]} / {e.get('article_id')}"
+            for e in lines
+            if e.get("request_id") == request_id and "for article" in e["message"]
+        }
+
+    wait_until(
+        lambda: (
+            logged("trace-together-1")
+            >= {
+                "feeds for article together-1 and 1 along / together-1",
+                "card for article together-1 / together-1",
+                "posts for article together-1 / together-1",
+            }
+            and logged("trace-together-2")
+            == {
+                "card for article together-2 / together-2",
+                "posts for article together-2 / together-2",
+            }
+        )
+    )
+    with runtime.factory() as session:
+        for article_id, _ in changes:
+            placed = session.get_one(Article, article_id)
+            assert placed.feeds_version == placed.version == placed.card_version
+
+
 def categorise(entry: dict[str, object]) -> str:
     message = str(entry["message"])
     if message.startswith("feeds for article logged-1"):
         return "feeds for article logged-1"
-    if "syndicate.build_card" in message:
+    if message.startswith("card for article logged-1"):
         return "card"
-    if "syndicate.compose_posts" in message:
+    if message.startswith("posts for article logged-1"):
         return "posts"
     return "other"

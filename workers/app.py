@@ -24,7 +24,7 @@ DELIVERY_TASKS = (
 # of their own too, off the feeds' path: a burst of articles renders its images while its feeds
 # are already served.
 IMAGES_QUEUE = "images"
-IMAGE_TASKS = ("syndicate.build_card", "syndicate.check_cards")
+IMAGE_TASKS = ("syndicate.build_card", "syndicate.build_cards", "syndicate.check_cards")
 # Reading sent posts' likes and reposts back: never in the way of sending.
 ENGAGEMENT_QUEUE = "engagement"
 # Reads from the platforms that never post: counts, and the regular credential checks.

@@ -11,6 +11,8 @@ from syndicate import logs
 log = logging.getLogger(__name__)
 
 ARTICLE_TASKS = ("syndicate.rebuild_feeds", "syndicate.build_card", "syndicate.compose_posts")
+# The card and post tasks of several articles, given (article id, request id) pairs.
+BATCH_TASKS = ("syndicate.build_cards", "syndicate.compose_posts_of")
 # One message from the web process; a worker fans it out into the three article tasks.
 FAN_OUT = "syndicate.article_changed"
 # The same for every article a batch of webhooks changed, each with its request id.
@@ -43,15 +45,24 @@ class Enqueuer:
     def site_changed(self) -> bool:
         return self.send("syndicate.site_changed")
 
-    def article_tasks(self, article_id: str, feeds: bool = True) -> bool:
-        """The article's feed, card and post tasks; its card and post tasks only, when its
-        feeds are rebuilt along with others (`feeds_together`)."""
-        tasks = ARTICLE_TASKS if feeds else ARTICLE_TASKS[1:]
-        return all([self.send(task, article_id) for task in tasks])
+    def article_tasks(self, article_id: str) -> bool:
+        return all([self.send(task, article_id) for task in ARTICLE_TASKS])
 
-    def feeds_together(self, article_ids: list[str]) -> bool:
-        """One feed rebuild for the articles, which places them all at once."""
-        return self.send(ARTICLE_TASKS[0], *article_ids)
+    def batch_tasks(self, changes: list[list[str | None]]) -> bool:
+        """The tasks of several articles changed together, (article id, request id) each: one
+        feed rebuild for them all, which places them at once, one for their cards and one for
+        their posts, under the first one's request id."""
+        token = logs.request_id.set(changes[0][1])
+        try:
+            ids = [str(article_id) for article_id, _ in changes]
+            return all(
+                [
+                    self.send(ARTICLE_TASKS[0], *ids),
+                    *(self.send(task, changes) for task in BATCH_TASKS),
+                ]
+            )
+        finally:
+            logs.request_id.reset(token)
 
     def post_approved(self, post_id: int) -> None:
         self.send("syndicate.deliver_post", post_id)

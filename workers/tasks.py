@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -80,27 +80,15 @@ def article_changed(article_id: str) -> None:
 
 @celery_app.task(name="syndicate.articles_changed")
 def articles_changed(changes: list[list[str | None]]) -> None:
-    """Fan the articles a batch of webhooks changed out into one feed rebuild for every
-    BATCH of them, and a card and a post task for each, under the request id of the webhook
-    that changed it."""
-    refused = []
-    ids = [str(article_id) for article_id, _ in changes]
-    for start in range(0, len(ids), BATCH):
-        token = logs.request_id.set(changes[start][1])
-        try:
-            if not enqueue.feeds_together(ids[start : start + BATCH]):
-                refused += ids[start : start + BATCH]
-        finally:
-            logs.request_id.reset(token)
-    for article_id, request_id in changes:
-        token = logs.request_id.set(request_id)
-        try:
-            if not enqueue.article_tasks(str(article_id), feeds=False):
-                refused.append(str(article_id))
-        finally:
-            logs.request_id.reset(token)
+    """Fan the articles a batch of webhooks changed out into tasks for every BATCH of them:
+    one feed rebuild, given them all, and one task making their cards, and one their posts,
+    each article's work logged under the request id of the webhook that changed it."""
+    refused: list[str] = []
+    for start in range(0, len(changes), BATCH):
+        chunk = changes[start : start + BATCH]
+        if not enqueue.batch_tasks(chunk):
+            refused += [str(article_id) for article_id, _ in chunk]
     if refused:
-        refused = list(dict.fromkeys(refused))
         raise RuntimeError(f"the broker refused tasks for {refused}; the sweeper will find them")
 
 
@@ -183,7 +171,18 @@ def websub_ping(self: Task[Any, Any], hub: str, topic: str) -> None:
 
 @database_task("syndicate.build_card")
 def build_card(article_id: str) -> None:
+    make_card(get_runtime(), article_id)
+
+
+@database_task("syndicate.build_cards")
+def build_cards(changes: list[list[str | None]]) -> None:
+    """The cards of the articles a batch of webhooks changed, one after another."""
     rt = get_runtime()
+    for article_id in each_article(changes):
+        make_card(rt, article_id)
+
+
+def make_card(rt: Runtime, article_id: str) -> None:
     policy = cards.ImagePolicy(
         rt.settings.image_fetch_allow_private,
         rt.settings.image_fetch_max_bytes,
@@ -199,6 +198,7 @@ def build_card(article_id: str) -> None:
         utcnow(),
         crawled=cardchecks.crawled_channels(rt.config),
     )
+    log.info("card for article %s: %s", article_id, "built" if built else "article gone")
     # The card, its image and the share pages answer anew (or 410) from now on.
     purge_edges([purging.article_key(article_id)])
     if built is not None and built.posts_due:
@@ -214,7 +214,18 @@ def check_cards(article_id: str) -> None:
 
 @database_task("syndicate.compose_posts")
 def compose_posts(article_id: str) -> None:
+    compose(get_runtime(), article_id)
+
+
+@database_task("syndicate.compose_posts_of")
+def compose_posts_of(changes: list[list[str | None]]) -> None:
+    """The posts of the articles a batch of webhooks changed, one after another."""
     rt = get_runtime()
+    for article_id in each_article(changes):
+        compose(rt, article_id)
+
+
+def compose(rt: Runtime, article_id: str) -> None:
     config = rt.config
     with session_scope(rt.factory) as session:
         work = posts.compose_posts(session, article_id, config, rt.templates, utcnow())
@@ -223,12 +234,27 @@ def compose_posts(article_id: str) -> None:
             and cardchecks.crawled_channels(config)
             and cardchecks.due(session, article_id)
         )
+    log.info(
+        "posts for article %s: %s", article_id, "composed" if work.composed else "as they were"
+    )
     for post_id in work.due:
         enqueue.post_approved(post_id)
     for change_id in work.changes:
         change_post.delay(change_id)
     if check:
         check_cards.delay(article_id)
+
+
+def each_article(changes: list[list[str | None]]) -> Iterator[str]:
+    """Each article of a batch, its work logged under the request id of the webhook that
+    changed it and under its own id."""
+    for article_id, request_id in changes:
+        ids = logs.request_id.set(request_id), logs.article_id.set(article_id)
+        try:
+            yield str(article_id)
+        finally:
+            logs.request_id.reset(ids[0])
+            logs.article_id.reset(ids[1])
 
 
 def _outbox(rt: Runtime) -> Outbox:
