@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from syndicate import logs, signatures
 from syndicate.articles import receive
@@ -134,3 +135,31 @@ def categorise(entry: dict[str, object]) -> str:
     if message.startswith("posts for article logged-1"):
         return "posts"
     return "other"
+
+
+def test_an_article_that_fails_in_a_batch_is_logged_and_the_others_go_on(
+    caplog: pytest.LogCaptureFixture, stack_env: dict[str, str]
+) -> None:
+    from workers.tasks import for_each_article  # configured from the suite's environment
+
+    done: list[tuple[str, str | None]] = []
+
+    def work(article_id: str) -> None:
+        if article_id == "broken-2":
+            raise ValueError("a template bug")
+        done.append((article_id, logs.request_id.get()))
+
+    changes: list[list[str | None]] = [["fine-1", "req-1"], ["broken-2", "req-2"], ["fine-3", None]]
+    with caplog.at_level(logging.ERROR, logger="workers.tasks"):
+        for_each_article(changes, work)
+    assert done == [("fine-1", "req-1"), ("fine-3", None)]
+    (failure,) = caplog.records
+    assert failure.getMessage() == "article broken-2 failed; the sweeper will try it again"
+    assert failure.exc_info is not None and failure.exc_info[0] is ValueError
+
+    def database_gone(article_id: str) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    with pytest.raises(OperationalError):  # the task is tried again, whole
+        for_each_article(changes, database_gone)
+    assert logs.request_id.get() is None and logs.article_id.get() is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -178,8 +178,7 @@ def build_card(article_id: str) -> None:
 def build_cards(changes: list[list[str | None]]) -> None:
     """The cards of the articles a batch of webhooks changed, one after another."""
     rt = get_runtime()
-    for article_id in each_article(changes):
-        make_card(rt, article_id)
+    for_each_article(changes, lambda article_id: make_card(rt, article_id))
 
 
 def make_card(rt: Runtime, article_id: str) -> None:
@@ -221,8 +220,7 @@ def compose_posts(article_id: str) -> None:
 def compose_posts_of(changes: list[list[str | None]]) -> None:
     """The posts of the articles a batch of webhooks changed, one after another."""
     rt = get_runtime()
-    for article_id in each_article(changes):
-        compose(rt, article_id)
+    for_each_article(changes, lambda article_id: compose(rt, article_id))
 
 
 def compose(rt: Runtime, article_id: str) -> None:
@@ -245,13 +243,18 @@ def compose(rt: Runtime, article_id: str) -> None:
         check_cards.delay(article_id)
 
 
-def each_article(changes: list[list[str | None]]) -> Iterator[str]:
-    """Each article of a batch, its work logged under the request id of the webhook that
-    changed it and under its own id."""
+def for_each_article(changes: list[list[str | None]], work: Callable[[str], None]) -> None:
+    """`work` for each article of a batch, logged under the request id of the webhook that
+    changed it and under its own id. An article whose work fails for any reason but the
+    database's is logged and left to the sweeper; the others go on."""
     for article_id, request_id in changes:
         ids = logs.request_id.set(request_id), logs.article_id.set(article_id)
         try:
-            yield str(article_id)
+            work(str(article_id))
+        except OperationalError:
+            raise  # the database: the whole task is tried again
+        except Exception:
+            log.exception("article %s failed; the sweeper will try it again", article_id)
         finally:
             logs.request_id.reset(ids[0])
             logs.article_id.reset(ids[1])
