@@ -120,10 +120,15 @@ def test_articles_changed_together_are_each_logged_under_their_own_webhook(
             }
         )
     )
-    with runtime.factory() as session:
-        for article_id, _ in changes:
-            placed = session.get_one(Article, article_id)
-            assert placed.feeds_version == placed.version == placed.card_version
+
+    def all_done() -> bool:
+        with runtime.factory() as session:
+            done = [session.get_one(Article, article_id) for article_id, _ in changes]
+            return all(
+                a.feeds_version == a.card_version == a.posts_version == a.version for a in done
+            )
+
+    wait_until(all_done)  # the feeds are announced before their last step is recorded
 
 
 def categorise(entry: dict[str, object]) -> str:
