@@ -54,10 +54,10 @@ def queued_articles(broker: redis.Redis) -> tuple[int, int]:
     for raw in messages:
         message = json.loads(raw)
         args = json.loads(base64.b64decode(message["body"]))[0]
-        if message["headers"]["task"] == "syndicate.articles_changed":
+        if isinstance(args[0], list):  # a batch's cards or posts: (article id, request id)s
             named.update(article_id for article_id, _request_id in args[0])
-        else:
-            named.add(args[0])
+        else:  # an article's task, or a batch's feed rebuild naming every article
+            named.update(args)
     return len(messages), len(named)
 
 

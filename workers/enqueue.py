@@ -7,16 +7,15 @@ import logging
 from celery import Celery
 
 from syndicate import logs
+from syndicate.feeds.build import BATCH
 
 log = logging.getLogger(__name__)
 
 ARTICLE_TASKS = ("syndicate.rebuild_feeds", "syndicate.build_card", "syndicate.compose_posts")
 # The card and post tasks of several articles, given (article id, request id) pairs.
 BATCH_TASKS = ("syndicate.build_cards", "syndicate.compose_posts_of")
-# One message from the web process; a worker fans it out into the three article tasks.
+# One message for one article; a worker fans it out into the three article tasks.
 FAN_OUT = "syndicate.article_changed"
-# The same for every article a batch of webhooks changed, each with its request id.
-BATCH_FAN_OUT = "syndicate.articles_changed"
 
 
 class Enqueuer:
@@ -40,7 +39,12 @@ class Enqueuer:
         return self.send(FAN_OUT, article_id)
 
     def articles_changed(self, changes: list[tuple[str, str | None]]) -> bool:
-        return self.send(BATCH_FAN_OUT, [list(change) for change in changes])
+        """The tasks of the articles a batch of webhooks changed, (article id, request id)
+        each: `batch_tasks` for every BATCH of them, sent from here rather than fanned out by
+        a worker, so that no article waits for a task that only sends others."""
+        pairs: list[list[str | None]] = [list(change) for change in changes]
+        chunks = [pairs[start : start + BATCH] for start in range(0, len(pairs), BATCH)]
+        return all([self.batch_tasks(chunk) for chunk in chunks])
 
     def site_changed(self) -> bool:
         return self.send("syndicate.site_changed")

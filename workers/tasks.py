@@ -30,7 +30,7 @@ from syndicate.activitypub import service as activitypub_service
 from syndicate.db import session_scope
 from syndicate.feeds import websub
 from syndicate.feeds.announcements import announce_change
-from syndicate.feeds.build import BATCH, rebuild_for_article
+from syndicate.feeds.build import rebuild_for_article
 from syndicate.http import make_session
 from syndicate.models import utcnow
 from syndicate.platforms.activitypub import Outbox
@@ -80,16 +80,13 @@ def article_changed(article_id: str) -> None:
 
 @celery_app.task(name="syndicate.articles_changed")
 def articles_changed(changes: list[list[str | None]]) -> None:
-    """Fan the articles a batch of webhooks changed out into tasks for every BATCH of them:
-    one feed rebuild, given them all, and one task making their cards, and one their posts,
-    each article's work logged under the request id of the webhook that changed it."""
-    refused: list[str] = []
-    for start in range(0, len(changes), BATCH):
-        chunk = changes[start : start + BATCH]
-        if not enqueue.batch_tasks(chunk):
-            refused += [str(article_id) for article_id, _ in chunk]
-    if refused:
-        raise RuntimeError(f"the broker refused tasks for {refused}; the sweeper will find them")
+    """The tasks of the articles a batch of webhooks changed, as web processes of earlier
+    versions ask for them (now they send them themselves): kept while a deployment mixes
+    versions."""
+    if not enqueue.articles_changed(
+        [(str(article_id), request_id) for article_id, request_id in changes]
+    ):
+        raise RuntimeError("the broker refused the articles' tasks; the sweeper will find them")
 
 
 @database_task("syndicate.rebuild_feeds")
