@@ -206,6 +206,9 @@ http {{
     listen 127.0.0.1:{port};
     root {root}/static;
     etag on;
+    # As config/nginx.conf serves the export: open files kept for a second.
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 1s;
   }}
 }}
 """)
