@@ -55,8 +55,8 @@ def test_metrics_count_what_happened(client: Client) -> None:
             > value(before, "syndicate_webhooks_total", endpoint="articles", status="401")
             and value(now, "syndicate_feed_requests_total", status="304")
             > value(before, "syndicate_feed_requests_total", status="304")
-            and value(now, "syndicate_task_seconds_count", task="syndicate.compose_posts")
-            > value(before, "syndicate_task_seconds_count", task="syndicate.compose_posts")
+            and value(now, "syndicate_task_seconds_count", task="syndicate.compose_posts_of")
+            > value(before, "syndicate_task_seconds_count", task="syndicate.compose_posts_of")
             and value(now, "syndicate_task_seconds_count", task="syndicate.rebuild_feeds")
             > value(before, "syndicate_task_seconds_count", task="syndicate.rebuild_feeds")
             # The auto-approved wire channel's post, delivered after it is composed.
