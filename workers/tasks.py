@@ -168,37 +168,43 @@ def websub_ping(self: Task[Any, Any], hub: str, topic: str) -> None:
 
 @database_task("syndicate.build_card")
 def build_card(article_id: str) -> None:
-    make_card(get_runtime(), article_id)
+    card_maker(get_runtime())(article_id)
 
 
 @database_task("syndicate.build_cards")
 def build_cards(changes: list[list[str | None]]) -> None:
     """The cards of the articles a batch of webhooks changed, one after another."""
-    rt = get_runtime()
-    for_each_article(changes, lambda article_id: make_card(rt, article_id))
+    for_each_article(changes, card_maker(get_runtime()))
 
 
-def make_card(rt: Runtime, article_id: str) -> None:
+def card_maker(rt: Runtime) -> Callable[[str], None]:
+    """What makes an article's card, with the image rules and the channels read once."""
     policy = cards.ImagePolicy(
         rt.settings.image_fetch_allow_private,
         rt.settings.image_fetch_max_bytes,
         rt.settings.image_fetch_allowed_hosts(),
     )
-    built = cards.build_card(
-        rt.factory,
-        article_id,
-        rt.site,
-        rt.settings.base_url,
-        rt.html_templates,
-        policy,
-        utcnow(),
-        crawled=cardchecks.crawled_channels(rt.config),
-    )
-    log.info("card for article %s: %s", article_id, "built" if built else "article gone")
-    # The card, its image and the share pages answer anew (or 410) from now on.
-    purge_edges([purging.article_key(article_id)])
-    if built is not None and built.posts_due:
-        check_cards.delay(article_id)
+    crawled = cardchecks.crawled_channels(rt.config)
+
+    def make_card(article_id: str) -> None:
+        built = cards.build_card(
+            rt.factory,
+            article_id,
+            rt.site,
+            rt.settings.base_url,
+            rt.html_templates,
+            policy,
+            utcnow(),
+            crawled=crawled,
+        )
+        outcome = "article gone" if built is None else "built" if built.stored else "changed since"
+        log.info("card for article %s: %s", article_id, outcome)
+        # The card, its image and the share pages answer anew (or 410) from now on.
+        purge_edges([purging.article_key(article_id)])
+        if built is not None and built.posts_due:
+            check_cards.delay(article_id)
+
+    return make_card
 
 
 @database_task("syndicate.check_cards")
@@ -316,8 +322,8 @@ def sweep() -> None:
         purge.delay(purge_id)
     if site_behind:
         site_changed.delay()
-    for article_id in stale:
-        enqueue.article_tasks(article_id)  # already in a worker: no fan-out hop
+    if stale:  # in batches, as a batch of webhooks' articles are
+        enqueue.articles_changed([(article_id, None) for article_id in stale])
     if rt.config.notifications:
         notify(now)
     with session_scope(rt.factory) as session:
