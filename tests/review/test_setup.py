@@ -148,9 +148,11 @@ def test_the_test_article_goes_through_the_pipeline_and_is_never_posted(
         with runtime.factory() as session:
             card = session.get(Card, SAMPLE_ID) is not None
             article = session.get(Article, SAMPLE_ID)
-            return card and article is not None and article.posts_version == article.version
+            posted = article is not None and article.posts_version == article.version
+        return card and posted and "Hello from Syndicate" in client.http.get("/feeds/rss.xml").text
 
-    wait_until(done, timeout=30)
+    # The card, the posts and the feeds are tasks of their own: wait for all three.
+    assert wait_until(done, timeout=30)
     assert "Hello from Syndicate" in client.http.get("/feeds/rss.xml").text
     assert client.posts(article_id=SAMPLE_ID) == []  # composed for no channel
     assert "newsroom-hook" in http.get("/review/start").text  # previewed instead
